@@ -1,0 +1,25 @@
+/** One config for every suite: unit, medium (real database) and e2e (a running server). */
+module.exports = {
+  rootDir: __dirname,
+  testEnvironment: '<rootDir>/test/support/environment.cjs',
+  testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', {
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2022',
+      },
+      module: { type: 'commonjs' },
+    }],
+  },
+  moduleNameMapper: {
+    '^@signalapp/libsignal-client$': '<rootDir>/test/support/libsignal.cjs',
+    '^@parley/protocol$': '<rootDir>/libs/protocol/src',
+    '^@parley/protocol/(.*)$': '<rootDir>/libs/protocol/src/$1',
+    '^@parley/crypto$': '<rootDir>/libs/crypto/src',
+    '^@parley/crypto/(.*)$': '<rootDir>/libs/crypto/src/$1',
+  },
+  testTimeout: 60000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+};

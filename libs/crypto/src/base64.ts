@@ -1,0 +1,3 @@
+/** Standard padded base64 (RFC 4648 section 4), the contract's only binary encoding. */
+export const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+export const fromBase64 = (text: string): Uint8Array<ArrayBuffer> => new Uint8Array(Buffer.from(text, 'base64'));

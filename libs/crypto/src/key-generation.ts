@@ -1,0 +1,95 @@
+import {
+  IdentityKeyPair,
+  KEMKeyPair,
+  KyberPreKeyRecord,
+  PreKeyRecord,
+  PrivateKey,
+  SignedPreKeyRecord,
+} from '@signalapp/libsignal-client';
+import type { CreateDeviceRequest, PreKey, SignedPreKey } from '@parley/protocol';
+import { toBase64 } from './base64';
+
+/** Private halves a device keeps; the public halves go to the server. */
+export interface GeneratedDeviceKeys {
+  identity: IdentityKeyPair;
+  registrationId: number;
+  signedPreKey: SignedPreKeyRecord;
+  pqLastResortPreKey: KyberPreKeyRecord;
+  preKeys: PreKeyRecord[];
+  pqPreKeys: KyberPreKeyRecord[];
+}
+
+export function generateRegistrationId(): number {
+  return 1 + Math.floor(Math.random() * 16380);
+}
+
+export function generateSignedPreKey(identity: IdentityKeyPair, keyId: number): SignedPreKeyRecord {
+  const privateKey = PrivateKey.generate();
+  const publicKey = privateKey.getPublicKey();
+  const signature = identity.privateKey.sign(publicKey.serialize());
+  return SignedPreKeyRecord.new(keyId, Date.now(), publicKey, privateKey, signature);
+}
+
+export function generateKyberPreKey(identity: IdentityKeyPair, keyId: number): KyberPreKeyRecord {
+  const keyPair = KEMKeyPair.generate();
+  const signature = identity.privateKey.sign(keyPair.getPublicKey().serialize());
+  return KyberPreKeyRecord.new(keyId, Date.now(), keyPair, signature);
+}
+
+export function generatePreKeys(firstKeyId: number, count: number): PreKeyRecord[] {
+  return Array.from({ length: count }, (_, i) => {
+    const privateKey = PrivateKey.generate();
+    return PreKeyRecord.new(firstKeyId + i, privateKey.getPublicKey(), privateKey);
+  });
+}
+
+export function generateKyberPreKeys(identity: IdentityKeyPair, firstKeyId: number, count: number): KyberPreKeyRecord[] {
+  return Array.from({ length: count }, (_, i) => generateKyberPreKey(identity, firstKeyId + i));
+}
+
+/**
+ * A fresh identity with a signed prekey (id 1), a Kyber last-resort key
+ * (id 1) and `oneTimeCount` one-time keys of each kind (ids from 1 for EC,
+ * from 2 for Kyber: Kyber ids share one space with the last-resort key).
+ */
+export function generateDeviceKeys(oneTimeCount = 20): GeneratedDeviceKeys {
+  const identity = IdentityKeyPair.generate();
+  return {
+    identity,
+    registrationId: generateRegistrationId(),
+    signedPreKey: generateSignedPreKey(identity, 1),
+    pqLastResortPreKey: generateKyberPreKey(identity, 1),
+    preKeys: generatePreKeys(1, oneTimeCount),
+    pqPreKeys: generateKyberPreKeys(identity, 2, oneTimeCount),
+  };
+}
+
+export const publicPreKey = (record: PreKeyRecord): PreKey => ({
+  keyId: record.id(),
+  publicKey: toBase64(record.publicKey().serialize()),
+});
+
+export const publicSignedPreKey = (record: SignedPreKeyRecord): SignedPreKey => ({
+  keyId: record.id(),
+  publicKey: toBase64(record.publicKey().serialize()),
+  signature: toBase64(record.signature()),
+});
+
+export const publicKyberPreKey = (record: KyberPreKeyRecord): SignedPreKey => ({
+  keyId: record.id(),
+  publicKey: toBase64(record.publicKey().serialize()),
+  signature: toBase64(record.signature()),
+});
+
+/** The body of POST /v1/devices for these keys. */
+export function deviceRegistrationRequest(keys: GeneratedDeviceKeys, name: string): CreateDeviceRequest {
+  return {
+    name,
+    registrationId: keys.registrationId,
+    identityKey: toBase64(keys.identity.publicKey.serialize()),
+    signedPreKey: publicSignedPreKey(keys.signedPreKey),
+    pqLastResortPreKey: publicKyberPreKey(keys.pqLastResortPreKey),
+    preKeys: keys.preKeys.map(publicPreKey),
+    pqPreKeys: keys.pqPreKeys.map(publicKyberPreKey),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Every machine-readable `error` value the server can answer with.
+ * Shared by the server's exception filter and the SDK, so a client can
+ * switch on them without string literals drifting (API.md, Conventions).
+ */
+export enum ErrorCode {
+  ValidationFailed = 'validation_failed',
+  UnknownField = 'unknown_field',
+  InvalidKey = 'invalid_key',
+  InvalidSignature = 'invalid_signature',
+  PayloadTooLarge = 'payload_too_large',
+  TooManyKeys = 'too_many_keys',
+  DuplicateKeyId = 'duplicate_key_id',
+  UsernameTaken = 'username_taken',
+  InvalidCredentials = 'invalid_credentials',
+  Unauthorized = 'unauthorized',
+  Forbidden = 'forbidden',
+  DeviceLimitReached = 'device_limit_reached',
+  DeviceTokenRequired = 'device_token_required',
+  NotFound = 'not_found',
+  UnknownAddress = 'unknown_address',
+  UnknownDevice = 'unknown_device',
+  RateLimited = 'rate_limited',
+  MismatchedDevices = 'mismatched_devices',
+  StaleDevices = 'stale_devices',
+  QueueFull = 'queue_full',
+  UnknownPeer = 'unknown_peer',
+  PeerUnavailable = 'peer_unavailable',
+  InternalError = 'internal_error',
+}
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  error: ErrorCode | string;
+  message: string;
+  requestId?: string;
+}
+
+/** 409 body on message sends (API.md section 3). */
+export interface MismatchedDevicesBody extends ErrorBody {
+  error: ErrorCode.MismatchedDevices;
+  missingDevices: number[];
+  extraDevices: number[];
+}
+
+/** 410 body on message sends (API.md section 3). */
+export interface StaleDevicesBody extends ErrorBody {
+  error: ErrorCode.StaleDevices;
+  staleDevices: number[];
+}

@@ -1,0 +1,4 @@
+export * from './error-codes';
+export * from './wire';
+export * from './events';
+export * from './address';
