@@ -2,3 +2,4 @@ export * from './error-codes';
 export * from './wire';
 export * from './events';
 export * from './address';
+export * from './sdk';

@@ -1,0 +1,5 @@
+export * from './api-error';
+export * from './token-keeper';
+export * from './http-transport';
+export * from './parley-client';
+export * from './realtime';

@@ -1,0 +1,81 @@
+import type {
+  ChallengeResponse, CreateAccountResponse, CreateDeviceRequest, CreateDeviceResponse,
+  KeyCountResponse, ListDevicesResponse, MessageListResponse, PreKeyBundleResponse,
+  SendMessagesRequest, SendMessagesResponse, TokenPair, UploadKeysRequest,
+} from '../wire';
+import { HttpTransport } from './http-transport';
+import { TokenKeeper } from './token-keeper';
+
+const segment = encodeURIComponent;
+
+/**
+ * Every HTTP route of the contract (API.md sections 1-3), typed with the
+ * shapes the server itself validates against. Tokens from login and device
+ * creation are kept by `tokens`, and refreshed transparently.
+ */
+export class ParleyClient {
+  readonly tokens: TokenKeeper;
+  private readonly http: HttpTransport;
+
+  constructor(readonly baseUrl: string, tokens?: TokenPair) {
+    this.tokens = new TokenKeeper((refreshToken) => this.refresh(refreshToken));
+    this.http = new HttpTransport(baseUrl, this.tokens);
+    if (tokens) this.tokens.set(tokens);
+  }
+
+  createAccount(username: string, password: string) {
+    return this.http.request<CreateAccountResponse>('POST', '/v1/accounts', { username, password }, false);
+  }
+
+  /** Account-scoped tokens: enough to create a device, nothing else. */
+  async login(username: string, password: string): Promise<TokenPair> {
+    const pair = await this.http.request<TokenPair>('POST', '/v1/auth/login', { username, password }, false);
+    this.tokens.set(pair);
+    return pair;
+  }
+
+  /** Registers this device; from here on the client holds the new device's tokens. */
+  async createDevice(request: CreateDeviceRequest): Promise<CreateDeviceResponse> {
+    const created = await this.http.request<CreateDeviceResponse>('POST', '/v1/devices', request);
+    this.tokens.set(created);
+    return created;
+  }
+
+  listDevices() { return this.http.request<ListDevicesResponse>('GET', '/v1/devices'); }
+  removeDevice(deviceId: number) { return this.http.request<void>('DELETE', `/v1/devices/${deviceId}`); }
+
+  challenge(username: string, deviceId: number) {
+    return this.http.request<ChallengeResponse>('POST', '/v1/auth/challenge', { username, deviceId }, false);
+  }
+
+  async deviceLogin(username: string, deviceId: number, challenge: string, signature: string): Promise<TokenPair> {
+    const pair = await this.http.request<TokenPair>(
+      'POST', '/v1/auth/device', { username, deviceId, challenge, signature }, false);
+    this.tokens.set(pair);
+    return pair;
+  }
+
+  refresh(refreshToken: string) {
+    return this.http.request<TokenPair>('POST', '/v1/auth/refresh', { refreshToken }, false);
+  }
+
+  logout() { return this.http.request<void>('POST', '/v1/auth/logout'); }
+
+  uploadKeys(request: UploadKeysRequest) { return this.http.request<void>('PUT', '/v1/keys', request); }
+  keyCount() { return this.http.request<KeyCountResponse>('GET', '/v1/keys/count'); }
+
+  /** Consumes one one-time key of each kind per device returned (API.md section 2). */
+  fetchBundles(address: string, deviceId?: number) {
+    const path = deviceId === undefined
+      ? `/v1/keys/${segment(address)}`
+      : `/v1/keys/${segment(address)}/${deviceId}`;
+    return this.http.request<PreKeyBundleResponse>('GET', path);
+  }
+
+  sendMessages(address: string, request: SendMessagesRequest) {
+    return this.http.request<SendMessagesResponse | undefined>('PUT', `/v1/messages/${segment(address)}`, request);
+  }
+
+  listMessages() { return this.http.request<MessageListResponse>('GET', '/v1/messages'); }
+  ackMessage(id: string) { return this.http.request<void>('DELETE', `/v1/messages/${segment(id)}`); }
+}

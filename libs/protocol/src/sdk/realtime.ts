@@ -1,0 +1,63 @@
+import { EventEmitter } from 'node:events';
+import { io, Socket } from 'socket.io-client';
+import { ClientToServerEvents, ServerToClientEvents, SOCKET_NAMESPACE } from '../events';
+import { TokenKeeper } from './token-keeper';
+
+export type RealtimeSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Connection state changes a UI can show; `closed` is final (the device's tokens are no longer accepted). */
+export interface RealtimeStatusEvents {
+  connected: [];
+  disconnected: [reason: string];
+  closed: [error: Error];
+}
+
+/**
+ * The device's socket (API.md section 4) with the reconnect rules the
+ * contract implies. socket.io retries lost transports by itself, but not a
+ * refusal by the server: `unauthorized` on connect, or a server-side
+ * disconnect, usually means the access token expired, so those refresh the
+ * tokens and connect again; only a refused refresh ends the connection.
+ * The handshake reads the token on every attempt, so reconnects always use
+ * the newest one.
+ */
+export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
+  readonly socket: RealtimeSocket;
+  private closed = false;
+
+  constructor(baseUrl: string, private readonly tokens: TokenKeeper) {
+    super();
+    this.socket = io(new URL(SOCKET_NAMESPACE, baseUrl).toString(), {
+      auth: (cb) => cb({ token: this.tokens.accessToken }),
+      autoConnect: false,
+      reconnectionDelayMax: 5000,
+      transports: ['websocket'],
+    });
+    this.socket.on('connect', () => this.emit('connected'));
+    this.socket.on('connect_error', (error) => {
+      if (error.message === 'unauthorized') this.refreshAndReconnect();
+    });
+    this.socket.on('disconnect', (reason) => {
+      this.emit('disconnected', reason);
+      if (reason === 'io server disconnect') this.refreshAndReconnect();
+    });
+  }
+
+  connect(): this {
+    this.socket.connect();
+    return this;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.disconnect();
+  }
+
+  private refreshAndReconnect(): void {
+    if (this.closed) return;
+    this.tokens.refresh(this.tokens.accessToken).then(
+      () => { if (!this.closed) this.socket.connect(); },
+      (error: Error) => { this.close(); this.emit('closed', error); },
+    );
+  }
+}
