@@ -36,11 +36,13 @@ export function generateKyberPreKey(identity: IdentityKeyPair, keyId: number): K
   return KyberPreKeyRecord.new(keyId, Date.now(), keyPair, signature);
 }
 
+export function generatePreKey(keyId: number): PreKeyRecord {
+  const privateKey = PrivateKey.generate();
+  return PreKeyRecord.new(keyId, privateKey.getPublicKey(), privateKey);
+}
+
 export function generatePreKeys(firstKeyId: number, count: number): PreKeyRecord[] {
-  return Array.from({ length: count }, (_, i) => {
-    const privateKey = PrivateKey.generate();
-    return PreKeyRecord.new(firstKeyId + i, privateKey.getPublicKey(), privateKey);
-  });
+  return Array.from({ length: count }, (_, i) => generatePreKey(firstKeyId + i));
 }
 
 export function generateKyberPreKeys(identity: IdentityKeyPair, firstKeyId: number, count: number): KyberPreKeyRecord[] {

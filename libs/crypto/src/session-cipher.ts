@@ -13,10 +13,10 @@ import {
 } from '@signalapp/libsignal-client';
 import type { DeviceBundle, OutgoingMessage } from '@parley/protocol';
 import { fromBase64, toBase64 } from './base64';
-import type { MemoryProtocolStore } from './memory-store';
+import type { ProtocolStore } from './store/protocol-store';
 
 /** The stores a session needs; satisfied by the in-memory and the persistent store alike. */
-export type ProtocolStores = Pick<MemoryProtocolStore, 'sessions' | 'identities' | 'preKeys' | 'signedPreKeys' | 'kyberPreKeys'>;
+export type ProtocolStores = Pick<ProtocolStore, 'sessions' | 'identities' | 'preKeys' | 'signedPreKeys' | 'kyberPreKeys'>;
 
 /** Turns one device of a server bundle into libsignal's PreKeyBundle. */
 export function toPreKeyBundle(device: DeviceBundle): PreKeyBundle {

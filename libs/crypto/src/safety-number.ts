@@ -1,0 +1,24 @@
+import { Fingerprint, PublicKey } from '@signalapp/libsignal-client';
+
+/** Signal's parameters for version 2 fingerprints (libsignal's own tests and the apps use these). */
+const FINGERPRINT_VERSION = 2;
+const FINGERPRINT_ITERATIONS = 5200;
+
+export interface SafetyNumberParty { username: string; identityKey: PublicKey }
+
+/**
+ * The 60-digit safety number of two identity keys, in twelve groups of five,
+ * as libsignal's Fingerprint computes it. Both sides get the same digits.
+ * Identifiers are bare usernames, without any `@domain`: a home server names
+ * its own users without a domain and remote users with one, and both ends of
+ * a federated pair must hash the same bytes.
+ */
+export function safetyNumber(local: SafetyNumberParty, remote: SafetyNumberParty): string {
+  const identifier = (username: string) => new Uint8Array(Buffer.from(username.split('@')[0], 'utf8'));
+  const digits = Fingerprint.new(
+    FINGERPRINT_ITERATIONS, FINGERPRINT_VERSION,
+    identifier(local.username), local.identityKey,
+    identifier(remote.username), remote.identityKey,
+  ).displayableFingerprint().toString();
+  return digits.match(/.{5}/g)!.join(' ');
+}
