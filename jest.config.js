@@ -19,6 +19,7 @@ module.exports = {
     '^@parley/protocol/(.*)$': '<rootDir>/libs/protocol/src/$1',
     '^@parley/crypto$': '<rootDir>/libs/crypto/src',
     '^@parley/crypto/(.*)$': '<rootDir>/libs/crypto/src/$1',
+    '^@parley/migrations$': '<rootDir>/migrations',
   },
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],

@@ -27,7 +27,7 @@ export interface TestServer {
 
 export const usingRealServices = (): boolean => Boolean(process.env.PARLEY_TEST_DATABASE_URL);
 
-const SERVER_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'server', 'main.js');
+const SERVER_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'server', 'apps', 'server', 'src', 'main.js');
 
 async function freePort(): Promise<number> {
   const net = await import('node:net');

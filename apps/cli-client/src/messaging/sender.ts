@@ -1,0 +1,72 @@
+import { ProtocolAddress } from '@signalapp/libsignal-client';
+import { OutgoingMessage, isMismatchedDevices, isStaleDevices } from '@parley/protocol';
+import { encryptMessage } from '@parley/crypto';
+import { CliError, ExitCode } from '../cli-error';
+import type { DeviceContext } from '../profile/device-context';
+import { encodePayload } from './payload';
+import { dropSessions, isOwnAccount, sessionDeviceIds, startSessions } from './peer-sessions';
+
+/** Each 409/410 round fixes the device list the server named; more rounds mean devices change under us. */
+const MAX_ATTEMPTS = 4;
+
+export interface SendReport {
+  to: string;
+  timestamp: number;
+  /** The recipient's devices that have the message queued. */
+  devices: number[];
+  /** This account's other devices that got a sync copy. */
+  syncedDevices: number[];
+}
+
+/**
+ * Sends `text` to every device of `to`, then a sync copy to this account's
+ * other devices (API.md section 3 requires one entry per current device).
+ */
+export function sendText(ctx: DeviceContext, to: string, text: string): Promise<SendReport> {
+  const timestamp = Date.now();
+  const me = ctx.profile.username;
+  return ctx.exclusive(async () => {
+    const devices = await deliver(ctx, to, encodePayload({ text }), timestamp);
+    const syncedDevices = isOwnAccount(ctx, to) ? [] : await deliver(ctx, me, encodePayload({ text, to }), timestamp);
+    return { to, timestamp, devices, syncedDevices };
+  });
+}
+
+/**
+ * Encrypts for the devices we have sessions with and lets the server correct
+ * the list: on 409 sessions with missing devices are started and those with
+ * extra devices dropped; on 410 the stale ones are dropped and started anew
+ * (the device was re-registered with new keys). Nothing was stored on 409 or
+ * 410, so the retry cannot duplicate a message.
+ */
+async function deliver(ctx: DeviceContext, address: string, plaintext: Uint8Array<ArrayBuffer>, timestamp: number) {
+  for (let attempt = 1; ; attempt++) {
+    if (sessionDeviceIds(ctx, address).length === 0) await startSessions(ctx, address);
+    const deviceIds = sessionDeviceIds(ctx, address);
+    if (deviceIds.length === 0) {
+      if (isOwnAccount(ctx, address)) return [];
+      throw new CliError(`${address} has no devices to send to`, ExitCode.NotFound);
+    }
+    const messages: OutgoingMessage[] = [];
+    for (const id of deviceIds) {
+      const remote = ProtocolAddress.new(address, id);
+      const session = await ctx.store.sessions.getSession(remote);
+      messages.push(await encryptMessage(ctx.store, ctx.localAddress, remote, plaintext, session!.remoteRegistrationId()));
+    }
+    try {
+      await ctx.client.sendMessages(address, { timestamp, urgent: true, messages });
+      return deviceIds;
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS) throw error;
+      if (isMismatchedDevices(error)) {
+        await dropSessions(ctx, address, error.body.extraDevices);
+        if (error.body.missingDevices.length) await startSessions(ctx, address, error.body.missingDevices);
+      } else if (isStaleDevices(error)) {
+        await dropSessions(ctx, address, error.body.staleDevices);
+        await startSessions(ctx, address, error.body.staleDevices);
+      } else {
+        throw error;
+      }
+    }
+  }
+}

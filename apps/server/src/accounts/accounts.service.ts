@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { ErrorCode } from '@parley/protocol';
+import { ParleyException } from '../common/parley.exception';
+import { AccountRow, AccountsRepository } from './accounts.repository';
+import { CreateAccountDto } from './dto/create-account.dto';
+import { hashPassword, verifyPassword } from './password-hasher';
+
+@Injectable()
+export class AccountsService {
+  constructor(private readonly accounts: AccountsRepository) {}
+
+  async register(dto: CreateAccountDto): Promise<{ username: string }> {
+    const account = await this.accounts.insertAccount(dto.username, await hashPassword(dto.password));
+    if (!account) throw ParleyException.conflict(ErrorCode.UsernameTaken, 'username is taken');
+    return { username: account.username };
+  }
+
+  /** The account when the password matches; null otherwise, in about the same time either way. */
+  async checkPassword(username: string, password: string): Promise<AccountRow | null> {
+    const account = await this.accounts.findByUsername(username);
+    return (await verifyPassword(account?.password_hash ?? null, password)) ? account : null;
+  }
+
+  findByUsername(username: string): Promise<AccountRow | null> {
+    return this.accounts.findByUsername(username);
+  }
+}

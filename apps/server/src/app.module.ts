@@ -1,0 +1,51 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AccountsModule } from './accounts/accounts.module';
+import { AuthModule } from './auth/auth.module';
+import { CommonModule } from './common/common.module';
+import type { ParleyConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { DevicesModule } from './devices/devices.module';
+import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
+import { LimitsModule } from './limits/limits.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { RedisModule } from './redis/redis.module';
+
+/** Header and field names whose values never reach a log line. */
+const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
+
+@Module({})
+export class AppModule {
+  static forConfig(config: ParleyConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            redact: { paths: REDACTED, censor: '[redacted]' },
+            // Request bodies carry keys and ciphertexts: log method, path and status only.
+            serializers: {
+              req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: req.url }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            },
+            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+          },
+        }),
+        CommonModule,
+        DatabaseModule,
+        RedisModule,
+        LimitsModule,
+        MetricsModule,
+        HealthModule,
+        AccountsModule,
+        AuthModule,
+        KeysModule,
+        DevicesModule,
+      ],
+    };
+  }
+}

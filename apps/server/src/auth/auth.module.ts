@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { AccountsModule } from '../accounts/accounts.module';
+import { PARLEY_CONFIG } from '../config/config.module';
+import type { ParleyConfig } from '../config/config';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwtAuthGuard } from './jwt-auth.guard';
+import { JwtStrategy } from './jwt.strategy';
+import { RevocationService } from './revocation.service';
+import { SessionsRepository } from './sessions.repository';
+import { TokenService } from './token.service';
+
+@Module({
+  imports: [
+    AccountsModule,
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [PARLEY_CONFIG],
+      useFactory: (config: ParleyConfig) => ({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AuthService, TokenService, SessionsRepository, RevocationService, JwtStrategy,
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+  ],
+  exports: [TokenService],
+})
+export class AuthModule {}

@@ -1,0 +1,30 @@
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Decodes canonical padded base64 (RFC 4648 section 4); null for anything else. */
+export function decodeBase64(value: unknown): Buffer | null {
+  if (typeof value !== 'string' || !CANONICAL_BASE64.test(value)) return null;
+  return Buffer.from(value, 'base64');
+}
+
+/**
+ * A padded base64 string decoding to exactly `bytes` bytes, and, when
+ * `typeByte` is given, starting with it (0x05 for EC keys, 0x08 for
+ * Kyber-1024). Fails with constraint `isParleyKey`, which the validation
+ * pipe maps to `invalid_key`.
+ */
+export function IsBase64Bytes(bytes: number, typeByte?: number, options?: ValidationOptions) {
+  return (object: object, propertyName: string) => registerDecorator({
+    name: 'isParleyKey',
+    target: object.constructor,
+    propertyName,
+    options: { message: `must be base64 of ${bytes} bytes`, ...options },
+    validator: {
+      validate(value: unknown) {
+        const decoded = decodeBase64(value);
+        return decoded !== null && decoded.length === bytes && (typeByte === undefined || decoded[0] === typeByte);
+      },
+    },
+  });
+}

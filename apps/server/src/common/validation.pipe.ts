@@ -1,0 +1,40 @@
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ErrorCode } from '@parley/protocol';
+import { ParleyException } from './parley.exception';
+
+function flatten(errors: ValidationError[], parent = ''): ValidationError[] {
+  return errors.flatMap((e) => {
+    const path = parent ? `${parent}.${e.property}` : e.property;
+    const own = e.constraints ? [{ ...e, property: path }] : [];
+    return [...own, ...flatten(e.children ?? [], path)];
+  });
+}
+
+/** Constraint names whose failure means "413", not "400" (oversized key lists). */
+const TOO_MANY_KEYS = 'arrayMaxSize';
+
+/**
+ * The global pipe: unknown fields are rejected (`unknown_field`), lists
+ * over the contract's 100 keys answer 413 `too_many_keys`, anything else
+ * invalid is 400 with the first failing constraint's code.
+ */
+export function createValidationPipe() {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    validateCustomDecorators: false,
+    exceptionFactory: (errors) => {
+      const flat = flatten(errors);
+      const unknown = flat.find((e) => e.constraints?.whitelistValidation);
+      if (unknown) return ParleyException.badRequest(ErrorCode.UnknownField, `unknown field: ${unknown.property}`);
+      const tooMany = flat.find((e) => e.constraints?.[TOO_MANY_KEYS]);
+      if (tooMany) return ParleyException.tooLarge(ErrorCode.TooManyKeys, `${tooMany.property}: at most 100 keys per list`);
+      const first = flat[0];
+      const keyError = flat.find((e) => e.constraints?.isParleyKey);
+      if (keyError) return ParleyException.badRequest(ErrorCode.InvalidKey, `${keyError.property}: ${Object.values(keyError.constraints!)[0]}`);
+      const message = first ? `${first.property}: ${Object.values(first.constraints ?? {})[0]}` : 'invalid request';
+      return ParleyException.badRequest(ErrorCode.ValidationFailed, message);
+    },
+  });
+}

@@ -1,0 +1,104 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EnvDto } from './env.dto';
+import { RateLimitName, RATE_LIMITS, RateLimitRule } from '../limits/rate-limits';
+
+export interface PeerConfig { domain: string; baseUrl: string }
+
+/** The server's typed configuration; built once from the environment by loadConfig. */
+export interface ParleyConfig {
+  port: number;
+  host: string;
+  /** null: embedded PostgreSQL (PGlite) under dataDir. */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** null: single-process mode, no Redis. */
+  redisUrl: string | null;
+  redisPrefix: string;
+  domain: string;
+  peers: PeerConfig[];
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  maxDevicesPerAccount: number;
+  preKeyLowThreshold: number;
+  messageTtlSeconds: number;
+  maxQueuedPerDevice: number;
+  federationRetryWindowSeconds: number;
+  serverKey: string | null;
+  logLevel: string;
+  rateLimits: Record<RateLimitName, RateLimitRule>;
+}
+
+export class ConfigError extends Error {}
+
+function parsePeers(value: string | undefined): PeerConfig[] {
+  if (!value) return [];
+  return value.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    const [domain, baseUrl] = entry.split('=');
+    if (!domain || !baseUrl || !/^https?:\/\//.test(baseUrl)) {
+      throw new ConfigError(`PARLEY_PEERS: "${entry}" must be domain=http(s)://base-url`);
+    }
+    return { domain: domain.toLowerCase(), baseUrl: baseUrl.replace(/\/$/, '') };
+  });
+}
+
+function parseRateLimits(value: string | undefined): Record<RateLimitName, RateLimitRule> {
+  const limits = { ...RATE_LIMITS };
+  for (const entry of value ? value.split(',') : []) {
+    const [name, rule] = entry.split('=');
+    if (!(name in limits)) throw new ConfigError(`RATE_LIMITS: unknown limit "${name}" (known: ${Object.keys(limits).join(', ')})`);
+    const [capacity, seconds] = rule.split('/').map(Number);
+    limits[name as RateLimitName] = { capacity, refillPerSecond: capacity / seconds };
+  }
+  return limits;
+}
+
+/** JWT_SECRET when given; otherwise one generated on first start and kept in the data dir. */
+function jwtSecretFor(env: EnvDto, dataDir: string): string {
+  if (env.JWT_SECRET) return env.JWT_SECRET;
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+  return secret;
+}
+
+/**
+ * Validates the environment and yields the one config object. Throws a
+ * ConfigError naming every bad variable, so an operator fixes all at once.
+ */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): ParleyConfig {
+  const env = plainToInstance(EnvDto, environment, { excludeExtraneousValues: false });
+  const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
+  if (errors.length) {
+    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const dataDir = resolve(env.PARLEY_DATA_DIR ?? './data');
+  return {
+    port: env.PORT ?? 3000,
+    host: env.HOST ?? '0.0.0.0',
+    databaseUrl: env.DATABASE_URL ?? null,
+    dataDir,
+    redisUrl: env.REDIS_URL ?? null,
+    redisPrefix: env.REDIS_PREFIX ?? 'parley:',
+    domain: env.PARLEY_DOMAIN ?? 'localhost',
+    peers: parsePeers(env.PARLEY_PEERS),
+    jwtSecret: jwtSecretFor(env, dataDir),
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS ?? 900,
+    refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS ?? 30 * 86400,
+    maxDevicesPerAccount: env.MAX_DEVICES_PER_ACCOUNT ?? 6,
+    preKeyLowThreshold: env.PREKEY_LOW_THRESHOLD ?? 10,
+    messageTtlSeconds: env.MESSAGE_TTL_SECONDS ?? 30 * 86400,
+    maxQueuedPerDevice: env.MAX_QUEUED_PER_DEVICE ?? 10000,
+    federationRetryWindowSeconds: env.FEDERATION_RETRY_WINDOW_SECONDS ?? 86400,
+    serverKey: env.PARLEY_SERVER_KEY ?? null,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    rateLimits: parseRateLimits(env.RATE_LIMITS),
+  };
+}

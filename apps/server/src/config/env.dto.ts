@@ -1,0 +1,68 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/**
+ * Every environment variable the server reads, with its rules. Validated
+ * once at start-up (config.ts); nothing else reads process.env.
+ */
+export class EnvDto {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @IsString()
+  HOST?: string;
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @IsString()
+  PARLEY_DATA_DIR?: string;
+
+  @IsOptional() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL?: string;
+
+  @IsOptional() @IsString()
+  REDIS_PREFIX?: string;
+
+  @IsOptional() @Matches(/^[a-z0-9.-]+(:[0-9]{1,5})?$/, { message: 'PARLEY_DOMAIN must be a lower-case host name (optionally :port)' })
+  PARLEY_DOMAIN?: string;
+
+  @IsOptional() @IsString()
+  PARLEY_PEERS?: string;
+
+  @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(30) @Max(86400)
+  ACCESS_TOKEN_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60)
+  REFRESH_TOKEN_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(127)
+  MAX_DEVICES_PER_ACCOUNT?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100000)
+  PREKEY_LOW_THRESHOLD?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  MESSAGE_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  MAX_QUEUED_PER_DEVICE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  FEDERATION_RETRY_WINDOW_SECONDS?: number;
+
+  @IsOptional() @IsString()
+  PARLEY_SERVER_KEY?: string;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+
+  /** `name=capacity/seconds,...` overrides of rate-limits.ts, e.g. `keyFetch=100/60`. */
+  @IsOptional() @Matches(/^([a-zA-Z]+=\d+\/\d+)(,[a-zA-Z]+=\d+\/\d+)*$/, { message: 'RATE_LIMITS must look like name=capacity/seconds,...' })
+  RATE_LIMITS?: string;
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module';
+import { AuthModule } from '../auth/auth.module';
+import { KeysModule } from '../keys/keys.module';
+import { DeviceLoginController } from './device-login.controller';
+import { DeviceLoginService } from './device-login.service';
+import { DevicesController } from './devices.controller';
+import { DevicesRepository } from './devices.repository';
+import { DevicesService } from './devices.service';
+
+@Module({
+  imports: [AccountsModule, AuthModule, KeysModule],
+  controllers: [DevicesController, DeviceLoginController],
+  providers: [DevicesService, DevicesRepository, DeviceLoginService],
+  exports: [DevicesRepository],
+})
+export class DevicesModule {}

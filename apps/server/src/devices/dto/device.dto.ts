@@ -1,0 +1,50 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { CreateDeviceRequest, DeviceInfo, Limits } from '@parley/protocol';
+import { IsBase64Bytes } from '../../common/base64-key.validator';
+import { KyberPreKeyDto, PreKeyDto, SignedPreKeyDto } from '../../keys/dto/prekey.dto';
+import { TokenPairDto } from '../../auth/dto/auth.dto';
+
+export class CreateDeviceDto implements CreateDeviceRequest {
+  /** A label for people, e.g. "laptop". 1 to 64 characters. */
+  @IsString() @MinLength(1) @MaxLength(Limits.deviceNameMaxLength)
+  name: string;
+
+  /** libsignal registration id, 1..16380. */
+  @IsInt() @Min(Limits.registrationIdMin) @Max(Limits.registrationIdMax)
+  registrationId: number;
+
+  /** The device's identity public key, 33 bytes (0x05 + 32), base64. */
+  @IsBase64Bytes(Limits.ecPublicKeyBytes, 0x05)
+  identityKey: string;
+
+  @ValidateNested() @Type(() => SignedPreKeyDto)
+  signedPreKey: SignedPreKeyDto;
+
+  @ValidateNested() @Type(() => KyberPreKeyDto)
+  pqLastResortPreKey: KyberPreKeyDto;
+
+  /** At most 100 (413 too_many_keys). */
+  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @ValidateNested({ each: true }) @Type(() => PreKeyDto)
+  preKeys?: PreKeyDto[];
+
+  /** At most 100 (413 too_many_keys). */
+  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @ValidateNested({ each: true }) @Type(() => KyberPreKeyDto)
+  pqPreKeys?: KyberPreKeyDto[];
+}
+
+export class CreateDeviceResponseDto extends TokenPairDto {
+  deviceId: number;
+}
+
+export class DeviceInfoDto implements DeviceInfo {
+  deviceId: number;
+  name: string;
+  registrationId: number;
+  createdAt: string;
+  lastSeenAt: string | null;
+}
+
+export class ListDevicesResponseDto {
+  devices: DeviceInfoDto[];
+}

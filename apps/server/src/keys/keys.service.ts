@@ -1,0 +1,121 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { DeviceBundle, ErrorCode, KeyCountResponse, PreKeyBundleResponse } from '@parley/protocol';
+import type { AuthenticatedDevice } from '../auth/authenticated-user';
+import { ParleyException } from '../common/parley.exception';
+import { ParleyEvents } from '../common/parley-events';
+import { PARLEY_CONFIG } from '../config/config.module';
+import type { ParleyConfig } from '../config/config';
+import { DatabaseService, Tx } from '../database/database.service';
+import { RateLimiterService } from '../limits/rate-limiter.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { AddressResolver } from './address-resolver';
+import { UploadKeysDto } from './dto/prekey.dto';
+import { DeviceKeysRow, KeysRepository, UNIQUE_VIOLATION } from './keys.repository';
+import { verifyUploadedKeys, VerifiedKeys } from './prekey-verifier';
+import { REMOTE_KEY_DIRECTORY, RemoteKeyDirectory } from './remote-key-directory';
+
+const b64 = (bytes: Buffer) => bytes.toString('base64');
+
+@Injectable()
+export class KeysService {
+  constructor(
+    @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
+    private readonly keys: KeysRepository,
+    private readonly db: DatabaseService,
+    private readonly addresses: AddressResolver,
+    private readonly limits: RateLimiterService,
+    private readonly metrics: MetricsService,
+    private readonly events: ParleyEvents,
+    @Optional() @Inject(REMOTE_KEY_DIRECTORY) private readonly remote: RemoteKeyDirectory | null,
+  ) {}
+
+  /** PUT /v1/keys: verify everything first, then store it all in one transaction or nothing. */
+  async uploadKeys(device: AuthenticatedDevice, upload: UploadKeysDto): Promise<void> {
+    const identityKey = await this.keys.findIdentityKey(device.accountId, device.deviceId);
+    if (!identityKey) throw ParleyException.unauthorized('device no longer exists');
+    const verified = verifyUploadedKeys(identityKey, upload);
+    await this.db.transaction((tx) => this.storeVerifiedKeys(device.accountId, device.deviceId, verified, tx));
+  }
+
+  /**
+   * Stores verified keys inside the caller's transaction. A key id the
+   * device already holds answers 409 duplicate_key_id, and the caller's
+   * transaction rolls back, so nothing is stored.
+   */
+  async storeVerifiedKeys(accountId: string, deviceId: number, verified: VerifiedKeys, tx: Tx): Promise<void> {
+    try {
+      if (verified.signedPreKey) await this.keys.replaceSignedPreKey(accountId, deviceId, verified.signedPreKey, tx);
+      if (verified.pqLastResortPreKey) await this.keys.replaceLastResortKyberPreKey(accountId, deviceId, verified.pqLastResortPreKey, tx);
+      await this.keys.insertOneTimePreKeys(accountId, deviceId, verified.preKeys, tx);
+      await this.keys.insertOneTimeKyberPreKeys(accountId, deviceId, verified.pqPreKeys, tx);
+    } catch (error) {
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw ParleyException.conflict(ErrorCode.DuplicateKeyId, 'a one-time key with this key id is already stored for this device');
+      }
+      throw error;
+    }
+  }
+
+  countKeys(device: AuthenticatedDevice): Promise<KeyCountResponse> {
+    return this.keys.countOneTimeKeys(device.accountId, device.deviceId);
+  }
+
+  /** GET /v1/keys/:address[/:deviceId], throttled per requesting account. */
+  async fetchBundle(requester: AuthenticatedDevice, address: string, deviceId?: number): Promise<PreKeyBundleResponse> {
+    const target = this.addresses.parse(address);
+    await this.limits.enforce('keyFetch', requester.accountId);
+    if (target.domain !== null) {
+      if (!this.remote) throw ParleyException.notFound(ErrorCode.UnknownAddress, `unknown address ${address}`);
+      return this.remote.fetchRemoteBundle(requester, target.username, target.domain, deviceId);
+    }
+    return { address, devices: await this.claimBundle(target.username, deviceId) };
+  }
+
+  /**
+   * Bundles for every device of a local account (or one device), each
+   * consuming at most one one-time key of each kind. The single entry point
+   * for local clients and federated peers alike.
+   */
+  async claimBundle(username: string, deviceId?: number): Promise<DeviceBundle[]> {
+    const accountId = await this.addresses.requireLocalAccountId(username);
+    const devices = await this.keys.findDeviceKeys(accountId, deviceId);
+    if (devices.length === 0) {
+      throw ParleyException.notFound(deviceId === undefined ? ErrorCode.UnknownAddress : ErrorCode.UnknownDevice,
+        deviceId === undefined ? `${username} has no devices` : `${username} has no device ${deviceId}`);
+    }
+    return Promise.all(devices.map((device) => this.claimDeviceBundle(accountId, device)));
+  }
+
+  private async claimDeviceBundle(accountId: string, device: DeviceKeysRow): Promise<DeviceBundle> {
+    const [preKey, pqPreKey] = await Promise.all([
+      this.keys.claimOneTimePreKey(accountId, device.device_id),
+      this.keys.claimOneTimeKyberPreKey(accountId, device.device_id),
+    ]);
+    this.countClaim('ec', preKey !== null);
+    this.countClaim('kyber', pqPreKey !== null);
+    void this.warnIfLow(accountId, device.device_id);
+    return {
+      deviceId: device.device_id,
+      registrationId: device.registration_id,
+      identityKey: b64(device.identity_key),
+      signedPreKey: { keyId: device.signed_prekey_id, publicKey: b64(device.signed_prekey), signature: b64(device.signed_prekey_signature) },
+      preKey: preKey && { keyId: preKey.keyId, publicKey: b64(preKey.publicKey) },
+      pqPreKey: pqPreKey
+        ? { keyId: pqPreKey.keyId, publicKey: b64(pqPreKey.publicKey), signature: b64(pqPreKey.signature) }
+        : { keyId: device.pq_last_resort_id, publicKey: b64(device.pq_last_resort_key), signature: b64(device.pq_last_resort_signature) },
+    };
+  }
+
+  private countClaim(kind: 'ec' | 'kyber', claimed: boolean) {
+    (claimed ? this.metrics.oneTimeKeysClaimed : this.metrics.oneTimeKeysExhausted).inc({ kind });
+  }
+
+  /** Tells the device over its socket when either kind of one-time key runs below the threshold. */
+  private async warnIfLow(accountId: string, deviceId: number) {
+    const counts = await this.keys.countOneTimeKeys(accountId, deviceId).catch(() => null);
+    const threshold = this.config.preKeyLowThreshold;
+    if (counts && (counts.preKeys < threshold || counts.pqPreKeys < threshold)) {
+      this.events.emit('keysLow', accountId, deviceId, counts);
+    }
+  }
+}

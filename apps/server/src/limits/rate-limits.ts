@@ -1,0 +1,24 @@
+/**
+ * Every rate limit of the server, in one table (token buckets). Operators
+ * override any of them with RATE_LIMITS=name=capacity/seconds,...
+ */
+export interface RateLimitRule { capacity: number; refillPerSecond: number }
+
+export const RATE_LIMITS = {
+  /** Bundle fetches per requesting account: bounds how fast anyone can drain another user's one-time keys. */
+  keyFetch: { capacity: 300, refillPerSecond: 300 / 60 },
+  /** Failed password logins per account: slows guessing against one account. */
+  loginFailuresPerAccount: { capacity: 10, refillPerSecond: 10 / 300 },
+  /** Failed password logins per client IP: slows guessing across accounts. */
+  loginFailuresPerIp: { capacity: 50, refillPerSecond: 50 / 300 },
+  /** Account registrations per client IP. */
+  registrationPerIp: { capacity: 100, refillPerSecond: 100 / 60 },
+  /** Message sends per sending device. */
+  messageSend: { capacity: 2000, refillPerSecond: 1000 },
+  /** Device login challenges per account and device. */
+  deviceChallenge: { capacity: 20, refillPerSecond: 20 / 60 },
+  /** Bundle fetches per remote requester (federation). */
+  federationKeyFetch: { capacity: 300, refillPerSecond: 300 / 60 },
+} satisfies Record<string, RateLimitRule>;
+
+export type RateLimitName = keyof typeof RATE_LIMITS;

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Every Prometheus metric of the server, in one registry served at GET /metrics. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'parley_http_requests_total', help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const, registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'parley_http_request_duration_seconds', help: 'HTTP request latency by method and route',
+    labelNames: ['method', 'route'] as const, registers: [this.registry],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  });
+  readonly oneTimeKeysClaimed = new Counter({
+    name: 'parley_one_time_prekeys_claimed_total', help: 'One-time prekeys handed out, by kind (ec, kyber)',
+    labelNames: ['kind'] as const, registers: [this.registry],
+  });
+  readonly oneTimeKeysExhausted = new Counter({
+    name: 'parley_one_time_prekeys_exhausted_total',
+    help: 'Bundle fetches that found no one-time key left, by kind (ec: preKey null; kyber: last-resort key used)',
+    labelNames: ['kind'] as const, registers: [this.registry],
+  });
+  readonly envelopesAccepted = new Counter({
+    name: 'parley_envelopes_accepted_total', help: 'Envelopes accepted for delivery', registers: [this.registry],
+  });
+  readonly envelopesDelivered = new Counter({
+    name: 'parley_envelopes_acked_total', help: 'Envelopes acknowledged by their device and deleted', registers: [this.registry],
+  });
+  readonly connectedDevices = new Gauge({
+    name: 'parley_connected_sockets', help: 'Sockets connected to this process', registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+  }
+}
