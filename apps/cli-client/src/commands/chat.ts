@@ -1,0 +1,87 @@
+import { clearLine, createInterface, cursorTo } from 'node:readline';
+import { Command } from 'commander';
+import { RealtimeConnection } from '@parley/protocol';
+import { deviceAction } from '../command-action';
+import { toCliError } from '../cli-error';
+import { formatIncoming } from '../messaging/format';
+import { replenishKeys, replenishKeysIfLow } from '../messaging/key-upkeep';
+import { openEnvelope } from '../messaging/receiver';
+import { sendText } from '../messaging/sender';
+import type { Output } from '../output';
+import type { DeviceContext } from '../profile/device-context';
+import { parseRecipient } from './recipient';
+
+/**
+ * Prints above the input line: clears what the person is typing, prints,
+ * and redraws the prompt with their unfinished text, so incoming messages
+ * never garble the line being edited.
+ */
+function makeShow(out: Output, rl: ReturnType<typeof createInterface>, interactive: boolean) {
+  return (human: string, data: unknown) => {
+    if (!interactive) return out.result(human, data);
+    clearLine(process.stdout, 0);
+    cursorTo(process.stdout, 0);
+    out.result(human, data);
+    rl.prompt(true);
+  };
+}
+
+async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void> {
+  const interactive = Boolean(process.stdin.isTTY) && !out.json;
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
+  rl.setPrompt(`${ctx.profile.username} → ${peer}> `);
+  const show = makeShow(out, rl, interactive);
+  const status = (text: string, extra: object = {}) => show(`· ${text}`, { event: 'status', text, ...extra });
+  const connection = new RealtimeConnection(ctx.profile.server, ctx.client.tokens);
+  const { socket } = connection;
+  let exitError: Error | null = null;
+
+  connection.on('connected', () =>
+    status(`connected as ${ctx.profile.username} (device ${ctx.profile.deviceId}); type a message and press Enter, Ctrl-D to leave`));
+  connection.on('disconnected', (reason) => status(`disconnected (${reason}); reconnecting…`));
+  connection.on('closed', (error) => {
+    exitError = error;
+    status(toCliError(error).message);
+    rl.close();
+  });
+
+  socket.on('message', async (envelope, ack) => {
+    const incoming = await openEnvelope(ctx, envelope);
+    if (incoming) show(formatIncoming(incoming), { event: 'message', ...incoming });
+    ack({ ok: true });
+  });
+  socket.on('keys:low', (counts) => {
+    replenishKeys(ctx, counts).then(
+      (added) => status(`uploaded ${added.preKeys} EC and ${added.pqPreKeys} Kyber one-time prekeys`),
+      (error) => status(`could not replenish prekeys: ${toCliError(error).message}`));
+  });
+  socket.on('delivery:failed', (failure) =>
+    show(`! delivery to ${failure.destination} failed: ${failure.error}`, { event: 'delivery:failed', ...failure }));
+
+  // Sends go one after another, so they reach the server in the order typed.
+  let sending = Promise.resolve();
+  rl.on('line', (line) => {
+    const text = line.trim();
+    if (!text) return rl.prompt();
+    sending = sending.then(() => sendText(ctx, peer, text).then(
+      (report) => show(
+        `✓ delivered to ${peer} (device${report.devices.length > 1 ? 's' : ''} ${report.devices.join(', ')})`
+          + (report.syncedDevices.length ? `, copies to your device(s) ${report.syncedDevices.join(', ')}` : ''),
+        { event: 'sent', text, ...report }),
+      (error) => show(`! not sent: ${toCliError(error).message}`, { event: 'error', text, error: toCliError(error).message })));
+  });
+  const closed = new Promise<void>((resolve) => rl.once('close', resolve));
+
+  await replenishKeysIfLow(ctx).catch((error) => status(`could not check prekeys: ${toCliError(error).message}`));
+  connection.connect();
+  if (interactive) rl.prompt();
+  await closed;
+  await sending;
+  connection.close();
+  if (exitError) throw exitError;
+}
+
+export const chatCommand = () => new Command('chat')
+  .description('talk with <user> interactively: live messages from all their devices, your input line, delivery acks')
+  .argument('<user>', 'the other person', parseRecipient)
+  .action(deviceAction(async (ctx, out, [peer]) => chat(ctx, out, peer)));

@@ -1,0 +1,37 @@
+import { Command, Option } from 'commander';
+import { chatCommand } from './commands/chat';
+import { devicesCommand } from './commands/devices';
+import { linkCommand, registerCommand } from './commands/enroll';
+import { fingerprintCommand } from './commands/fingerprint';
+import { inboxCommand } from './commands/inbox';
+import { keysCommand } from './commands/keys';
+import { loginCommand } from './commands/login';
+import { sendCommand } from './commands/send';
+
+export function buildProgram(): Command {
+  const program = new Command('parley')
+    .description('Parley reference client: end-to-end encrypted messages (PQXDH + Double Ratchet, one session per device pair)')
+    .addOption(new Option('--profile <name-or-dir>', 'device profile: a name under $PARLEY_HOME (default ~/.parley), or a directory')
+      .env('PARLEY_PROFILE').default('default'))
+    .addOption(new Option('--server <url>', 'server base URL (stored at register/link; default http://localhost:3000)')
+      .env('PARLEY_SERVER'))
+    .option('--json', 'machine-readable output: one JSON document per result');
+  for (const command of [
+    registerCommand(), linkCommand(), loginCommand(), devicesCommand(), sendCommand(),
+    inboxCommand(), chatCommand(), fingerprintCommand(), keysCommand(),
+  ]) {
+    program.addCommand(command);
+  }
+  throwUsageErrors(program);
+  return program;
+}
+
+/**
+ * Commands built with `new Command` do not inherit settings from their
+ * parent, so each one is told to throw usage errors (main.ts maps them to
+ * the usage exit code) and to show its help after one.
+ */
+function throwUsageErrors(command: Command): void {
+  command.exitOverride().showHelpAfterError();
+  command.commands.forEach(throwUsageErrors);
+}
