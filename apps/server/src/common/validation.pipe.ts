@@ -12,6 +12,7 @@ function flatten(errors: ValidationError[], parent = ''): ValidationError[] {
 
 /** Constraint names whose failure means "413", not "400" (oversized key lists). */
 const TOO_MANY_KEYS = 'arrayMaxSize';
+const KEY_LISTS = /(^|\.)(preKeys|pqPreKeys)$/;
 
 /**
  * The global pipe: unknown fields are rejected (`unknown_field`), lists
@@ -28,7 +29,7 @@ export function createValidationPipe() {
       const flat = flatten(errors);
       const unknown = flat.find((e) => e.constraints?.whitelistValidation);
       if (unknown) return ParleyException.badRequest(ErrorCode.UnknownField, `unknown field: ${unknown.property}`);
-      const tooMany = flat.find((e) => e.constraints?.[TOO_MANY_KEYS]);
+      const tooMany = flat.find((e) => e.constraints?.[TOO_MANY_KEYS] && KEY_LISTS.test(e.property));
       if (tooMany) return ParleyException.tooLarge(ErrorCode.TooManyKeys, `${tooMany.property}: at most 100 keys per list`);
       const first = flat[0];
       const keyError = flat.find((e) => e.constraints?.isParleyKey);
