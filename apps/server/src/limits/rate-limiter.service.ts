@@ -24,7 +24,11 @@ export class RateLimiterService {
     this.redis?.defineCommand('parleyTokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
   }
 
-  /** Takes `cost` tokens from bucket `name:key`; never throws for an empty bucket. */
+  /**
+   * Takes `cost` tokens from bucket `name:key`; never throws for an empty
+   * bucket. Allowed only when at least max(cost, 1) tokens are left, so a
+   * look with cost 0 (check) is refused once the bucket is empty.
+   */
   async take(name: RateLimitName, key: string, cost = 1): Promise<TakeResult> {
     const rule = this.config.rateLimits[name];
     const bucketKey = `${this.config.redisPrefix}rl:${name}:${key}`;
@@ -37,7 +41,7 @@ export class RateLimiterService {
     return this.takeInMemory(bucketKey, rule, cost);
   }
 
-  /** Looks without taking: is there at least one token left? */
+  /** Looks without taking: is there at least one token left? (cost 0 still needs one token, see take) */
   async check(name: RateLimitName, key: string): Promise<TakeResult> {
     return this.take(name, key, 0);
   }
@@ -55,10 +59,11 @@ export class RateLimiterService {
     state.tokens = Math.min(rule.capacity, state.tokens + (now - state.ts) * rate);
     state.ts = now;
     this.buckets.set(bucketKey, state);
-    if (state.tokens >= cost) {
+    const need = Math.max(cost, 1);
+    if (state.tokens >= need) {
       state.tokens -= cost;
       return { allowed: true, retryAfterMs: 0 };
     }
-    return { allowed: false, retryAfterMs: Math.ceil((cost - state.tokens) / rate) };
+    return { allowed: false, retryAfterMs: Math.ceil((need - state.tokens) / rate) };
   }
 }

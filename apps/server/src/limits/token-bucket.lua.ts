@@ -5,8 +5,10 @@
  * ARGV[1]  capacity (tokens)
  * ARGV[2]  refill rate (tokens per millisecond)
  * ARGV[3]  now (ms since epoch, the caller's clock)
- * ARGV[4]  tokens to take
+ * ARGV[4]  tokens to take (0: only look whether one token is left)
  *
+ * Allowed when at least max(cost, 1) tokens are left, so that a look with
+ * cost 0 is refused once the bucket is empty.
  * Returns {allowed (1|0), retryAfterMs}.
  */
 export const TOKEN_BUCKET_LUA = `
@@ -14,17 +16,18 @@ local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
+local need = math.max(cost, 1)
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(state[1]) or capacity
 local ts = tonumber(state[2]) or now
 tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
 local allowed = 0
 local retry = 0
-if tokens >= cost then
+if tokens >= need then
   tokens = tokens - cost
   allowed = 1
 else
-  retry = math.ceil((cost - tokens) / rate)
+  retry = math.ceil((need - tokens) / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate) + 1000)

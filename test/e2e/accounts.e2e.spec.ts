@@ -1,0 +1,126 @@
+import { api, newAccount, PASSWORD, uniqueUsername } from '../support/fixtures';
+import { startServer, TestServer } from '../support/server';
+
+describe('accounts and password login (API.md section 1)', () => {
+  let server: TestServer;
+  beforeAll(async () => { server = await startServer(); });
+  afterAll(async () => { await server?.stop(); });
+
+  describe('POST /v1/accounts', () => {
+    it('registers a new account with 201 {username}', async () => {
+      const username = uniqueUsername();
+      const res = await api(server, 'POST', '/v1/accounts', { username, password: PASSWORD });
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({ username });
+    });
+
+    it('answers 409 username_taken for a name already registered', async () => {
+      const username = uniqueUsername();
+      expect((await api(server, 'POST', '/v1/accounts', { username, password: PASSWORD })).status).toBe(201);
+      const again = await api(server, 'POST', '/v1/accounts', { username, password: 'another password' });
+      expect(again.status).toBe(409);
+      expect(again.body.error).toBe('username_taken');
+      expect(typeof again.body.message).toBe('string');
+    });
+
+    it('lets exactly one of many concurrent registrations of one name win', async () => {
+      const username = uniqueUsername();
+      const results = await Promise.all(Array.from({ length: 5 }, () =>
+        api(server, 'POST', '/v1/accounts', { username, password: PASSWORD })));
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    });
+
+    it.each([
+      ['upper case', 'Alice'],
+      ['too short', 'ab'],
+      ['too long', 'a'.repeat(33)],
+      ['leading underscore', '_alice'],
+      ['a domain part', 'alice@example.org'],
+      ['a space', 'al ice'],
+    ])('answers 400 validation_failed for a username with %s', async (_case, username) => {
+      const res = await api(server, 'POST', '/v1/accounts', { username, password: PASSWORD });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('validation_failed');
+    });
+
+    it('answers 400 for a short password and for a missing field', async () => {
+      expect((await api(server, 'POST', '/v1/accounts', { username: uniqueUsername(), password: 'short' })).status).toBe(400);
+      expect((await api(server, 'POST', '/v1/accounts', { username: uniqueUsername() })).status).toBe(400);
+    });
+
+    it('answers 400 unknown_field for a field the contract does not name, and stores nothing', async () => {
+      const username = uniqueUsername();
+      const res = await api(server, 'POST', '/v1/accounts', { username, password: PASSWORD, admin: true });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('unknown_field');
+      expect((await api(server, 'POST', '/v1/auth/login', { username, password: PASSWORD })).status).toBe(401);
+    });
+
+    it('answers 400 with a JSON error body for malformed JSON', async () => {
+      const res = await api(server, 'POST', '/v1/accounts', undefined, { raw: '{"username": "x", ' });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('validation_failed');
+      expect(typeof res.body.message).toBe('string');
+    });
+
+    it('answers 400, not 500, for a JSON body that is not an object', async () => {
+      for (const raw of ['[]', '"alice"', 'null', '42']) {
+        const res = await api(server, 'POST', '/v1/accounts', undefined, { raw });
+        expect({ raw, status: res.status }).toEqual({ raw, status: 400 });
+      }
+    });
+  });
+
+  describe('POST /v1/auth/login', () => {
+    it('answers 200 with an account-scoped token pair', async () => {
+      const account = await newAccount(server);
+      expect(account.tokens).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: expect.any(Number) });
+      // Account-scoped: good for registering a device, not for device routes.
+      const devices = await api(server, 'GET', '/v1/devices', undefined, { token: account.tokens.accessToken });
+      expect(devices.status).toBe(403);
+      expect(devices.body.error).toBe('device_token_required');
+    });
+
+    it('answers 401 with the same body for an unknown user and a wrong password', async () => {
+      const account = await newAccount(server);
+      const wrongPassword = await api(server, 'POST', '/v1/auth/login', { username: account.username, password: 'wrong password' });
+      const unknownUser = await api(server, 'POST', '/v1/auth/login', { username: uniqueUsername(), password: PASSWORD });
+      expect(wrongPassword.status).toBe(401);
+      expect(unknownUser.status).toBe(401);
+      expect(unknownUser.body).toEqual(wrongPassword.body);
+    });
+  });
+});
+
+describe('login throttling', () => {
+  let server: TestServer;
+  // A small per-account budget keeps the test short; the per-IP one stays larger.
+  beforeAll(async () => { server = await startServer({ RATE_LIMITS: 'loginFailuresPerAccount=3/600,loginFailuresPerIp=20/600' }); });
+  afterAll(async () => { await server?.stop(); });
+
+  it('answers 429 with Retry-After after repeated failures, even for the right password', async () => {
+    const account = await newAccount(server);
+    for (let i = 0; i < 3; i++) {
+      expect((await api(server, 'POST', '/v1/auth/login', { username: account.username, password: 'wrong password' })).status).toBe(401);
+    }
+    const throttled = await api(server, 'POST', '/v1/auth/login', { username: account.username, password: 'wrong password' });
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.error).toBe('rate_limited');
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const rightPassword = await api(server, 'POST', '/v1/auth/login', { username: account.username, password: PASSWORD });
+    expect(rightPassword.status).toBe(429);
+  });
+
+  it('throttles unknown usernames the same way, so 429 does not reveal whether an account exists', async () => {
+    const username = uniqueUsername();
+    for (let i = 0; i < 3; i++) {
+      expect((await api(server, 'POST', '/v1/auth/login', { username, password: 'wrong password' })).status).toBe(401);
+    }
+    expect((await api(server, 'POST', '/v1/auth/login', { username, password: 'wrong password' })).status).toBe(429);
+  });
+
+  it('does not throttle another account because of these failures', async () => {
+    const other = await newAccount(server);
+    expect((await api(server, 'POST', '/v1/auth/login', { username: other.username, password: PASSWORD })).status).toBe(200);
+  });
+});
