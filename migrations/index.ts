@@ -1,4 +1,5 @@
 import { CoreSchema1732435200000 } from './1732435200000-CoreSchema';
+import { EnvelopeQueue1732435300000 } from './1732435300000-EnvelopeQueue';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
-export const MIGRATIONS = [CoreSchema1732435200000];
+export const MIGRATIONS = [CoreSchema1732435200000, EnvelopeQueue1732435300000];

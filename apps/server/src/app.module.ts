@@ -7,9 +7,11 @@ import type { ParleyConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DevicesModule } from './devices/devices.module';
+import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { LimitsModule } from './limits/limits.module';
+import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 
@@ -45,6 +47,8 @@ export class AppModule {
         AuthModule,
         KeysModule,
         DevicesModule,
+        MessagesModule,
+        GatewayModule,
       ],
     };
   }

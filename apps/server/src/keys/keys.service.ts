@@ -112,10 +112,14 @@ export class KeysService {
 
   /** Tells the device over its socket when either kind of one-time key runs below the threshold. */
   private async warnIfLow(accountId: string, deviceId: number) {
-    const counts = await this.keys.countOneTimeKeys(accountId, deviceId).catch(() => null);
+    const counts = await this.findLowKeyCounts(accountId, deviceId).catch(() => null);
+    if (counts) this.events.emit('keysLow', accountId, deviceId, counts);
+  }
+
+  /** The device's one-time key counts when either is below PREKEY_LOW_THRESHOLD; null when both are fine. */
+  async findLowKeyCounts(accountId: string, deviceId: number): Promise<KeyCountResponse | null> {
+    const counts = await this.keys.countOneTimeKeys(accountId, deviceId);
     const threshold = this.config.preKeyLowThreshold;
-    if (counts && (counts.preKeys < threshold || counts.pqPreKeys < threshold)) {
-      this.events.emit('keysLow', accountId, deviceId, counts);
-    }
+    return counts.preKeys < threshold || counts.pqPreKeys < threshold ? counts : null;
   }
 }

@@ -1,0 +1,50 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { Limits, OutgoingMessage, SendMessagesRequest } from '@parley/protocol';
+
+/** libsignal CiphertextMessageType: 2 whisper, 3 prekey, 7 sender key, 8 plaintext. */
+export const CIPHERTEXT_TYPES = [2, 3, 7, 8];
+
+export class OutgoingMessageDto implements OutgoingMessage {
+  @IsInt() @Min(1) @Max(127)
+  destinationDeviceId: number;
+
+  @IsInt() @Min(Limits.registrationIdMin) @Max(Limits.registrationIdMax)
+  destinationRegistrationId: number;
+
+  /** libsignal CiphertextMessageType of `content`; passed through. */
+  @IsIn(CIPHERTEXT_TYPES)
+  type: number;
+
+  /** The ciphertext, base64; at most 256 KiB decoded (413). */
+  @IsString() @Matches(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'must be base64' })
+  content: string;
+}
+
+export class SendMessagesDto implements SendMessagesRequest {
+  /** The sender's timestamp (ms since epoch), passed through to recipients. */
+  @IsInt() @Min(0)
+  timestamp: number;
+
+  /** Deliver only to connected devices and never store. */
+  @IsOptional() @IsBoolean()
+  online?: boolean;
+
+  @IsOptional() @IsBoolean()
+  urgent?: boolean;
+
+  /** Exactly one entry per current device of the destination (except the sending device). */
+  @IsArray() @ArrayMaxSize(127) @ValidateNested({ each: true }) @Type(() => OutgoingMessageDto)
+  messages: OutgoingMessageDto[];
+}
+
+export class SocketSendDto extends SendMessagesDto {
+  /** `username` or `username@domain`. */
+  @IsString()
+  destination: string;
+}
+
+export class MessageListDto {
+  messages: unknown[];
+  more: boolean;
+}

@@ -1,0 +1,43 @@
+import type { Envelope } from '@parley/protocol';
+
+/** An envelope as stored: one row of a device's queue. */
+export interface EnvelopeRecord {
+  seq: string;
+  id: string;
+  accountId: string;
+  deviceId: number;
+  source: string;
+  sourceDeviceId: number;
+  type: number;
+  content: Buffer;
+  timestamp: number;
+  serverTimestamp: number;
+  expiresAt: Date;
+}
+
+/**
+ * What travels to a device's connection: the wire envelope plus the queue
+ * position (for ordering a drain) and whether it is stored at all
+ * (`online: true` envelopes are not, so their acks delete nothing).
+ */
+export interface QueuedEnvelope {
+  seq: number;
+  stored: boolean;
+  envelope: Envelope;
+}
+
+export function toQueuedEnvelope(record: EnvelopeRecord, stored = true): QueuedEnvelope {
+  return {
+    seq: Number(record.seq),
+    stored,
+    envelope: {
+      id: record.id,
+      source: record.source,
+      sourceDeviceId: record.sourceDeviceId,
+      type: record.type,
+      content: record.content.toString('base64'),
+      timestamp: Number(record.timestamp),
+      serverTimestamp: Number(record.serverTimestamp),
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../database/database.service';
+import { EnvelopeRecord } from './envelope';
+
+/** The destination account and, per current device, its registration id and queue length. */
+export interface DestinationDevice { deviceId: number; registrationId: number; queued: number }
+export interface Destination { accountId: string; devices: DestinationDevice[] }
+
+const RECORD_COLUMNS = `seq, id, account_id AS "accountId", device_id AS "deviceId", source, source_device_id AS "sourceDeviceId",
+  type, content, client_timestamp AS "timestamp", server_timestamp AS "serverTimestamp", expires_at AS "expiresAt"`;
+
+@Injectable()
+export class MessagesRepository {
+  constructor(private readonly db: DatabaseService) {}
+
+  /** The account named `username` with its current devices and their queue lengths; null when unknown. One round trip. */
+  async findDestination(username: string): Promise<Destination | null> {
+    const rows = await this.db.rows<{ account_id: string; device_id: number | null; registration_id: number | null; queued: string | null }>(
+      `SELECT a.id AS account_id, d.device_id, d.registration_id,
+              (SELECT count(*) FROM envelopes e WHERE e.account_id = d.account_id AND e.device_id = d.device_id) AS queued
+         FROM accounts a LEFT JOIN devices d ON d.account_id = a.id
+        WHERE a.username = $1 ORDER BY d.device_id`,
+      [username],
+    );
+    if (rows.length === 0) return null;
+    return {
+      accountId: rows[0].account_id,
+      devices: rows.filter((r) => r.device_id !== null)
+        .map((r) => ({ deviceId: r.device_id!, registrationId: r.registration_id!, queued: Number(r.queued) })),
+    };
+  }
+
+  /**
+   * Stores envelopes of any number of fan-outs with one statement, hence
+   * one transaction and one commit: all rows are stored, or none (a
+   * removed destination device fails the foreign key for the whole batch).
+   * Returns each envelope's queue position by id.
+   */
+  async insertEnvelopes(records: Omit<EnvelopeRecord, 'seq'>[]): Promise<Map<string, string>> {
+    const rows = await this.db.rows<{ id: string; seq: string }>(
+      `INSERT INTO envelopes (id, account_id, device_id, source, source_device_id, type, content, client_timestamp, server_timestamp, expires_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::int[], $6::smallint[], $7::bytea[], $8::bigint[], $9::bigint[], $10::timestamptz[])
+       RETURNING id, seq`,
+      [
+        records.map((r) => r.id), records.map((r) => r.accountId), records.map((r) => r.deviceId),
+        records.map((r) => r.source), records.map((r) => r.sourceDeviceId), records.map((r) => r.type),
+        records.map((r) => r.content), records.map((r) => r.timestamp), records.map((r) => r.serverTimestamp),
+        records.map((r) => r.expiresAt),
+      ],
+    );
+    return new Map(rows.map((r) => [r.id, r.seq]));
+  }
+
+  /** One page of a device's queue, oldest first, after queue position `afterSeq`; expired envelopes are skipped. */
+  pageQueue(accountId: string, deviceId: number, afterSeq: number, limit: number): Promise<EnvelopeRecord[]> {
+    return this.db.rows<EnvelopeRecord>(
+      `SELECT ${RECORD_COLUMNS} FROM envelopes
+        WHERE account_id = $1 AND device_id = $2 AND seq > $3 AND expires_at > now()
+        ORDER BY seq LIMIT $4`,
+      [accountId, deviceId, afterSeq, limit],
+    );
+  }
+
+  /** Deletes acknowledged envelopes in one statement (acks from many connections are batched). */
+  async deleteEnvelopes(ids: string[]): Promise<void> {
+    await this.db.execute('DELETE FROM envelopes WHERE id = ANY($1::uuid[])', [ids]);
+  }
+
+  /** Deletes one envelope, only if it is queued for this device; idempotent. */
+  async deleteDeviceEnvelope(accountId: string, deviceId: number, id: string): Promise<void> {
+    await this.db.execute('DELETE FROM envelopes WHERE id = $1 AND account_id = $2 AND device_id = $3', [id, accountId, deviceId]);
+  }
+
+  /** Deletes up to `limit` expired envelopes; returns how many. */
+  deleteExpired(limit: number): Promise<number> {
+    return this.db.execute(
+      'DELETE FROM envelopes WHERE seq IN (SELECT seq FROM envelopes WHERE expires_at <= now() LIMIT $1)', [limit],
+    );
+  }
+}

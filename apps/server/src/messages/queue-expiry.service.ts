@@ -1,0 +1,37 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { MessagesRepository } from './messages.repository';
+
+const SWEEP_INTERVAL_MS = 60_000;
+const SWEEP_BATCH = 5_000;
+
+/**
+ * Deletes envelopes past their expiry (MESSAGE_TTL_SECONDS). Reads already
+ * skip expired rows, so the sweep only reclaims space; every process may
+ * run it, deletes are idempotent.
+ */
+@Injectable()
+export class QueueExpiryService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(QueueExpiryService.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly messages: MessagesRepository) {}
+
+  onApplicationBootstrap() {
+    this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS).unref();
+  }
+
+  onApplicationShutdown() {
+    clearInterval(this.timer);
+  }
+
+  async sweep(): Promise<number> {
+    let total = 0;
+    try {
+      for (let n = SWEEP_BATCH; n === SWEEP_BATCH; total += n) n = await this.messages.deleteExpired(SWEEP_BATCH);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'expiry sweep failed');
+    }
+    if (total > 0) this.logger.log(`deleted ${total} expired envelopes`);
+    return total;
+  }
+}

@@ -1,0 +1,60 @@
+import Redis from 'ioredis';
+import { DeliveryBus, deviceChannel, DeviceSignal, DeviceSignalHandler } from './delivery-bus';
+
+/**
+ * Scale-out: Redis pub/sub with one channel per device. A process
+ * subscribes to the channels of the devices connected to it, so each
+ * envelope crosses Redis once, to the one process that delivers it.
+ *
+ * Why not the socket.io Redis adapter: it broadcasts every emit to every
+ * process, and delivery here needs per-connection state the adapter does
+ * not carry (the in-flight window, drain-then-live ordering, acks that
+ * delete from the queue).
+ */
+export class RedisDeliveryBus extends DeliveryBus {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly handlers = new Map<string, Set<DeviceSignalHandler>>();
+
+  constructor(url: string, private readonly prefix: string) {
+    super();
+    this.publisher = new Redis(url, { enableAutoPipelining: true });
+    this.subscriber = new Redis(url);
+    this.subscriber.on('message', (channel: string, payload: string) => {
+      const handlers = this.handlers.get(channel);
+      if (!handlers) return;
+      const signal = JSON.parse(payload) as DeviceSignal;
+      for (const handler of handlers) handler(signal);
+    });
+  }
+
+  async publish(accountId: string, deviceId: number, signal: DeviceSignal) {
+    await this.publisher.publish(this.channel(accountId, deviceId), JSON.stringify(signal));
+  }
+
+  async subscribe(accountId: string, deviceId: number, handler: DeviceSignalHandler) {
+    const channel = this.channel(accountId, deviceId);
+    let set = this.handlers.get(channel);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(channel, set);
+      await this.subscriber.subscribe(channel);
+    }
+    set.add(handler);
+    return async () => {
+      set!.delete(handler);
+      if (set!.size === 0 && this.handlers.get(channel) === set) {
+        this.handlers.delete(channel);
+        await this.subscriber.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+  }
+
+  async onApplicationShutdown() {
+    await Promise.all([this.publisher.quit(), this.subscriber.quit()].map((p) => p.catch(() => undefined)));
+  }
+
+  private channel(accountId: string, deviceId: number) {
+    return `${this.prefix}dev:${deviceChannel(accountId, deviceId)}`;
+  }
+}
