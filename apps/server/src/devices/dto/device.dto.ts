@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { CreateDeviceRequest, DeviceInfo, Limits } from '@parley/protocol';
 import { IsBase64Bytes } from '../../common/base64-key.validator';
 import { KyberPreKeyDto, PreKeyDto, SignedPreKeyDto } from '../../keys/dto/prekey.dto';
@@ -18,18 +18,19 @@ export class CreateDeviceDto implements CreateDeviceRequest {
   @IsBase64Bytes(Limits.ecPublicKeyBytes, 0x05)
   identityKey: string;
 
-  @ValidateNested() @Type(() => SignedPreKeyDto)
+  // IsDefined and IsObject: ValidateNested alone passes a missing value and validates an array's elements.
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => SignedPreKeyDto)
   signedPreKey: SignedPreKeyDto;
 
-  @ValidateNested() @Type(() => KyberPreKeyDto)
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => KyberPreKeyDto)
   pqLastResortPreKey: KyberPreKeyDto;
 
   /** At most 100 (413 too_many_keys). */
-  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @ValidateNested({ each: true }) @Type(() => PreKeyDto)
+  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => PreKeyDto)
   preKeys?: PreKeyDto[];
 
   /** At most 100 (413 too_many_keys). */
-  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @ValidateNested({ each: true }) @Type(() => KyberPreKeyDto)
+  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => KyberPreKeyDto)
   pqPreKeys?: KyberPreKeyDto[];
 }
 

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { Limits, PreKey, SignedPreKey, UploadKeysRequest } from '@parley/protocol';
 import { IsBase64Bytes } from '../../common/base64-key.validator';
 
@@ -39,18 +39,19 @@ export class KyberPreKeyDto implements SignedPreKey {
 
 /** Key material that PUT /v1/keys and POST /v1/devices share. */
 export class UploadKeysDto implements UploadKeysRequest {
-  @IsOptional() @ValidateNested() @Type(() => SignedPreKeyDto)
+  // IsObject: ValidateNested alone validates the elements of an array given in place of a key.
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => SignedPreKeyDto)
   signedPreKey?: SignedPreKeyDto;
 
-  @IsOptional() @ValidateNested() @Type(() => KyberPreKeyDto)
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => KyberPreKeyDto)
   pqLastResortPreKey?: KyberPreKeyDto;
 
   /** At most 100 per request (413 too_many_keys). */
-  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @ValidateNested({ each: true }) @Type(() => PreKeyDto)
+  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => PreKeyDto)
   preKeys?: PreKeyDto[];
 
   /** At most 100 per request (413 too_many_keys). */
-  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @ValidateNested({ each: true }) @Type(() => KyberPreKeyDto)
+  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => KyberPreKeyDto)
   pqPreKeys?: KyberPreKeyDto[];
 }
 
