@@ -1,0 +1,67 @@
+import { startServer, TestServer } from '../../../test/support/server';
+import { CliDevice, cliEnv, cliMain, tempHome } from './cli-runner';
+import { TmuxTerminal } from './tmux-terminal';
+
+/** `parley chat` in a real terminal: what a person sees and types. */
+describe('parley chat in a terminal', () => {
+  let server: TestServer;
+  let home: ReturnType<typeof tempHome>;
+  let terminal: TmuxTerminal | undefined;
+  let alice: CliDevice;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    server = await startServer();
+    home = tempHome();
+    env = cliEnv(home.home, server.url);
+    alice = new CliDevice('alice', env);
+    const bob = new CliDevice('bob', env);
+    await alice.json('register', 'alice');
+    await bob.json('register', 'bob');
+  });
+  afterAll(async () => {
+    terminal?.close();
+    await server?.stop();
+    home?.remove();
+  });
+
+  it('shows live messages with sender and device, keeps the input line, acks sends, and exits on Ctrl-D', async () => {
+    await alice.json('send', 'bob', 'sent while bob was away');
+    terminal = new TmuxTerminal([process.execPath, cliMain(), '--profile', 'bob', 'chat', 'alice'], env);
+
+    // Queued messages arrive first, then the prompt waits for input.
+    await terminal.waitFor(/connected as bob \(device 1\)/);
+    await terminal.waitFor(/\] alice \(device 1\): sent while bob was away/);
+    await terminal.waitFor(/bob → alice>$/m); // tmux trims trailing spaces
+
+    await alice.json('send', 'bob', 'are you there?');
+    await terminal.waitFor(/\] alice \(device 1\): are you there\?/);
+
+    // A message arriving mid-sentence is printed above the line being typed, which survives intact.
+    terminal.type('yes, I am ');
+    await terminal.waitFor(/bob → alice> yes, I am$/m);
+    await alice.json('send', 'bob', 'hello?');
+    const screen = await terminal.waitFor(/\] alice \(device 1\): hello\?\n.*bob → alice> yes, I am$/m);
+    expect(screen).not.toMatch(/yes, I am .*alice \(device 1\)/);
+
+    terminal.type('here');
+    terminal.press('Enter');
+    await terminal.waitFor(/✓ delivered to alice \(device 1\)/);
+    expect((await alice.inbox()).map((m) => m.text)).toEqual(['yes, I am here']);
+
+    // What alice typed while bob's chat was open all came through, once each, in order.
+    const lines = terminal.screen().split('\n').filter((l) => /alice \(device 1\):/.test(l));
+    expect(lines.map((l) => l.replace(/^\[[\d:]+\] /, ''))).toEqual([
+      'alice (device 1): sent while bob was away',
+      'alice (device 1): are you there?',
+      'alice (device 1): hello?',
+    ]);
+
+    terminal.press('C-d');
+    const deadline = Date.now() + 10_000;
+    while (terminal.exitStatus() === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(terminal.exitStatus()).toBe(0);
+    // Everything shown was acknowledged: nothing is delivered again.
+    expect((await new CliDevice('bob', env).inbox())).toEqual([]);
+  });
+});
