@@ -10,6 +10,8 @@ import type { ParleyConfig } from '../config/config';
 import { DatabaseService } from './database.service';
 import { SerializedPGlitePool } from './serialized-pglite-pool';
 
+const BYTEA_OID = 17;
+
 /** Any constant: every server process takes this advisory lock while migrating. */
 const MIGRATION_LOCK_ID = 7_245_331;
 
@@ -24,7 +26,9 @@ export function dataSourceOptions(config: ParleyConfig): DataSourceOptions {
   }
   const pgDir = join(config.dataDir, 'pg');
   mkdirSync(pgDir, { recursive: true });
-  new PGliteDriver({ dataDir: pgDir }); // registers PGlite's options for the shared instance
+  // Registers PGlite's options for the shared instance. bytea comes back as
+  // a Buffer, as node-postgres returns it, so repositories see one type.
+  new PGliteDriver({ dataDir: pgDir, parsers: { [BYTEA_OID]: (hex: string) => Buffer.from(hex.slice(2), 'hex') } });
   return { ...common, driver: { Pool: SerializedPGlitePool } };
 }
 

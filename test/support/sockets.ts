@@ -1,0 +1,54 @@
+import { io, Socket } from 'socket.io-client';
+import type { ClientToServerEvents, Envelope, KeyCountResponse, MessageAck, ServerToClientEvents, SocketReply, SocketSendRequest } from '@parley/protocol';
+import type { TestServer } from './server';
+
+export type DeviceSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * A device's socket.io connection for tests: records every envelope and
+ * `keys:low`, acks automatically unless told not to, and waits for counts
+ * with a deadline instead of sleeping.
+ */
+export interface TestSocket {
+  socket: DeviceSocket;
+  envelopes: Envelope[];
+  keysLow: KeyCountResponse[];
+  /** When false, envelopes are recorded but not acknowledged. */
+  autoAck: boolean;
+  waitForEnvelopes(count: number, timeoutMs?: number): Promise<Envelope[]>;
+  send(request: SocketSendRequest): Promise<SocketReply<any>>;
+  close(): void;
+}
+
+export async function until(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function openSocket(server: Pick<TestServer, 'url'>, token: string, options: { autoAck?: boolean } = {}): Promise<TestSocket> {
+  const socket: DeviceSocket = io(`${server.url}/v1`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const state: TestSocket = {
+    socket,
+    envelopes: [],
+    keysLow: [],
+    autoAck: options.autoAck ?? true,
+    async waitForEnvelopes(count, timeoutMs = 10_000) {
+      await until(() => state.envelopes.length >= count, timeoutMs, `${count} envelopes (have ${state.envelopes.length})`);
+      return state.envelopes;
+    },
+    send: (request) => new Promise((resolve) => socket.emit('send', request, resolve)),
+    close: () => { socket.disconnect(); },
+  };
+  socket.on('message', (envelope: Envelope, ack: (reply: MessageAck) => void) => {
+    state.envelopes.push(envelope);
+    if (state.autoAck) ack({ ok: true });
+  });
+  socket.on('keys:low', (counts) => state.keysLow.push(counts));
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(state));
+    socket.once('connect_error', (error) => { socket.disconnect(); reject(error); });
+  });
+}
