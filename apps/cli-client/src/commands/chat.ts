@@ -70,6 +70,8 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
         { event: 'sent', text, ...report }),
       (error) => show(`! not sent: ${toCliError(error).message}`, { event: 'error', text, error: toCliError(error).message })));
   });
+  // Ctrl-C leaves like Ctrl-D; readline would otherwise only pause the input.
+  rl.on('SIGINT', () => rl.close());
   const closed = new Promise<void>((resolve) => rl.once('close', resolve));
 
   await replenishKeysIfLow(ctx).catch((error) => status(`could not check prekeys: ${toCliError(error).message}`));
