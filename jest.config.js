@@ -20,6 +20,7 @@ module.exports = {
     '^@parley/crypto$': '<rootDir>/libs/crypto/src',
     '^@parley/crypto/(.*)$': '<rootDir>/libs/crypto/src/$1',
     '^@parley/migrations$': '<rootDir>/migrations',
+    '^@parley/testkit$': '<rootDir>/libs/testkit/src',
   },
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
