@@ -1,5 +1,6 @@
 import { startServer, TestServer } from '../../../test/support/server';
 import { CliDevice, cliEnv, cliMain, tempHome } from './cli-runner';
+import { TcpProxy } from './tcp-proxy';
 import { TmuxTerminal } from './tmux-terminal';
 
 /** `parley chat` in a real terminal: what a person sees and types. */
@@ -19,8 +20,8 @@ describe('parley chat in a terminal', () => {
     await alice.json('register', 'alice');
     await bob.json('register', 'bob');
   });
+  afterEach(() => terminal?.close());
   afterAll(async () => {
-    terminal?.close();
     await server?.stop();
     home?.remove();
   });
@@ -63,5 +64,28 @@ describe('parley chat in a terminal', () => {
     expect(terminal.exitStatus()).toBe(0);
     // Everything shown was acknowledged: nothing is delivered again.
     expect((await new CliDevice('bob', env).inbox())).toEqual([]);
+  });
+
+  it('reconnects by itself when the network drops, and catches up on what it missed', async () => {
+    const proxy = await TcpProxy.start(server.port);
+    try {
+      terminal = new TmuxTerminal(
+        [process.execPath, cliMain(), '--profile', 'bob', '--server', proxy.url, 'chat', 'alice'], env);
+      await terminal.waitFor(/connected as bob/);
+
+      proxy.disconnect();
+      await terminal.waitFor(/disconnected \(.+\); reconnecting…/);
+      await alice.json('send', 'bob', 'sent during the outage');
+      proxy.reconnect();
+
+      const screen = await terminal.waitFor(/\] alice \(device 1\): sent during the outage/, 20_000);
+      expect(screen.match(/connected as bob/g)).toHaveLength(2);
+      terminal.type('back online');
+      terminal.press('Enter');
+      await terminal.waitFor(/✓ delivered to alice/);
+      expect((await alice.inbox()).map((m) => m.text)).toEqual(['back online']);
+    } finally {
+      await proxy.close();
+    }
   });
 });
