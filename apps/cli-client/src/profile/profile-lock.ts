@@ -17,7 +17,11 @@ export function lockProfile(dir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(path, String(process.pid), { flag: 'wx' });
-      const release = () => { try { unlinkSync(path); } catch { /* already gone */ } };
+      // Removes our own lock exactly once: after release another process may hold the file.
+      const release = () => {
+        process.off('exit', release);
+        try { unlinkSync(path); } catch { /* already gone */ }
+      };
       process.once('exit', release);
       return release;
     } catch (error) {

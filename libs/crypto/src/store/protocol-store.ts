@@ -26,7 +26,7 @@ export interface NewKeys {
   lastResortKey?: KyberPreKeyRecord;
 }
 
-export const addressKey = (address: ProtocolAddress) => `${address.name()}.${address.deviceId()}`;
+const addressKey = (address: ProtocolAddress) => `${address.name()}.${address.deviceId()}`;
 
 function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`no ${what}`);
