@@ -14,10 +14,12 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
  * security together, so the two cannot disagree.
  */
 export function Authenticated(options: { device?: boolean } = {}) {
+  const device = options.device ?? true;
   return applyDecorators(
-    SetMetadata(NEEDS_DEVICE, options.device ?? true),
+    SetMetadata(NEEDS_DEVICE, device),
     ApiBearerAuth(),
     ApiResponse({ status: 401, description: 'Missing, expired or revoked token (unauthorized).' }),
+    ...(device ? [ApiResponse({ status: 403, description: 'device_token_required: an account-scoped token; register or log in a device.' })] : []),
   );
 }
 
