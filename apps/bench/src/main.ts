@@ -1,0 +1,76 @@
+import { Deployment, startDeployment, Storage } from './deployment';
+import { runIdleConnections } from './idle-connections.bench';
+import { runMessageThroughput, ThroughputResult } from './message-throughput.bench';
+import { REFERENCE } from './reference';
+import { fixed, printTable, ratio } from './table';
+
+/**
+ * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis]`
+ * Message throughput, latency and memory per idle connection for each
+ * deployment, beside the figures of shared/PERFORMANCE.md as ratios.
+ */
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const DEPLOYMENTS: { storage: Storage; processes: number }[] = [
+  { storage: 'embedded', processes: 1 },
+  { storage: 'postgres', processes: 1 },
+  { storage: 'postgres+redis', processes: 1 },
+  { storage: 'postgres+redis', processes: 2 },
+];
+
+async function withDeployment<T>(storage: Storage, processes: number, run: (d: Deployment) => Promise<T>): Promise<[string, T]> {
+  const deployment = await startDeployment(storage, processes);
+  try {
+    return [deployment.label, await run(deployment)];
+  } finally {
+    await deployment.stop();
+  }
+}
+
+async function main() {
+  const seconds = Number(option('seconds', '10'));
+  const idle = Number(option('idle', '5000'));
+  const only = option('only', DEPLOYMENTS.map((d) => d.storage).join(',')).split(',');
+  const chosen = DEPLOYMENTS.filter((d) => only.includes(d.storage));
+
+  const throughput: [string, ThroughputResult][] = [];
+  const memory: [string, number][] = [];
+  for (const { storage, processes } of chosen) {
+    process.stderr.write(`bench: ${storage} x${processes}: messages...\n`);
+    throughput.push(await withDeployment(storage, processes, (d) => runMessageThroughput(d, seconds)));
+    process.stderr.write(`bench: ${storage} x${processes}: ${idle} idle connections...\n`);
+    const [label, result] = await withDeployment(storage, processes, (d) => runIdleConnections(d, idle));
+    memory.push([label, result.bytesPerConnection]);
+  }
+
+  printTable(
+    `Messages: 50 senders -> 50 recipients x 2 connected devices, 300-byte ciphertexts, socket.io send + ack (${seconds} s per phase)`,
+    ['deployment', 'envelopes/s max', 'vs hand-written socket.io+pg', 'vs Prosody 2-device', 'p50/p99 ms at max',
+      'p50/p99 ms at half', 'vs hand-written p99', 'p50/p99 ms at quarter', 'left queued', 'refused'],
+    throughput.map(([label, r]) => [
+      label, fixed(r.maxEnvelopesPerSecond),
+      ratio(r.maxEnvelopesPerSecond, REFERENCE.handWrittenEnvelopesPerSecond),
+      ratio(r.maxEnvelopesPerSecond, REFERENCE.prosodyTwoDeviceDeliveriesPerSecond),
+      `${r.latencyAtMax.p50} / ${r.latencyAtMax.p99}`,
+      `${r.latencyAtHalf.p50} / ${r.latencyAtHalf.p99}`,
+      ratio(r.latencyAtHalf.p99, REFERENCE.handWrittenP99AtHalfMs),
+      `${r.latencyAtQuarter.p50} / ${r.latencyAtQuarter.p99}`,
+      r.leftInQueues, r.refusedSends,
+    ]),
+  );
+  printTable(
+    `Server memory per idle connected device (${idle} devices, RSS delta of all server processes)`,
+    ['deployment', 'KiB per connection', 'vs socket.io alone (17 KiB)', 'vs Prosody (37 KiB)'],
+    memory.map(([label, bytes]) => [label, fixed(bytes / 1024, 1),
+      ratio(bytes, REFERENCE.socketIoBytesPerIdleConnection), ratio(bytes, REFERENCE.prosodyBytesPerIdleConnection)]),
+  );
+  process.exit(0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

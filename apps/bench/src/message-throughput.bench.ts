@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import type { OutgoingMessage } from '@parley/protocol';
+import { BenchSocket, connectAll, percentile } from './clients';
+import type { Deployment } from './deployment';
+import { BenchDevice, createAccounts } from './population';
+
+const SENDERS = 50;
+const RECIPIENTS = 50;
+const CONTENT = randomBytes(300).toString('base64');
+/** Sends each sender keeps outstanding when pushing for the maximum rate. */
+const WINDOW_PER_SENDER = 8;
+
+export interface ThroughputResult {
+  maxEnvelopesPerSecond: number;
+  latencyAtMax: { p50: number; p99: number };
+  latencyAtHalf: { p50: number; p99: number; rate: number };
+  latencyAtQuarter: { p50: number; p99: number; rate: number };
+  leftInQueues: number;
+  refusedSends: number;
+}
+
+interface Population {
+  senders: { device: BenchDevice; socket: BenchSocket }[];
+  fanouts: { address: string; messages: OutgoingMessage[] }[];
+  delivered: { count: number; latencies: number[] };
+  close: () => void;
+  recipients: BenchDevice[];
+}
+
+async function populate(deployment: Deployment): Promise<Population> {
+  const urls = deployment.servers.map((s) => s.url);
+  const senders = (await createAccounts(urls[0], SENDERS, 1)).flat();
+  const recipientAccounts = await createAccounts(urls[0], RECIPIENTS, 2);
+  const delivered = { count: 0, latencies: [] as number[] };
+  const recipientSockets = await connectAll(urls, recipientAccounts.flat(), (envelope) => {
+    delivered.count++;
+    delivered.latencies.push(Date.now() - envelope.serverTimestamp);
+  });
+  // Senders talk to the first process; recipients are spread over all of them.
+  const senderSockets = await connectAll([urls[0]], senders);
+  return {
+    senders: senders.map((device, i) => ({ device, socket: senderSockets[i] })),
+    fanouts: recipientAccounts.map((devices) => ({
+      address: devices[0].username,
+      messages: devices.map((d) => ({ destinationDeviceId: d.deviceId, destinationRegistrationId: d.registrationId, type: 2, content: CONTENT })),
+    })),
+    delivered,
+    recipients: recipientAccounts.flat(),
+    close: () => [...senderSockets, ...recipientSockets].forEach((s) => s.disconnect()),
+  };
+}
+
+function sendFanout(population: Population, i: number): Promise<number> {
+  const sender = population.senders[i % population.senders.length];
+  const fanout = population.fanouts[i % population.fanouts.length];
+  return new Promise((resolve) => sender.socket.emit('send',
+    { destination: fanout.address, timestamp: Date.now(), messages: fanout.messages },
+    (reply) => resolve(reply.status)));
+}
+
+/** Every sender keeps WINDOW_PER_SENDER sends outstanding for `seconds`. */
+async function pushFlatOut(population: Population, seconds: number, refused: { n: number }): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  let counter = 0;
+  await Promise.all(population.senders.flatMap(() => Array.from({ length: WINDOW_PER_SENDER }, async () => {
+    while (Date.now() < until) {
+      if ((await sendFanout(population, counter++)) !== 200) refused.n++;
+    }
+  })));
+}
+
+/** Sends fan-outs at a steady `envelopesPerSecond` for `seconds`. */
+async function pace(population: Population, envelopesPerSecond: number, seconds: number, refused: { n: number }): Promise<void> {
+  const fanoutsPerSecond = envelopesPerSecond / 2;
+  const start = Date.now();
+  const pending: Promise<void>[] = [];
+  let sent = 0;
+  while (Date.now() - start < seconds * 1000) {
+    const due = Math.floor(((Date.now() - start) / 1000) * fanoutsPerSecond);
+    for (; sent < due; sent++) pending.push(sendFanout(population, sent).then((s) => { if (s !== 200) refused.n++; }));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await Promise.all(pending);
+}
+
+async function measure(population: Population, run: () => Promise<void>, settleMs = 1000) {
+  population.delivered.count = 0;
+  population.delivered.latencies = [];
+  const started = Date.now();
+  await run();
+  const elapsed = (Date.now() - started) / 1000;
+  const countAtEnd = population.delivered.count;
+  await new Promise((r) => setTimeout(r, settleMs));
+  const sorted = [...population.delivered.latencies].sort((a, b) => a - b);
+  return { rate: countAtEnd / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+async function queuedLeft(baseUrl: string, recipients: BenchDevice[]): Promise<number> {
+  let left = 0;
+  for (const device of recipients) {
+    const res = await fetch(`${baseUrl}/v1/messages`, { headers: { authorization: `Bearer ${device.token}` } });
+    left += ((await res.json()) as { messages: unknown[] }).messages.length;
+  }
+  return left;
+}
+
+/**
+ * 50 senders fan out ~300-byte ciphertexts to 50 recipients with 2
+ * connected devices each, over socket.io `send`: first flat out (maximum
+ * rate), then paced at half and a quarter of it for latency. Latency is
+ * from the server's accept (serverTimestamp) to arrival at the device.
+ */
+export async function runMessageThroughput(deployment: Deployment, seconds: number): Promise<ThroughputResult> {
+  const population = await populate(deployment);
+  const refused = { n: 0 };
+  try {
+    await pushFlatOut(population, 3, refused); // warm-up
+    const max = await measure(population, () => pushFlatOut(population, seconds, refused));
+    const half = await measure(population, () => pace(population, max.rate / 2, seconds, refused));
+    const quarter = await measure(population, () => pace(population, max.rate / 4, seconds, refused));
+    await new Promise((r) => setTimeout(r, 1000));
+    return {
+      maxEnvelopesPerSecond: max.rate,
+      latencyAtMax: { p50: max.p50, p99: max.p99 },
+      latencyAtHalf: { p50: half.p50, p99: half.p99, rate: half.rate },
+      latencyAtQuarter: { p50: quarter.p50, p99: quarter.p99, rate: quarter.rate },
+      leftInQueues: await queuedLeft(deployment.servers[0].url, population.recipients),
+      refusedSends: refused.n,
+    };
+  } finally {
+    population.close();
+  }
+}

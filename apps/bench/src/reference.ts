@@ -1,0 +1,13 @@
+/** Figures from shared/PERFORMANCE.md, measured on machines of this kind. */
+export const REFERENCE = {
+  /** A hand-written socket.io + pg server: send with ack, 2 envelopes per statement, deliver, delete on ack. */
+  handWrittenEnvelopesPerSecond: 2570,
+  handWrittenP99AtHalfMs: 14.5,
+  /** Prosody (default), two devices per account: deliveries per second. */
+  prosodyTwoDeviceDeliveriesPerSecond: 5200,
+  /** PostgreSQL raw ceiling, 10 fan-outs per commit, batched deletes. */
+  postgresBatchedEnvelopesPerSecond: 33000,
+  /** socket.io server memory per idle websocket. */
+  socketIoBytesPerIdleConnection: 17 * 1024,
+  prosodyBytesPerIdleConnection: 37 * 1024,
+} as const;
