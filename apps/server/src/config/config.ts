@@ -52,6 +52,7 @@ function parseRateLimits(value: string | undefined): Record<RateLimitName, RateL
     const [name, rule] = entry.split('=');
     if (!(name in limits)) throw new ConfigError(`RATE_LIMITS: unknown limit "${name}" (known: ${Object.keys(limits).join(', ')})`);
     const [capacity, seconds] = rule.split('/').map(Number);
+    if (!(seconds > 0)) throw new ConfigError(`RATE_LIMITS: "${entry}" must refill over at least 1 second`);
     limits[name as RateLimitName] = { capacity, refillPerSecond: capacity / seconds };
   }
   return limits;
@@ -75,10 +76,20 @@ function jwtSecretFor(env: EnvDto, dataDir: string): string {
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): ParleyConfig {
   const env = plainToInstance(EnvDto, environment, { excludeExtraneousValues: false });
   const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
-  if (errors.length) {
-    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
+  const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  // The list-valued variables are parsed here, and their errors reported with the rest.
+  const parsed = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      lines.push(`  ${error.message}`);
+      return undefined;
+    }
+  };
+  const peers = parsed(() => parsePeers(env.PARLEY_PEERS));
+  const rateLimits = errors.some((e) => e.property === 'RATE_LIMITS') ? undefined : parsed(() => parseRateLimits(env.RATE_LIMITS));
+  if (lines.length) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   const dataDir = resolve(env.PARLEY_DATA_DIR ?? './data');
   return {
     port: env.PORT ?? 3000,
@@ -88,7 +99,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     redisUrl: env.REDIS_URL ?? null,
     redisPrefix: env.REDIS_PREFIX ?? 'parley:',
     domain: env.PARLEY_DOMAIN ?? 'localhost',
-    peers: parsePeers(env.PARLEY_PEERS),
+    peers: peers!,
     jwtSecret: jwtSecretFor(env, dataDir),
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS ?? 900,
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS ?? 30 * 86400,
@@ -99,6 +110,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     federationRetryWindowSeconds: env.FEDERATION_RETRY_WINDOW_SECONDS ?? 86400,
     serverKey: env.PARLEY_SERVER_KEY ?? null,
     logLevel: env.LOG_LEVEL ?? 'info',
-    rateLimits: parseRateLimits(env.RATE_LIMITS),
+    rateLimits: rateLimits!,
   };
 }

@@ -1,0 +1,51 @@
+import { ConfigError, loadConfig } from './config';
+
+const SECRET = 'x'.repeat(32);
+
+describe('loadConfig', () => {
+  it('yields the documented defaults for an empty environment (with a JWT secret)', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET });
+    expect(config).toMatchObject({
+      port: 3000, databaseUrl: null, redisUrl: null, domain: 'localhost', peers: [],
+      jwtSecret: SECRET, maxDevicesPerAccount: 6, preKeyLowThreshold: 10,
+    });
+    expect(config.dataDir).toMatch(/\/data$/);
+    expect(config.rateLimits.keyFetch).toEqual({ capacity: 300, refillPerSecond: 5 });
+  });
+
+  it('reads every variable it knows', () => {
+    const config = loadConfig({
+      JWT_SECRET: SECRET, PORT: '8080', DATABASE_URL: 'postgres://db/parley', REDIS_URL: 'redis://cache:6379',
+      PARLEY_DOMAIN: 'a.example', PARLEY_PEERS: 'b.example=https://b.example/, c.example=http://10.0.0.3:3000',
+      MAX_DEVICES_PER_ACCOUNT: '3', RATE_LIMITS: 'keyFetch=5/60,loginFailuresPerIp=7/7',
+    });
+    expect(config).toMatchObject({
+      port: 8080, databaseUrl: 'postgres://db/parley', redisUrl: 'redis://cache:6379', domain: 'a.example', maxDevicesPerAccount: 3,
+      peers: [{ domain: 'b.example', baseUrl: 'https://b.example' }, { domain: 'c.example', baseUrl: 'http://10.0.0.3:3000' }],
+    });
+    expect(config.rateLimits.keyFetch).toEqual({ capacity: 5, refillPerSecond: 5 / 60 });
+    expect(config.rateLimits.loginFailuresPerIp).toEqual({ capacity: 7, refillPerSecond: 1 });
+    expect(config.rateLimits.messageSend).toEqual({ capacity: 2000, refillPerSecond: 1000 });
+  });
+
+  it('fails naming every bad variable at once', () => {
+    const env = {
+      PORT: 'eighty', DATABASE_URL: 'mysql://db', REDIS_URL: 'http://cache', PARLEY_DOMAIN: 'Upper.Example',
+      JWT_SECRET: 'short', MAX_DEVICES_PER_ACCOUNT: '0', LOG_LEVEL: 'loud', RATE_LIMITS: 'keyFetch=lots',
+      PARLEY_PEERS: 'b.example',
+    };
+    let error: unknown;
+    try { loadConfig(env); } catch (e) { error = e; }
+    expect(error).toBeInstanceOf(ConfigError);
+    for (const name of Object.keys(env)) expect((error as Error).message).toContain(name);
+  });
+
+  it.each([
+    ['an unknown rate limit', { RATE_LIMITS: 'nope=1/1' }, 'RATE_LIMITS'],
+    ['a rate limit refilled over 0 seconds', { RATE_LIMITS: 'keyFetch=5/0' }, 'RATE_LIMITS'],
+    ['a peer without a URL', { PARLEY_PEERS: 'b.example=ftp://b' }, 'PARLEY_PEERS'],
+  ])('rejects %s', (_case, env, name) => {
+    expect(() => loadConfig({ JWT_SECRET: SECRET, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ JWT_SECRET: SECRET, ...env })).toThrow(name);
+  });
+});
