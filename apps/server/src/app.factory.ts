@@ -9,7 +9,11 @@ import { createValidationPipe } from './common/validation.pipe';
 
 /** Builds the whole server for a validated config: HTTP, docs, and (through modules) sockets. */
 export async function createApp(config: ParleyConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    bufferLogs: true, bodyParser: false,
+    // Federation signatures cover the exact body bytes (FederationSignatureGuard reads req.rawBody).
+    rawBody: true,
+  });
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: Limits.maxRequestBytes });
   app.useGlobalPipes(createValidationPipe());

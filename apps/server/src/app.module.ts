@@ -7,6 +7,7 @@ import type { ParleyConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DevicesModule } from './devices/devices.module';
+import { FederationModule } from './federation/federation.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
@@ -49,6 +50,7 @@ export class AppModule {
         DevicesModule,
         MessagesModule,
         GatewayModule,
+        FederationModule,
       ],
     };
   }

@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { EnvDto } from './env.dto';
 import { RateLimitName, RATE_LIMITS, RateLimitRule } from '../limits/rate-limits';
 
-export interface PeerConfig { domain: string; baseUrl: string }
+/** A federation peer: where it listens, and its Ed25519 public key when the operator pinned it in config. */
+export interface PeerConfig { domain: string; baseUrl: string; publicKey: string | null }
 
 /** The server's typed configuration; built once from the environment by loadConfig. */
 export interface ParleyConfig {
@@ -28,6 +29,13 @@ export interface ParleyConfig {
   messageTtlSeconds: number;
   maxQueuedPerDevice: number;
   federationRetryWindowSeconds: number;
+  /** First retry delay of the federation outbox; doubles per attempt (with jitter) up to federationRetryMaxMs. */
+  federationRetryBaseMs: number;
+  federationRetryMaxMs: number;
+  /** How often each process looks for due outbox rows. */
+  federationOutboxPollMs: number;
+  /** Timeout of one server-to-server request. */
+  federationRequestTimeoutMs: number;
   serverKey: string | null;
   logLevel: string;
   rateLimits: Record<RateLimitName, RateLimitRule>;
@@ -38,11 +46,15 @@ export class ConfigError extends Error {}
 function parsePeers(value: string | undefined): PeerConfig[] {
   if (!value) return [];
   return value.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
-    const [domain, baseUrl] = entry.split('=');
+    const [domain, target] = entry.split('=');
+    const [baseUrl, publicKey] = (target ?? '').split('#');
     if (!domain || !baseUrl || !/^https?:\/\//.test(baseUrl)) {
-      throw new ConfigError(`PARLEY_PEERS: "${entry}" must be domain=http(s)://base-url`);
+      throw new ConfigError(`PARLEY_PEERS: "${entry}" must be domain=http(s)://base-url[#base64-ed25519-public-key]`);
     }
-    return { domain: domain.toLowerCase(), baseUrl: baseUrl.replace(/\/$/, '') };
+    if (publicKey !== undefined && Buffer.from(publicKey, 'base64').length !== 32) {
+      throw new ConfigError(`PARLEY_PEERS: the key of "${domain}" must be the base64 of a 32-byte Ed25519 public key`);
+    }
+    return { domain: domain.toLowerCase(), baseUrl: baseUrl.replace(/\/$/, ''), publicKey: publicKey ?? null };
   });
 }
 
@@ -108,6 +120,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     messageTtlSeconds: env.MESSAGE_TTL_SECONDS ?? 30 * 86400,
     maxQueuedPerDevice: env.MAX_QUEUED_PER_DEVICE ?? 10000,
     federationRetryWindowSeconds: env.FEDERATION_RETRY_WINDOW_SECONDS ?? 86400,
+    federationRetryBaseMs: env.FEDERATION_RETRY_BASE_MS ?? 5000,
+    federationRetryMaxMs: env.FEDERATION_RETRY_MAX_MS ?? 15 * 60_000,
+    federationOutboxPollMs: env.FEDERATION_OUTBOX_POLL_MS ?? 1000,
+    federationRequestTimeoutMs: env.FEDERATION_REQUEST_TIMEOUT_MS ?? 10_000,
     serverKey: env.PARLEY_SERVER_KEY ?? null,
     logLevel: env.LOG_LEVEL ?? 'info',
     rateLimits: rateLimits!,

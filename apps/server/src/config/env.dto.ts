@@ -56,6 +56,23 @@ export class EnvDto {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1)
   FEDERATION_RETRY_WINDOW_SECONDS?: number;
 
+  /** First retry delay of the federation outbox (ms); doubles per attempt, with jitter. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10)
+  FEDERATION_RETRY_BASE_MS?: number;
+
+  /** Longest delay between two attempts of one outbox row (ms). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10)
+  FEDERATION_RETRY_MAX_MS?: number;
+
+  /** How often each process looks for due outbox rows (ms). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60_000)
+  FEDERATION_OUTBOX_POLL_MS?: number;
+
+  /** Timeout of one server-to-server request (ms). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  FEDERATION_REQUEST_TIMEOUT_MS?: number;
+
+  /** This server's Ed25519 private key: base64 of its PKCS#8 DER, or PEM. Absent: generated once and kept in the database. */
   @IsOptional() @IsString()
   PARLEY_SERVER_KEY?: string;
 

@@ -34,6 +34,31 @@ export class MetricsService {
     name: 'parley_connected_sockets', help: 'Sockets connected to this process', registers: [this.registry],
   });
 
+  // Federation (docs/FEDERATION.md, "Metrics").
+  readonly federationOutboxDepth = new Gauge({
+    name: 'parley_federation_outbox_depth', help: 'Sends waiting in the federation outbox, by peer (refreshed by the outbox worker)',
+    labelNames: ['peer'] as const, registers: [this.registry],
+  });
+  readonly federationFailures = new Counter({
+    name: 'parley_federation_failures_total',
+    help: 'Failed server-to-server requests by peer and reason (unreachable, timeout, http_<status>, expired)',
+    labelNames: ['peer', 'reason'] as const, registers: [this.registry],
+  });
+  readonly federationLastSuccess = new Gauge({
+    name: 'parley_federation_last_success_timestamp_seconds', help: 'When this process last got a success answer from the peer (unix seconds)',
+    labelNames: ['peer'] as const, registers: [this.registry],
+  });
+  readonly federationSends = new Counter({
+    name: 'parley_federation_sends_total',
+    help: 'Outgoing fan-outs by peer and outcome (relayed, queued, retried, refused, expired)',
+    labelNames: ['peer', 'outcome'] as const, registers: [this.registry],
+  });
+  readonly federationInbound = new Counter({
+    name: 'parley_federation_inbound_total',
+    help: 'Incoming server-to-server requests by outcome (accepted, duplicate, rejected_<reason>)',
+    labelNames: ['outcome'] as const, registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
   }

@@ -1,0 +1,114 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DeviceBundle, ErrorCode, PreKeyBundleResponse } from '@parley/protocol';
+import type { AuthenticatedDevice } from '../auth/authenticated-user';
+import { ParleyException } from '../common/parley.exception';
+import { PARLEY_CONFIG } from '../config/config.module';
+import type { ParleyConfig } from '../config/config';
+import type { RemoteKeyDirectory } from '../keys/remote-key-directory';
+import { MetricsService } from '../metrics/metrics.service';
+import type { SendMessagesDto } from '../messages/dto/send-messages.dto';
+import type { RemoteMessageRelay, SendOutcome } from '../messages/remote-message-relay';
+import { nextAttemptAt } from './backoff';
+import { Clock } from './clock';
+import { describeAnswer, FederationClient } from './federation.client';
+import { FederationRepository } from './federation.repository';
+import { CLAIM_PATH, isFinalForClient, isSuccess, MESSAGES_PATH, peerRefusal } from './peer-answers';
+import { PeerDirectory } from './peer-directory.service';
+
+/** The body of POST /federation/v1/messages (RelayedFanoutDto on the receiving side). */
+export interface RelayedFanout {
+  transactionId: string;
+  source: string;
+  sourceDeviceId: number;
+  destination: string;
+  timestamp: number;
+  online?: boolean;
+  urgent?: boolean;
+  messages: SendMessagesDto['messages'];
+}
+
+/**
+ * The client routes' way to users on other servers (API.md section 5):
+ * KeysService and MessagesService hand remote addresses here, and the
+ * caller sees the same statuses as for a local address.
+ */
+@Injectable()
+export class FederationRelayService implements RemoteKeyDirectory, RemoteMessageRelay {
+  constructor(
+    @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
+    private readonly peers: PeerDirectory,
+    private readonly client: FederationClient,
+    private readonly repository: FederationRepository,
+    private readonly clock: Clock,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /**
+   * Claims bundles on the peer (consuming its one-time keys exactly as a
+   * local fetch does). The peer's 404 and 429 come back as they are; an
+   * unreachable peer is 503 peer_unavailable: there is nothing to queue.
+   */
+  async fetchRemoteBundle(requester: AuthenticatedDevice, username: string, domain: string, deviceId?: number): Promise<PreKeyBundleResponse> {
+    this.peers.require(domain);
+    const answer = await this.client.post(domain, CLAIM_PATH, {
+      requester: `${requester.username}@${this.config.domain}`, username, ...(deviceId !== undefined && { deviceId }),
+    });
+    if (isSuccess(answer) && answer.reached && Array.isArray(answer.body.devices)) {
+      return { address: `${username}@${domain}`, devices: answer.body.devices as DeviceBundle[] };
+    }
+    if (isFinalForClient(answer)) throw peerRefusal(answer);
+    throw new ParleyException(503, ErrorCode.PeerUnavailable, `${domain} cannot be reached now (${describeAnswer(answer)}); retry later`, {}, 30_000);
+  }
+
+  /**
+   * Relays a fan-out at once when the peer answers: 200 on success, the
+   * peer's 409/410/404/413/429 passed back as they are. When the peer
+   * cannot be reached (no answer, timeout, 5xx, or it refuses our
+   * signature) the send is written to the outbox and answered 202 only
+   * once that row is committed; the outbox worker retries it. While a
+   * peer has queued sends, new ones queue behind them, so nothing
+   * overtakes what was accepted earlier. `online: true` sends are never
+   * stored, so they are not queued either.
+   */
+  async relayMessages(sender: AuthenticatedDevice, username: string, domain: string, dto: SendMessagesDto): Promise<SendOutcome> {
+    this.peers.require(domain);
+    const payload: RelayedFanout = {
+      transactionId: randomUUID(),
+      source: `${sender.username}@${this.config.domain}`,
+      sourceDeviceId: sender.deviceId,
+      destination: username,
+      timestamp: dto.timestamp,
+      ...(dto.online !== undefined && { online: dto.online }),
+      ...(dto.urgent !== undefined && { urgent: dto.urgent }),
+      messages: dto.messages,
+    };
+    if (!dto.online && await this.repository.hasQueued(domain)) {
+      return this.enqueue(sender, domain, payload, 0, 'queued behind earlier sends');
+    }
+    const answer = await this.client.post(domain, MESSAGES_PATH, payload);
+    if (isSuccess(answer)) {
+      this.metrics.federationSends.inc({ peer: domain, outcome: 'relayed' });
+      return { status: 200, body: {} };
+    }
+    if (isFinalForClient(answer)) {
+      this.metrics.federationSends.inc({ peer: domain, outcome: 'refused' });
+      throw peerRefusal(answer);
+    }
+    if (dto.online) return { status: 200, body: {} };
+    return this.enqueue(sender, domain, payload, 1, describeAnswer(answer));
+  }
+
+  private async enqueue(sender: AuthenticatedDevice, domain: string, payload: RelayedFanout, attempts: number, lastError: string): Promise<SendOutcome> {
+    const now = this.clock.now();
+    const expiresAt = now + this.config.federationRetryWindowSeconds * 1000;
+    const next = attempts === 0 ? now : nextAttemptAt(now, expiresAt, attempts, this.config.federationRetryBaseMs, this.config.federationRetryMaxMs)!;
+    await this.repository.insertOutbox({
+      transactionId: payload.transactionId, peer: domain, destination: payload.destination,
+      senderAccountId: sender.accountId, senderDeviceId: sender.deviceId, clientTimestamp: payload.timestamp,
+      payload, attempts, nextAttemptAt: new Date(next), expiresAt: new Date(expiresAt), lastError, createdAt: new Date(now),
+    });
+    this.metrics.federationSends.inc({ peer: domain, outcome: 'queued' });
+    return { status: 202, body: {} };
+  }
+}

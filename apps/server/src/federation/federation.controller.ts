@@ -1,0 +1,61 @@
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/auth.decorators';
+import { ApiErrors } from '../common/api-errors.decorator';
+import { PreKeyBundleDto } from '../keys/dto/bundle.dto';
+import { ClaimKeysDto, RelayedFanoutDto, ServerKeyDto } from './dto/federation.dto';
+import { FederationOrigin, FederationSignatureGuard } from './federation-signature.guard';
+import { FederationService } from './federation.service';
+
+const SIGNED = 'Signed by a peer server (docs/FEDERATION.md): X-Parley-Origin, X-Parley-Destination, X-Parley-Timestamp, X-Parley-Nonce, X-Parley-Signature.';
+const UNAUTHORIZED = 'unauthorized: unsigned, badly signed, replayed, stale, misaddressed, or not from a configured peer.';
+
+@ApiTags('federation')
+@Controller('federation/v1')
+@Public()
+export class FederationController {
+  constructor(private readonly federation: FederationService) {}
+
+  @Get('server-key')
+  @ApiOperation({ summary: "This server's domain and Ed25519 public key; peers fetch it on first contact and pin it" })
+  @ApiResponse({ status: 200, type: ServerKeyDto })
+  serverKey() {
+    return this.federation.publication();
+  }
+
+  @Post('keys/claim')
+  @HttpCode(200)
+  @UseGuards(FederationSignatureGuard)
+  @ApiHeader({ name: 'X-Parley-Signature', description: SIGNED, required: true })
+  @ApiOperation({ summary: 'Prekey bundles of a local user for a user of the calling peer; consumes one-time keys like GET /v1/keys' })
+  @ApiResponse({ status: 200, type: PreKeyBundleDto, description: '`{devices}`: one bundle per device.' })
+  @ApiErrors({
+    401: UNAUTHORIZED,
+    403: 'forbidden: requester is not a user of the calling peer.',
+    404: 'unknown_address or unknown_device.',
+    429: 'rate_limited: too many fetches by this remote requester; see Retry-After.',
+  })
+  claimKeys(@FederationOrigin() origin: string, @Body() dto: ClaimKeysDto) {
+    return this.federation.claimKeys(origin, dto);
+  }
+
+  @Post('messages')
+  @HttpCode(200)
+  @UseGuards(FederationSignatureGuard)
+  @ApiHeader({ name: 'X-Parley-Signature', description: SIGNED, required: true })
+  @ApiOperation({ summary: 'A fan-out from a user of the calling peer to a local user; idempotent per transactionId' })
+  @ApiResponse({ status: 200, description: 'Stored (or, for a transactionId already stored, nothing new stored).' })
+  @ApiErrors({
+    400: 'validation_failed or unknown_field; nothing stored.',
+    401: UNAUTHORIZED,
+    403: 'forbidden: source is not a user of the calling peer.',
+    404: 'unknown_address.',
+    409: 'mismatched_devices: body lists missingDevices and extraDevices; nothing stored.',
+    410: 'stale_devices: body lists staleDevices; nothing stored.',
+    429: 'queue_full; retry later.',
+    503: 'peer_unavailable: the same transaction is being stored right now; retry later.',
+  })
+  receiveFanout(@FederationOrigin() origin: string, @Body() dto: RelayedFanoutDto) {
+    return this.federation.receiveFanout(origin, dto);
+  }
+}

@@ -1,0 +1,32 @@
+import { ErrorCode } from '@parley/protocol';
+import { ParleyException } from '../common/parley.exception';
+import type { PeerAnswer } from './federation.client';
+
+export const CLAIM_PATH = '/federation/v1/keys/claim';
+export const MESSAGES_PATH = '/federation/v1/messages';
+
+/**
+ * Peer answers that are a final word about a request: retrying the same
+ * request cannot change them. Passed back to a waiting client verbatim; for
+ * a queued send they become `delivery:failed`. 429 is final for a waiting
+ * client (it has Retry-After and retries itself) but not for the outbox,
+ * which retries it.
+ */
+export const FINAL_STATUSES = new Set([400, 404, 409, 410, 413]);
+
+export const isSuccess = (answer: PeerAnswer) => answer.reached && answer.status >= 200 && answer.status < 300;
+
+export const isFinalForClient = (answer: PeerAnswer): answer is Extract<PeerAnswer, { reached: true }> =>
+  answer.reached && (FINAL_STATUSES.has(answer.status) || answer.status === 429);
+
+/** The peer's error answer as our own: same status, same body (`error`, `message` and every other field). */
+export function peerRefusal(answer: Extract<PeerAnswer, { reached: true }>): ParleyException {
+  const { error, message, ...extra } = answer.body;
+  return new ParleyException(
+    answer.status,
+    (typeof error === 'string' ? error : ErrorCode.ValidationFailed) as ErrorCode,
+    typeof message === 'string' ? message : `refused by the remote server (${answer.status})`,
+    extra,
+    answer.retryAfterMs,
+  );
+}
