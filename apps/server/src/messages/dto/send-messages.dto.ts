@@ -22,8 +22,12 @@ export class OutgoingMessageDto implements OutgoingMessage {
 }
 
 export class SendMessagesDto implements SendMessagesRequest {
-  /** The sender's timestamp (ms since epoch), passed through to recipients. */
-  @IsInt() @Min(0)
+  /**
+   * The sender's timestamp (ms since epoch), passed through to recipients.
+   * At most 2^53 - 1: larger values lose precision in JSON and overflow the
+   * bigint column (a 500 otherwise).
+   */
+  @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
   timestamp: number;
 
   /** Deliver only to connected devices and never store. */
