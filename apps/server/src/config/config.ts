@@ -7,7 +7,7 @@ import { EnvDto } from './env.dto';
 import { RateLimitName, RATE_LIMITS, RateLimitRule } from '../limits/rate-limits';
 
 /** A federation peer: where it listens, and its Ed25519 public key when the operator pinned it in config. */
-export interface PeerConfig { domain: string; baseUrl: string; publicKey: string | null }
+export interface PeerConfig { domain: string; baseUrl: string; publicKey?: string }
 
 /** The server's typed configuration; built once from the environment by loadConfig. */
 export interface ParleyConfig {
@@ -54,7 +54,7 @@ function parsePeers(value: string | undefined): PeerConfig[] {
     if (publicKey !== undefined && Buffer.from(publicKey, 'base64').length !== 32) {
       throw new ConfigError(`PARLEY_PEERS: the key of "${domain}" must be the base64 of a 32-byte Ed25519 public key`);
     }
-    return { domain: domain.toLowerCase(), baseUrl: baseUrl.replace(/\/$/, ''), publicKey: publicKey ?? null };
+    return { domain: domain.toLowerCase(), baseUrl: baseUrl.replace(/\/$/, ''), ...(publicKey !== undefined && { publicKey }) };
   });
 }
 

@@ -1,0 +1,113 @@
+import 'reflect-metadata';
+import { DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Command } from 'commander';
+import { ConfigError, loadConfig, ParleyConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { FederationRepository } from './federation/federation.repository';
+import { ServerKeyService } from './federation/server-key.service';
+
+/**
+ * parley-admin: operator commands for federation (docs/FEDERATION.md,
+ * "Admin commands"). Reads the same environment as the server and works
+ * on its database directly. With embedded storage (no DATABASE_URL) only
+ * one process may open the data dir, so stop the server first.
+ */
+@Module({})
+class AdminModule {
+  static forConfig(config: ParleyConfig): DynamicModule {
+    return { module: AdminModule, imports: [ConfigModule.forRoot(config), DatabaseModule], providers: [FederationRepository, ServerKeyService] };
+  }
+}
+
+const iso = (date: Date | string | null) => (date ? new Date(date).toISOString() : '-');
+
+function table(rows: Record<string, unknown>[]) {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]);
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '-').length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  process.stdout.write(`${line(columns)}\n`);
+  for (const row of rows) process.stdout.write(`${line(columns.map((c) => String(row[c] ?? '-')))}\n`);
+}
+
+async function withContext<T>(config: ParleyConfig, work: (repository: FederationRepository, serverKey: ServerKeyService) => Promise<T>): Promise<T> {
+  const app = await NestFactory.createApplicationContext(AdminModule.forConfig(config), { logger: ['error'] });
+  try {
+    return await work(app.get(FederationRepository), app.get(ServerKeyService));
+  } finally {
+    await app.close();
+  }
+}
+
+async function main(argv: string[]) {
+  let config: ParleyConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`parley-admin: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const program = new Command('parley-admin').description('Parley server administration (federation)');
+
+  const peers = program.command('peers').description('list configured peers: key, outbox depth, last success and failure')
+    .action(() => withContext(config, async (repository) => {
+      const [rows, depths] = await Promise.all([repository.listPeers(), repository.outboxDepthByPeer()]);
+      const known = new Map(rows.map((r) => [r.domain, r]));
+      const depth = new Map(depths.map((d) => [d.peer, d.depth]));
+      table(config.peers.map((peer) => {
+        const row = known.get(peer.domain);
+        return {
+          domain: peer.domain,
+          baseUrl: peer.baseUrl,
+          key: peer.publicKey ? `${peer.publicKey} (config)` : row?.public_key ? `${row.public_key} (pinned ${iso(row.pinned_at)})` : 'not pinned yet',
+          outbox: depth.get(peer.domain) ?? 0,
+          lastSuccess: iso(row?.last_success_at ?? null),
+          lastFailure: row?.last_failure_at ? `${iso(row.last_failure_at)} ${row.last_error}` : '-',
+        };
+      }));
+      if (config.peers.length === 0) process.stdout.write('no peers configured (PARLEY_PEERS)\n');
+    }));
+  peers.command('unpin <domain>').description('forget the pinned key of a peer that legitimately changed its key; it is pinned again on next contact')
+    .action((domain: string) => withContext(config, async (repository) => {
+      const done = await repository.unpinPeerKey(domain.toLowerCase());
+      process.stdout.write(done ? `unpinned the key of ${domain}\n` : `no pinned key for ${domain}\n`);
+      if (!done) process.exitCode = 1;
+    }));
+
+  program.command('server-key').description("show this server's domain and Ed25519 public key")
+    .action(() => withContext(config, async (_repository, serverKey) => {
+      const { domain, publicKey } = serverKey.publication();
+      process.stdout.write(`domain: ${domain}\npublicKey: ${publicKey}\nsource: ${serverKey.source}\n`
+        + `peers may pin it in config: PARLEY_PEERS=${domain}=<this server's base URL>#${publicKey}\n`);
+    }));
+
+  const outbox = program.command('outbox').description('inspect or retry sends queued for peers');
+  outbox.command('list').description('queued sends, oldest first').option('--limit <n>', 'at most this many rows', '100')
+    .action((options: { limit: string }) => withContext(config, async (repository) => {
+      const rows = await repository.listOutbox(Number(options.limit));
+      table(rows.map((r) => ({
+        id: r.seq, transaction: r.transaction_id, peer: r.peer, destination: r.destination, sender: `${r.sender_account_id}.${r.sender_device_id}`,
+        attempts: r.attempts, nextAttempt: iso(r.next_attempt_at), expires: iso(r.expires_at), lastError: r.last_error ?? '-',
+      })));
+      if (rows.length === 0) process.stdout.write('the outbox is empty\n');
+    }));
+  outbox.command('retry <id>').description('make a queued send due now; a running server sends it on its next poll')
+    .action((id: string) => withContext(config, async (repository) => {
+      if (!/^\d+$/.test(id)) throw new Error('id must be a number from `outbox list`');
+      const done = await repository.retryOutboxNow(id, new Date());
+      process.stdout.write(done ? `outbox row ${id} is due now\n` : `no outbox row ${id}\n`);
+      if (!done) process.exitCode = 1;
+    }));
+
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((error) => {
+  process.stderr.write(`parley-admin: ${(error as Error).message}\n`);
+  process.exit(1);
+});
