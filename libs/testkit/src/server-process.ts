@@ -69,7 +69,9 @@ export async function createScratchDatabase(baseUrl: string): Promise<{ url: str
 export async function launchServer(env: Record<string, string>, cleanup: () => Promise<void> = async () => undefined): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const fullEnv = { ...env, PORT: String(port) };
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  // PARLEY_SERVER_NODE_ARGS passes flags to the server's node, e.g. --cpu-prof when profiling a benchmark.
+  const nodeArgs = process.env.PARLEY_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_MAIN], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...fullEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
