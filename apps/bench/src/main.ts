@@ -1,12 +1,13 @@
 import { Deployment, startDeployment, Storage } from './deployment';
 import { runIdleConnections } from './idle-connections.bench';
+import { KeyFetchResult, runKeyFetch } from './key-fetch.bench';
 import { runMessageThroughput, ThroughputResult } from './message-throughput.bench';
 import { REFERENCE } from './reference';
 import { fixed, printTable, ratio } from './table';
 
 /**
- * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis]`
- * Message throughput, latency and memory per idle connection for each
+ * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle]`
+ * Bundle fetches with one-time key claims, message throughput, latency and memory per idle connection for each
  * deployment, beside the figures of shared/PERFORMANCE.md as ratios.
  */
 function option(name: string, fallback: string): string {
@@ -35,18 +36,39 @@ async function main() {
   const idle = Number(option('idle', '5000'));
   const only = option('only', DEPLOYMENTS.map((d) => d.storage).join(',')).split(',');
   const chosen = DEPLOYMENTS.filter((d) => only.includes(d.storage));
+  const suites = option('suites', 'keys,messages,idle').split(',');
+  const keyFetchOptions = { requesters: 50, targets: 4, keysPerTarget: Number(option('keys', '2500')), seconds: Number(option('key-seconds', '5')), warmupSeconds: 2 };
 
   const throughput: [string, ThroughputResult][] = [];
   const memory: [string, number][] = [];
+  const keyFetch: [string, KeyFetchResult][] = [];
   for (const { storage, processes } of chosen) {
-    process.stderr.write(`bench: ${storage} x${processes}: messages...\n`);
-    throughput.push(await withDeployment(storage, processes, (d) => runMessageThroughput(d, seconds)));
-    process.stderr.write(`bench: ${storage} x${processes}: ${idle} idle connections...\n`);
-    const [label, result] = await withDeployment(storage, processes, (d) => runIdleConnections(d, idle));
-    memory.push([label, result.bytesPerConnection]);
+    if (suites.includes('keys')) {
+      process.stderr.write(`bench: ${storage} x${processes}: key fetches...\n`);
+      keyFetch.push(await withDeployment(storage, processes, (d) => runKeyFetch(d, keyFetchOptions)));
+    }
+    if (suites.includes('messages')) {
+      process.stderr.write(`bench: ${storage} x${processes}: messages...\n`);
+      throughput.push(await withDeployment(storage, processes, (d) => runMessageThroughput(d, seconds)));
+    }
+    if (suites.includes('idle')) {
+      process.stderr.write(`bench: ${storage} x${processes}: ${idle} idle connections...\n`);
+      const [label, result] = await withDeployment(storage, processes, (d) => runIdleConnections(d, idle));
+      memory.push([label, result.bytesPerConnection]);
+    }
   }
 
-  printTable(
+  if (keyFetch.length) printTable(
+    `Bundle fetches, each claiming one one-time EC and one Kyber prekey: ${keyFetchOptions.requesters} concurrent requesters, `
+      + `${keyFetchOptions.targets} target devices (${keyFetchOptions.seconds} s after ${keyFetchOptions.warmupSeconds} s warm-up)`,
+    ['deployment', 'fetches/s', 'vs raw pg claims (6,000/s)', 'keys claimed/s', 'p50/p99 ms', 'server CPU ms/fetch', 'duplicates', 'exhausted', 'failed'],
+    keyFetch.map(([label, r]) => [
+      label, fixed(r.fetchesPerSecond), ratio(r.fetchesPerSecond, REFERENCE.postgresOneTimeKeyClaimsPerSecond),
+      fixed(r.keysClaimedPerSecond), `${r.p50} / ${r.p99}`, fixed(r.serverCpuMsPerFetch, 2), r.duplicates, r.exhausted, r.failed,
+    ]),
+  );
+
+  if (throughput.length) printTable(
     `Messages: 50 senders -> 50 recipients x 2 connected devices, 300-byte ciphertexts, socket.io send + ack (${seconds} s per phase)`,
     ['deployment', 'envelopes/s max', 'vs hand-written socket.io+pg', 'vs Prosody 2-device', 'p50/p99 ms at max',
       'p50/p99 ms at half', 'vs hand-written p99', 'p50/p99 ms at quarter', 'left queued', 'refused'],
@@ -61,7 +83,7 @@ async function main() {
       r.leftInQueues, r.refusedSends,
     ]),
   );
-  printTable(
+  if (memory.length) printTable(
     `Server memory per idle connected device (${idle} devices, RSS delta of all server processes)`,
     ['deployment', 'KiB per connection', 'vs socket.io alone (17 KiB)', 'vs Prosody (37 KiB)'],
     memory.map(([label, bytes]) => [label, fixed(bytes / 1024, 1),

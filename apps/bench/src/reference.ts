@@ -7,6 +7,8 @@ export const REFERENCE = {
   prosodyTwoDeviceDeliveriesPerSecond: 5200,
   /** PostgreSQL raw ceiling, 10 fan-outs per commit, batched deletes. */
   postgresBatchedEnvelopesPerSecond: 33000,
+  /** PostgreSQL raw ceiling: one-time key claims (DELETE … SKIP LOCKED … RETURNING), 50 concurrent requesters. */
+  postgresOneTimeKeyClaimsPerSecond: 6000,
   /** socket.io server memory per idle websocket. */
   socketIoBytesPerIdleConnection: 17 * 1024,
   prosodyBytesPerIdleConnection: 37 * 1024,
