@@ -203,6 +203,7 @@ describe('messages (API.md sections 3 and 4)', () => {
     const older = await connect(bob);
     const newer = await connect(bob);
     await until(() => older.socket.disconnected, 5000, 'older socket to close');
+    expect(older.closing).toEqual(['replaced']);
     await send(alice, bob.username, opaqueTo([bob]));
     await newer.waitForEnvelopes(1);
     expect(older.envelopes).toHaveLength(0);
@@ -215,6 +216,7 @@ describe('messages (API.md sections 3 and 4)', () => {
     const socket = await connect(gone);
     expect((await api(server, 'DELETE', `/v1/devices/${gone.deviceId}`, undefined, { token: keep.token })).status).toBe(204);
     await until(() => socket.socket.disconnected, 5000, 'removed device socket to close');
+    expect(socket.closing).toEqual(['device_removed']);
   });
 
   it('delivers many envelopes in order per sender with a bounded window', async () => {

@@ -13,6 +13,8 @@ export interface TestSocket {
   socket: DeviceSocket;
   envelopes: Envelope[];
   keysLow: KeyCountResponse[];
+  /** Reasons the server gave before closing the socket (`closing`). */
+  closing: string[];
   /** When false, envelopes are recorded but not acknowledged. */
   autoAck: boolean;
   waitForEnvelopes(count: number, timeoutMs?: number): Promise<Envelope[]>;
@@ -34,6 +36,7 @@ export function openSocket(server: Pick<TestServer, 'url'>, token: string, optio
     socket,
     envelopes: [],
     keysLow: [],
+    closing: [],
     autoAck: options.autoAck ?? true,
     async waitForEnvelopes(count, timeoutMs = 10_000) {
       await until(() => state.envelopes.length >= count, timeoutMs, `${count} envelopes (have ${state.envelopes.length})`);
@@ -47,6 +50,7 @@ export function openSocket(server: Pick<TestServer, 'url'>, token: string, optio
     if (state.autoAck) ack({ ok: true });
   });
   socket.on('keys:low', (counts) => state.keysLow.push(counts));
+  socket.on('closing', (notice) => state.closing.push(notice.reason));
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(state));
     socket.once('connect_error', (error) => { socket.disconnect(); reject(error); });

@@ -3,7 +3,7 @@ import {
   ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { Limits, SOCKET_NAMESPACE, SocketReply } from '@parley/protocol';
+import { ClosingNotice, Limits, SOCKET_NAMESPACE, SocketReply } from '@parley/protocol';
 import type { AuthenticatedDevice } from '../auth/authenticated-user';
 import { TokenService } from '../auth/token.service';
 import { mapError } from '../common/global-exception.filter';
@@ -99,11 +99,16 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const state = socket.data as SocketState;
     switch (signal.kind) {
       case 'envelope': state.connection?.offer(signal.queued); break;
-      case 'takeover': if (signal.connectionId !== socket.id) socket.disconnect(true); break;
-      case 'removed': socket.disconnect(true); break;
+      case 'takeover': if (signal.connectionId !== socket.id) this.close(socket, 'replaced'); break;
+      case 'removed': this.close(socket, 'device_removed'); break;
       case 'keysLow': socket.emit('keys:low', signal.counts); break;
       case 'deliveryFailed': socket.emit('delivery:failed', signal.failure); break;
     }
+  }
+
+  private close(socket: Socket, reason: ClosingNotice['reason']) {
+    socket.emit('closing', { reason });
+    socket.disconnect(true);
   }
 
   private async warnIfKeysLow(socket: Socket, accountId: string, deviceId: number) {
