@@ -13,13 +13,15 @@ import { findDeviceMismatch } from './device-mismatch';
 import { OutgoingMessageDto, SendMessagesDto } from './dto/send-messages.dto';
 import { EnvelopeRecord, toQueuedEnvelope } from './envelope';
 import { EnvelopeStore } from './envelope-store';
-import { MessagesRepository } from './messages.repository';
+import { Destination, MessagesRepository } from './messages.repository';
 import { REMOTE_MESSAGE_RELAY, RemoteMessageRelay, SendOutcome } from './remote-message-relay';
 
 /** Who a fan-out is from, as the recipient's server names them. */
 export interface FanoutSource { address: string; deviceId: number; accountId?: string }
 
 const QUEUE_PAGE = 100;
+/** PostgreSQL: an envelope's destination device no longer exists. */
+const FOREIGN_KEY_VIOLATION = '23503';
 
 /** Decoded size of a base64 string without decoding it. */
 const decodedLength = (base64: string) => Math.floor((base64.length * 3) / 4) - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);
@@ -62,15 +64,7 @@ export class MessagesService {
     const destination = await this.messages.findDestination(username);
     if (!destination) throw ParleyException.notFound(ErrorCode.UnknownAddress, `unknown address ${username}`);
     const senderDeviceId = source.accountId === destination.accountId ? source.deviceId : undefined;
-    const mismatch = findDeviceMismatch(destination.devices, dto.messages, senderDeviceId);
-    if (mismatch && (mismatch.missingDevices.length || mismatch.extraDevices.length)) {
-      throw ParleyException.conflict(ErrorCode.MismatchedDevices, 'the message list does not match the current devices',
-        { missingDevices: mismatch.missingDevices, extraDevices: mismatch.extraDevices });
-    }
-    if (mismatch) {
-      throw new ParleyException(410, ErrorCode.StaleDevices, 'registration ids do not match the current devices',
-        { staleDevices: mismatch.staleDevices });
-    }
+    checkDevices(destination, dto, senderDeviceId);
     const full = destination.devices.find((d) => d.queued >= this.config.maxQueuedPerDevice);
     if (full && !dto.online && dto.messages.some((m) => m.destinationDeviceId === full.deviceId)) {
       throw new ParleyException(429, ErrorCode.QueueFull, `the queue of device ${full.deviceId} is full; retry later`, {}, 60_000);
@@ -89,7 +83,14 @@ export class MessagesService {
       serverTimestamp: now,
       expiresAt: new Date(now + this.config.messageTtlSeconds * 1000),
     }));
-    const seqs = dto.online ? null : await this.store.storeFanout(records);
+    const seqs = dto.online ? null : await this.store.storeFanout(records).catch(async (error) => {
+      if ((error as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw error;
+      // A destination device was removed between the check and the insert: answer as the check would now (409).
+      const now = await this.messages.findDestination(username);
+      if (!now) throw ParleyException.notFound(ErrorCode.UnknownAddress, `unknown address ${username}`);
+      checkDevices(now, dto, senderDeviceId);
+      throw ParleyException.conflict(ErrorCode.MismatchedDevices, 'the devices changed during the send', { missingDevices: [], extraDevices: [] });
+    });
     this.metrics.envelopesAccepted.inc(records.length);
     // Signalled before the sender hears 200, so a sender's next message cannot overtake this one.
     await Promise.all(records.map((r) => this.bus.publish(r.accountId, r.deviceId, {
@@ -107,6 +108,19 @@ export class MessagesService {
   /** DELETE /v1/messages/:id: idempotent; only the owning device's envelopes are touched. */
   async acknowledge(device: AuthenticatedDevice, id: string): Promise<void> {
     await this.messages.deleteDeviceEnvelope(device.accountId, device.deviceId, id);
+  }
+}
+
+/** Throws 409 mismatched_devices or 410 stale_devices unless the fan-out addresses exactly the current devices. */
+function checkDevices(destination: Destination, dto: SendMessagesDto, senderDeviceId: number | undefined) {
+  const mismatch = findDeviceMismatch(destination.devices, dto.messages, senderDeviceId);
+  if (mismatch && (mismatch.missingDevices.length || mismatch.extraDevices.length)) {
+    throw ParleyException.conflict(ErrorCode.MismatchedDevices, 'the message list does not match the current devices',
+      { missingDevices: mismatch.missingDevices, extraDevices: mismatch.extraDevices });
+  }
+  if (mismatch) {
+    throw new ParleyException(410, ErrorCode.StaleDevices, 'registration ids do not match the current devices',
+      { staleDevices: mismatch.staleDevices });
   }
 }
 
