@@ -1,5 +1,5 @@
 import type { Envelope, MessageAck } from '@parley/protocol';
-import { api, newUser, TestDevice } from '../support/fixtures';
+import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
 import { openSocket, TestSocket } from '../support/sockets';
 
@@ -188,6 +188,21 @@ describe('message routes and socket events never answer 5xx to client input', ()
     while ((await queueOf(bob)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await queueOf(bob)).toEqual([]);
     expect((await api(server, 'GET', '/healthz')).status).toBe(200);
+  });
+
+  it('answers 409 (never 500) to sends racing the removal of a destination device', async () => {
+    const carolAccount = await newAccount(server);
+    const carol1 = await newDevice(server, carolAccount);
+    const carol2 = await newDevice(server, carolAccount);
+    const body = { timestamp: 1, messages: [carol1, carol2].map((d) => ({ destinationDeviceId: d.deviceId, destinationRegistrationId: d.keys.registrationId, type: 2, content: 'AAAA' })) };
+    const sends = Array.from({ length: 60 }, (_, i) => new Promise((r) => setTimeout(r, i)).then(() =>
+      api(server, 'PUT', `/v1/messages/${carolAccount.username}`, body, { token: alice.token })));
+    const removal = new Promise((r) => setTimeout(r, 20)).then(() =>
+      api(server, 'DELETE', `/v1/devices/${carol2.deviceId}`, undefined, { token: carol1.token }));
+    const statuses = (await Promise.all(sends)).map((r) => r.status);
+    expect((await removal).status).toBe(204);
+    expect(statuses.filter((s) => s !== 200 && s !== 409)).toEqual([]);
+    expect(statuses).toContain(409);
   });
 
   it('acks twice, late acks after the queue was emptied, and acks racing a disconnect are harmless', async () => {
