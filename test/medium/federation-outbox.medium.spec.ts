@@ -1,0 +1,170 @@
+import { DataSource } from 'typeorm';
+import type { DeliveryFailed } from '@parley/protocol';
+import type { AuthenticatedDevice } from '../../apps/server/src/auth/authenticated-user';
+import type { ParleyConfig } from '../../apps/server/src/config/config';
+import { dataSourceOptions } from '../../apps/server/src/database/database.module';
+import { DatabaseService } from '../../apps/server/src/database/database.service';
+import { ManualClock } from '../../apps/server/src/federation/clock';
+import type { FederationClient, PeerAnswer } from '../../apps/server/src/federation/federation.client';
+import { FederationRelayService } from '../../apps/server/src/federation/federation-relay.service';
+import { FederationRepository } from '../../apps/server/src/federation/federation.repository';
+import { NonceStore } from '../../apps/server/src/federation/nonce-store';
+import { OutboxWorker } from '../../apps/server/src/federation/outbox.worker';
+import { PeerDirectory } from '../../apps/server/src/federation/peer-directory.service';
+import { LocalDeliveryBus } from '../../apps/server/src/messages/delivery-bus';
+import type { SendMessagesDto } from '../../apps/server/src/messages/dto/send-messages.dto';
+import { MetricsService } from '../../apps/server/src/metrics/metrics.service';
+import { createTestDatabase, usingRealServices } from '../support/server';
+
+/**
+ * The federation outbox and inbox on real PostgreSQL (pass 2 of .ci/run),
+ * with the peer replaced by scripted answers and time moved by a
+ * ManualClock instead of sleeping. PGlite cannot load inside jest's
+ * sandbox (it needs dynamic import of its wasm), so pass 1 skips this
+ * file; the e2e suite covers the same paths on PGlite through real server
+ * processes.
+ */
+const describeOnPostgres = usingRealServices() ? describe : describe.skip;
+
+const WINDOW_SECONDS = 3600;
+const UNREACHABLE: PeerAnswer = { reached: false, error: 'ECONNREFUSED' };
+const OK: PeerAnswer = { reached: true, status: 200, body: {} };
+
+describeOnPostgres('federation outbox and inbox (medium)', () => {
+  let dataSource: DataSource;
+  let cleanup: () => Promise<void>;
+  let repository: FederationRepository;
+  let db: DatabaseService;
+  let sender: AuthenticatedDevice;
+
+  beforeAll(async () => {
+    const scratch = await createTestDatabase();
+    cleanup = scratch.drop;
+    dataSource = await new DataSource(dataSourceOptions({ databaseUrl: scratch.url } as ParleyConfig)).initialize();
+    await dataSource.runMigrations({ transaction: 'all' });
+    db = new DatabaseService(dataSource);
+    repository = new FederationRepository(db);
+    const account = await db.one<{ id: string }>(`INSERT INTO accounts (username, password_hash) VALUES ('alice', 'x') RETURNING id`);
+    sender = { accountId: account!.id, username: 'alice', deviceId: 1, sessionId: 's' };
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await cleanup?.();
+  });
+  beforeEach(async () => { await db.execute('DELETE FROM federation_outbox'); });
+
+  /** A relay and a worker sharing one clock, a scripted peer and a delivery bus that records delivery:failed. */
+  function setup(answers: (payload: any) => PeerAnswer | Promise<PeerAnswer>) {
+    const config = {
+      domain: 'a.test', peers: [{ domain: 'b.test', baseUrl: 'http://b.invalid' }], redisPrefix: 'test:',
+      federationRetryWindowSeconds: WINDOW_SECONDS, federationRetryBaseMs: 1000, federationRetryMaxMs: 60_000,
+      federationOutboxPollMs: 1000, federationRequestTimeoutMs: 1000,
+    } as ParleyConfig;
+    const clock = new ManualClock(Date.parse('2030-01-01T00:00:00Z'));
+    const sent: any[] = [];
+    const client = { post: jest.fn(async (_domain: string, _path: string, payload: any) => { sent.push(payload); return answers(payload); }) } as unknown as FederationClient;
+    const metrics = new MetricsService();
+    const peers = new PeerDirectory(config, repository);
+    const bus = new LocalDeliveryBus();
+    const failures: DeliveryFailed[] = [];
+    void bus.subscribe(sender.accountId, sender.deviceId, (signal) => { if (signal.kind === 'deliveryFailed') failures.push(signal.failure); });
+    const relay = new FederationRelayService(config, peers, client, repository, clock, metrics);
+    const worker = () => new OutboxWorker(config, repository, client, bus, new NonceStore(config, null, repository), peers, clock, metrics);
+    return { clock, sent, relay, worker: worker(), worker2: worker(), failures };
+  }
+  const dto = (timestamp: number, destinationDeviceId = 1) =>
+    ({ timestamp, messages: [{ destinationDeviceId, destinationRegistrationId: 7, type: 2, content: 'AA==' }] }) as SendMessagesDto;
+  const outbox = () => db.rows<{ attempts: number; next_attempt_at: Date; payload: any }>('SELECT * FROM federation_outbox ORDER BY seq');
+
+  it('queues a send the peer cannot take, retries it with growing delays, and gives up after the window', async () => {
+    const { clock, relay, worker, sent, failures } = setup(() => UNREACHABLE);
+    expect(await relay.relayMessages(sender, 'bob', 'b.test', dto(11))).toEqual({ status: 202, body: {} });
+    const [row] = await outbox();
+    expect(row.attempts).toBe(1);
+    const firstDelay = row.next_attempt_at.getTime() - clock.now();
+    expect(firstDelay).toBeGreaterThanOrEqual(500);
+    expect(firstDelay).toBeLessThanOrEqual(1000);
+
+    expect(await worker.runOnce()).toBe(0); // not due yet
+    clock.advance(firstDelay);
+    expect(await worker.runOnce()).toBe(1);
+    const [retried] = await outbox();
+    expect(retried.attempts).toBe(2);
+    const secondDelay = retried.next_attempt_at.getTime() - clock.now();
+    expect(secondDelay).toBeGreaterThanOrEqual(1000);
+    expect(secondDelay).toBeLessThanOrEqual(2000);
+
+    clock.advance(WINDOW_SECONDS * 1000);
+    expect(await worker.runOnce()).toBe(1);
+    expect(failures).toEqual([{ destination: 'bob@b.test', timestamp: 11, error: 'peer_unavailable' }]);
+    expect(await outbox()).toEqual([]);
+    expect(sent).toHaveLength(3);
+    expect(new Set(sent.map((p) => p.transactionId)).size).toBe(1); // one transaction, however often it is sent
+  });
+
+  it('turns a final refusal of a queued send into delivery:failed with the peer’s device lists', async () => {
+    let answer: PeerAnswer = UNREACHABLE;
+    const { clock, relay, worker, failures } = setup(() => answer);
+    expect((await relay.relayMessages(sender, 'bob', 'b.test', dto(12))).status).toBe(202);
+    answer = { reached: true, status: 409, body: { error: 'mismatched_devices', message: 'no', missingDevices: [2], extraDevices: [] } };
+    clock.advance(60_000);
+    await worker.runOnce();
+    expect(failures).toEqual([{ destination: 'bob@b.test', timestamp: 12, error: 'mismatched_devices', missingDevices: [2], extraDevices: [] }]);
+    expect(await outbox()).toEqual([]);
+  });
+
+  it('passes a direct refusal back to the client and stores nothing', async () => {
+    const { relay } = setup(() => ({ reached: true, status: 410, body: { error: 'stale_devices', message: 'stale', staleDevices: [1] } }));
+    await expect(relay.relayMessages(sender, 'bob', 'b.test', dto(13))).rejects.toMatchObject({ status: 410, code: 'stale_devices', extra: { staleDevices: [1] } });
+    expect(await outbox()).toEqual([]);
+  });
+
+  it('queues new sends behind earlier ones and sends each destination’s rows in order', async () => {
+    let answer: PeerAnswer = UNREACHABLE;
+    const { clock, relay, worker, sent } = setup(() => answer);
+    expect((await relay.relayMessages(sender, 'bob', 'b.test', dto(1))).status).toBe(202);
+    answer = OK; // the peer is back, but what was accepted earlier goes first
+    expect((await relay.relayMessages(sender, 'bob', 'b.test', dto(2))).status).toBe(202);
+    expect((await relay.relayMessages(sender, 'bob', 'b.test', dto(3))).status).toBe(202);
+    expect(sent).toHaveLength(1);
+    clock.advance(60_000);
+    while (await worker.runOnce() > 0) { /* one row of bob's per pass */ }
+    expect(sent.map((p) => p.timestamp)).toEqual([1, 1, 2, 3]);
+    expect(await outbox()).toEqual([]);
+    expect((await relay.relayMessages(sender, 'bob', 'b.test', dto(4))).status).toBe(200);
+  });
+
+  it('lets two workers share the outbox without sending any row twice', async () => {
+    let answer: PeerAnswer = UNREACHABLE;
+    const { clock, relay, worker, worker2, sent } = setup(async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      return answer;
+    });
+    for (let i = 0; i < 30; i++) expect((await relay.relayMessages(sender, `bob${i}`, 'b.test', dto(i))).status).toBe(202);
+    answer = OK;
+    sent.length = 0;
+    clock.advance(60_000);
+    await Promise.all([worker.runOnce(), worker2.runOnce(), worker.runOnce(), worker2.runOnce()]);
+    expect(sent).toHaveLength(30);
+    expect(new Set(sent.map((p) => p.transactionId)).size).toBe(30);
+    expect(await outbox()).toEqual([]);
+  });
+
+  it('claims an inbound transaction once: done after storing, free again after a refusal', async () => {
+    expect(await repository.claimInbox('a.test', 't1')).toBe('claimed');
+    expect(await repository.claimInbox('a.test', 't1')).toBe('busy');
+    await repository.finishInbox('a.test', 't1');
+    expect(await repository.claimInbox('a.test', 't1')).toBe('done');
+    expect(await repository.claimInbox('c.test', 't1')).toBe('claimed'); // per origin
+    expect(await repository.claimInbox('a.test', 't2')).toBe('claimed');
+    await repository.releaseInbox('a.test', 't2');
+    expect(await repository.claimInbox('a.test', 't2')).toBe('claimed');
+  });
+
+  it('remembers a nonce once per origin', async () => {
+    const until = new Date(Date.now() + 60_000);
+    expect(await repository.rememberNonce('a.test', 'n'.repeat(20), until)).toBe(true);
+    expect(await repository.rememberNonce('a.test', 'n'.repeat(20), until)).toBe(false);
+    expect(await repository.rememberNonce('b.test', 'n'.repeat(20), until)).toBe(true);
+  });
+});
