@@ -59,9 +59,8 @@ describe('parley chat in a terminal', () => {
     ]);
 
     terminal.press('C-d');
-    const deadline = Date.now() + 10_000;
-    while (terminal.exitStatus() === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(terminal.exitStatus()).toBe(0);
+    expect({ ending: await terminal.waitForEnd(), screen: terminal.screen() })
+      .toEqual({ ending: 'exit 0', screen: expect.any(String) });
     // Everything shown was acknowledged: nothing is delivered again.
     expect((await new CliDevice('bob', env).inbox())).toEqual([]);
   });

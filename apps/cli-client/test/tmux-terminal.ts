@@ -21,10 +21,24 @@ export class TmuxTerminal {
   press(...keys: string[]): void { this.tmux('send-keys', '-t', 'main', ...keys); }
   screen(): string { return this.tmux('capture-pane', '-t', 'main', '-p'); }
 
-  /** The exit status once the program has ended, else null. */
-  exitStatus(): number | null {
-    const [dead, status] = this.tmux('display-message', '-t', 'main', '-p', '#{pane_dead} #{pane_dead_status}').trim().split(' ');
-    return dead === '1' ? Number(status) : null;
+  /** How the program ended (`exit 0`, `signal 15`), or null while it runs. */
+  ending(): string | null {
+    const [dead, status, signal] = this.tmux(
+      'display-message', '-t', 'main', '-p', '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}').trim().split('|');
+    // tmux can mark the pane dead a moment before it records how the program ended.
+    if (dead !== '1' || (!status && !signal)) return null;
+    return status ? `exit ${status}` : `signal ${signal}`;
+  }
+
+  /** Waits for the program to end and says how it did. */
+  async waitForEnd(timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ending = this.ending();
+      if (ending) return ending;
+      if (Date.now() > deadline) throw new Error(`the program is still running; the screen shows:\n${this.screen()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Waits until the screen matches, and returns it; on timeout fails with what the screen showed. */
