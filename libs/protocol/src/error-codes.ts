@@ -26,6 +26,7 @@ export enum ErrorCode {
   QueueFull = 'queue_full',
   UnknownPeer = 'unknown_peer',
   PeerUnavailable = 'peer_unavailable',
+  ServiceUnavailable = 'service_unavailable',
   InternalError = 'internal_error',
 }
 

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { REDIS_CLIENT } from '../redis/redis.module';
+import { requireRedis } from '../redis/redis-unavailable';
 
 /**
  * Sessions whose access tokens must stop working before they expire
@@ -25,7 +26,7 @@ export class RevocationService {
     if (this.redis) {
       const pipeline = this.redis.pipeline();
       for (const id of sessionIds) pipeline.set(this.key(id), '1', 'EX', ttl);
-      await pipeline.exec();
+      await requireRedis(pipeline.exec());
       return;
     }
     const until = Date.now() + ttl * 1000;
@@ -33,7 +34,7 @@ export class RevocationService {
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {
-    if (this.redis) return (await this.redis.exists(this.key(sessionId))) === 1;
+    if (this.redis) return (await requireRedis(this.redis.exists(this.key(sessionId)))) === 1;
     const until = this.revoked.get(sessionId);
     if (until === undefined) return false;
     if (until < Date.now()) { this.revoked.delete(sessionId); return false; }

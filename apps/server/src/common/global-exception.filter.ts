@@ -12,6 +12,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   404: ErrorCode.NotFound,
   413: ErrorCode.PayloadTooLarge,
   429: ErrorCode.RateLimited,
+  503: ErrorCode.ServiceUnavailable,
 };
 
 export interface MappedError { status: number; body: ErrorBody & Record<string, unknown>; retryAfterMs?: number }

@@ -7,6 +7,8 @@ import { ClosingNotice, Limits, SOCKET_NAMESPACE, SocketReply } from '@parley/pr
 import type { AuthenticatedDevice } from '../auth/authenticated-user';
 import { TokenService } from '../auth/token.service';
 import { mapError } from '../common/global-exception.filter';
+import { ParleyException } from '../common/parley.exception';
+import { requireRedis } from '../redis/redis-unavailable';
 import { ParleyEvents } from '../common/parley-events';
 import { createValidationPipe } from '../common/validation.pipe';
 import { DevicesRepository } from '../devices/devices.repository';
@@ -47,38 +49,54 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     events.on('deviceRemoved', (accountId, deviceId) => void this.bus.publish(accountId, deviceId, { kind: 'removed' }));
   }
 
+  /**
+   * Authentication and the device's bus subscription happen before the
+   * client hears `connect`, so no takeover, removal or envelope signal can
+   * fall into a gap between the two. Refusals: `unauthorized` for a bad
+   * token, `unavailable` when shared state (Redis) cannot be reached.
+   */
   afterInit(namespace: Namespace) {
     namespace.use((socket, next) => {
-      this.tokens.authenticate(String(socket.handshake.auth?.token ?? '')).then((user) => {
-        if (user.deviceId === null) throw new Error('account token');
-        (socket.data as SocketState).device = user as AuthenticatedDevice;
-        next();
-      }).catch(() => next(new Error('unauthorized')));
+      this.admit(socket).then(() => next(), (error) => {
+        const unavailable = error instanceof ParleyException && error.status === 503;
+        next(new Error(unavailable ? 'unavailable' : 'unauthorized'));
+      });
     });
   }
 
   async handleConnection(socket: Socket) {
     const state = socket.data as SocketState;
-    const { accountId, deviceId } = state.device;
-    this.metrics.connectedDevices.inc();
+    void state.connection!.drain().catch((error) => this.logger.warn({ err: error }, 'queue drain failed'));
+    void this.devices.touchLastSeen(state.device.accountId, state.device.deviceId).catch(() => undefined);
+    void this.warnIfKeysLow(socket, state.device.accountId, state.device.deviceId);
+  }
+
+  private async admit(socket: Socket) {
+    const user = await this.tokens.authenticate(String(socket.handshake.auth?.token ?? ''));
+    if (user.deviceId === null) throw ParleyException.unauthorized('a device token is required');
+    const device = user as AuthenticatedDevice;
+    const state = socket.data as SocketState;
+    state.device = device;
     state.connection = new DeviceConnection(socket, {
       pageQueue: async (afterSeq, limit) =>
-        (await this.queue.pageQueue(accountId, deviceId, afterSeq, limit)).map((r) => toQueuedEnvelope(r)),
+        (await this.queue.pageQueue(device.accountId, device.deviceId, afterSeq, limit)).map((r) => toQueuedEnvelope(r)),
       acknowledge: (id) => this.store.deleteAcknowledged(id),
     }, () => this.metrics.envelopesDelivered.inc());
-    state.unsubscribe = await this.bus.subscribe(accountId, deviceId, (signal) => this.onSignal(socket, signal));
-    if (socket.disconnected) { await state.unsubscribe(); return; }
-    await this.bus.publish(accountId, deviceId, { kind: 'takeover', connectionId: socket.id });
-    void state.connection.drain().catch((error) => this.logger.warn({ err: error }, 'queue drain failed'));
-    void this.devices.touchLastSeen(accountId, deviceId).catch(() => undefined);
-    void this.warnIfKeysLow(socket, accountId, deviceId);
+    state.unsubscribe = await requireRedis(this.bus.subscribe(device.accountId, device.deviceId, (signal) => this.onSignal(socket, signal)));
+    if (socket.conn.readyState !== 'open') {
+      // The client left during the handshake: socket.io will not report a disconnect for it.
+      await state.unsubscribe();
+      throw ParleyException.unauthorized('connection closed during handshake');
+    }
+    this.metrics.connectedDevices.inc();
+    await this.bus.publish(device.accountId, device.deviceId, { kind: 'takeover', connectionId: socket.id });
   }
 
   async handleDisconnect(socket: Socket) {
     const state = socket.data as SocketState;
-    if (!state.device) return;
+    if (!state.connection) return;
     this.metrics.connectedDevices.dec();
-    state.connection?.close();
+    state.connection.close();
     await state.unsubscribe?.();
   }
 

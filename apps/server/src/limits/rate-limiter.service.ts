@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { REDIS_CLIENT } from '../redis/redis.module';
+import { requireRedis } from '../redis/redis-unavailable';
 import { ParleyException } from '../common/parley.exception';
 import { RateLimitName, RateLimitRule } from './rate-limits';
 import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
@@ -33,9 +34,9 @@ export class RateLimiterService {
     const rule = this.config.rateLimits[name];
     const bucketKey = `${this.config.redisPrefix}rl:${name}:${key}`;
     if (this.redis) {
-      const [allowed, retry] = await (this.redis as any).parleyTokenBucket(
+      const [allowed, retry] = await requireRedis((this.redis as any).parleyTokenBucket(
         bucketKey, rule.capacity, rule.refillPerSecond / 1000, Date.now(), cost,
-      ) as [number, number];
+      ) as Promise<[number, number]>);
       return { allowed: allowed === 1, retryAfterMs: retry };
     }
     return this.takeInMemory(bucketKey, rule, cost);

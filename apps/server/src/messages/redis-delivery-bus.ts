@@ -1,4 +1,5 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { connectRedis } from '../redis/redis.module';
 import { DeliveryBus, deviceChannel, DeviceSignal, DeviceSignalHandler } from './delivery-bus';
 
 /**
@@ -18,8 +19,8 @@ export class RedisDeliveryBus extends DeliveryBus {
 
   constructor(url: string, private readonly prefix: string) {
     super();
-    this.publisher = new Redis(url, { enableAutoPipelining: true });
-    this.subscriber = new Redis(url);
+    this.publisher = connectRedis(url, 'delivery publisher', { lazyConnect: false, enableAutoPipelining: true });
+    this.subscriber = connectRedis(url, 'delivery subscriber', { lazyConnect: false });
     this.subscriber.on('message', (channel: string, payload: string) => {
       const handlers = this.handlers.get(channel);
       if (!handlers) return;
@@ -28,8 +29,13 @@ export class RedisDeliveryBus extends DeliveryBus {
     });
   }
 
+  /**
+   * Best effort: an envelope is durably queued before it is published, so
+   * when Redis is down a connected device gets it at its next drain
+   * instead of now, and the sender's send still succeeds.
+   */
   async publish(accountId: string, deviceId: number, signal: DeviceSignal) {
-    await this.publisher.publish(this.channel(accountId, deviceId), JSON.stringify(signal));
+    await this.publisher.publish(this.channel(accountId, deviceId), JSON.stringify(signal)).catch(() => undefined);
   }
 
   async subscribe(accountId: string, deviceId: number, handler: DeviceSignalHandler) {

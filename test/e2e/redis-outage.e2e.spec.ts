@@ -1,0 +1,62 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { freePort } from '@parley/testkit';
+import { api, newUser } from '../support/fixtures';
+import { startServer, TestServer } from '../support/server';
+import { openSocket, until } from '../support/sockets';
+
+/** A private, disposable Redis, so the test can take it away without touching anyone else's. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const net = await import('node:net');
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => { c.end(); resolve(true); });
+      c.on('error', () => resolve(false));
+    });
+    if (up) return redis;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('redis-server did not start');
+}
+
+describe('when Redis is unreachable (REDIS_URL set)', () => {
+  let server: TestServer;
+  let redis: ChildProcess;
+  let redisPort: number;
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    redis = await startRedis(redisPort);
+    server = await startServer({ REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_PREFIX: 'outage:' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    redis?.kill('SIGKILL');
+  });
+
+  it('answers 503 service_unavailable (not 401) and recovers when Redis is back', async () => {
+    const alice = await newUser(server);
+    expect((await api(server, 'GET', '/v1/devices', undefined, { token: alice.token })).status).toBe(200);
+
+    redis.kill('SIGKILL');
+    await new Promise((r) => redis.once('exit', r));
+
+    const devices = await api(server, 'GET', '/v1/devices', undefined, { token: alice.token });
+    expect(devices.status).toBe(503);
+    expect(devices.body.error).toBe('service_unavailable');
+    expect(devices.headers.get('retry-after')).toBeTruthy();
+    expect((await api(server, 'GET', '/healthz')).status).toBe(503);
+    const login = await api(server, 'POST', '/v1/auth/login', { username: alice.username, password: 'wrong password!' });
+    expect(login.status).toBe(503);
+    await expect(openSocket(server, alice.token)).rejects.toThrow('unavailable');
+
+    redis = await startRedis(redisPort);
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      status = (await api(server, 'GET', '/v1/devices', undefined, { token: alice.token })).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+    expect((await api(server, 'GET', '/healthz')).status).toBe(200);
+  });
+});
