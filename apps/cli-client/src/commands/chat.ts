@@ -78,6 +78,7 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
   connection.connect();
   if (interactive) rl.prompt();
   await closed;
+  if (interactive) process.stdout.write('\n'); // leave the shell prompt its own line
   await sending;
   connection.close();
   if (exitError) throw exitError;
