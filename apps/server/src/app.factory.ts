@@ -17,7 +17,7 @@ export async function createApp(config: ParleyConfig): Promise<NestExpressApplic
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: Limits.maxRequestBytes });
   app.useGlobalPipes(createValidationPipe());
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(app, new DocumentBuilder()

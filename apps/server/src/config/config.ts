@@ -13,6 +13,8 @@ export interface PeerConfig { domain: string; baseUrl: string; publicKey?: strin
 export interface ParleyConfig {
   port: number;
   host: string;
+  /** Express `trust proxy`: whose X-Forwarded-For names the client (per-IP rate limits). */
+  trustProxy: string | number;
   /** null: embedded PostgreSQL (PGlite) under dataDir. */
   databaseUrl: string | null;
   dataDir: string;
@@ -106,6 +108,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
   return {
     port: env.PORT ?? 3000,
     host: env.HOST ?? '0.0.0.0',
+    trustProxy: env.TRUST_PROXY && /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : (env.TRUST_PROXY ?? 'loopback'),
     databaseUrl: env.DATABASE_URL ?? null,
     dataDir,
     redisUrl: env.REDIS_URL ?? null,

@@ -14,6 +14,10 @@ export class EnvDto {
   @IsOptional() @IsString()
   HOST?: string;
 
+  /** Which proxies may set X-Forwarded-For: Express's `trust proxy` value (e.g. `loopback`, `uniquelocal`, `10.0.0.0/8`, or a hop count). */
+  @IsOptional() @IsString()
+  TRUST_PROXY?: string;
+
   @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
