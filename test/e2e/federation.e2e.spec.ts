@@ -327,4 +327,23 @@ describe('federation (API.md section 5)', () => {
       await e.stop();
     }
   }, 90_000);
+  // Last: it leaves a.test with a new key.
+  it('refuses a peer whose key changed after it was pinned, until an operator unpins it', async () => {
+    const alice = await newUser(a);
+    const bob = await newUser(b);
+    // b.test pinned a.test's key on first contact; a.test now signs with another one.
+    await a.kill();
+    a = await a.sibling({ PORT: String(portA), PARLEY_SERVER_KEY: generateServerKey() });
+    expect((await send(a, alice, `${bob.username}@b.test`, opaqueTo([bob]), { timestamp: 77 })).status).toBe(202);
+    await until(() => b.output().includes('now publishes key'), 15_000, 'the key change to be logged');
+    expect((await api(b, 'GET', '/v1/messages', undefined, { token: bob.token })).body.messages).toEqual([]);
+
+    await b.kill(); // embedded storage admits one process at a time
+    const unpin = spawnSync(process.execPath, [ADMIN, 'peers', 'unpin', 'a.test'], { env: { PATH: process.env.PATH ?? '', ...b.env }, encoding: 'utf8', timeout: 60_000 });
+    expect(unpin.stdout).toContain('unpinned the key of a.test');
+    b = await b.sibling({ PORT: String(portB) });
+    const socket = await connect(b, bob);
+    const [envelope] = await socket.waitForEnvelopes(1, 20_000);
+    expect(envelope).toMatchObject({ source: `${alice.username}@a.test`, timestamp: 77 });
+  }, 90_000);
 });

@@ -36,7 +36,11 @@ export class KeysController {
   @Get(':address')
   @ApiOperation({ summary: 'Prekey bundles for every device of an account; consumes one one-time key of each kind per device' })
   @ApiResponse({ status: 200, type: PreKeyBundleDto })
-  @ApiErrors({ 404: 'unknown_address.', 429: 'rate_limited: too many bundle fetches by this account; see Retry-After.' })
+  @ApiErrors({
+    404: 'unknown_address (unknown_peer: a domain this server does not federate with).',
+    429: 'rate_limited: too many bundle fetches by this account (or, remote, by you on that server); see Retry-After.',
+    503: 'peer_unavailable: the remote address’s server cannot be reached now; see Retry-After.',
+  })
   fetchBundles(@CurrentUser() device: AuthenticatedDevice, @Param('address') address: string) {
     return this.keys.fetchBundle(device, address);
   }
@@ -44,7 +48,10 @@ export class KeysController {
   @Get(':address/:deviceId')
   @ApiOperation({ summary: 'Prekey bundle for one device of an account' })
   @ApiResponse({ status: 200, type: PreKeyBundleDto })
-  @ApiErrors({ 400: 'deviceId is not an integer.', 404: 'unknown_address or unknown_device.', 429: 'rate_limited.' })
+  @ApiErrors({
+    400: 'deviceId is not an integer.', 404: 'unknown_address, unknown_device or unknown_peer.', 429: 'rate_limited.',
+    503: 'peer_unavailable: the remote address’s server cannot be reached now.',
+  })
   fetchDeviceBundle(@CurrentUser() device: AuthenticatedDevice, @Param('address') address: string, @Param('deviceId', ParseIntPipe) deviceId: number) {
     return this.keys.fetchBundle(device, address, deviceId);
   }

@@ -19,7 +19,7 @@ export class MessagesController {
   @ApiResponse({ status: 202, description: 'Remote recipient: its server is unreachable now; the send is kept and retried.' })
   @ApiErrors({
     400: 'validation_failed or unknown_field; nothing stored.',
-    404: 'unknown_address.',
+    404: 'unknown_address (unknown_peer: a domain this server does not federate with).',
     409: 'mismatched_devices: body lists missingDevices and extraDevices; nothing stored.',
     410: 'stale_devices: body lists staleDevices whose registrationId changed; nothing stored.',
     413: 'payload_too_large: a content over 256 KiB or a request over 2 MiB.',
