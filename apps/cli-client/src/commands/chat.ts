@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { RealtimeConnection } from '@parley/protocol';
 import { deviceAction } from '../command-action';
 import { toCliError } from '../cli-error';
-import { formatIncoming } from '../messaging/format';
+import { formatIncoming, formatSendReport } from '../messaging/format';
 import { replenishKeys, replenishKeysIfLow } from '../messaging/key-upkeep';
 import { openEnvelope } from '../messaging/receiver';
 import { sendText } from '../messaging/sender';
@@ -64,10 +64,7 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
     const text = line.trim();
     if (!text) return rl.prompt();
     sending = sending.then(() => sendText(ctx, peer, text).then(
-      (report) => show(
-        `✓ delivered to ${peer} (device${report.devices.length > 1 ? 's' : ''} ${report.devices.join(', ')})`
-          + (report.syncedDevices.length ? `, copies to your device(s) ${report.syncedDevices.join(', ')}` : ''),
-        { event: 'sent', text, ...report }),
+      (report) => show(formatSendReport(report), { event: 'sent', text, ...report }),
       (error) => show(`! not sent: ${toCliError(error).message}`, { event: 'error', text, error: toCliError(error).message })));
   });
   // Ctrl-C leaves like Ctrl-D; readline would otherwise only pause the input.

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { deviceAction } from '../command-action';
+import { formatSendReport } from '../messaging/format';
 import { sendText } from '../messaging/sender';
 import { parseRecipient } from './recipient';
-
-const list = (ids: number[]) => ids.join(', ');
 
 export const sendCommand = () => new Command('send')
   .description("send a message to every device of <user>, with copies to this account's other devices")
@@ -11,6 +10,5 @@ export const sendCommand = () => new Command('send')
   .argument('<text...>', 'the message (several words are joined with spaces)')
   .action(deviceAction(async (ctx, out, [to, ...words]) => {
     const report = await sendText(ctx, to, words.join(' '));
-    const synced = report.syncedDevices.length ? `; copies to your device(s) ${list(report.syncedDevices)}` : '';
-    out.result(`sent to ${to} (device${report.devices.length > 1 ? 's' : ''} ${list(report.devices)})${synced}`, report);
+    out.result(formatSendReport(report), report);
   }));

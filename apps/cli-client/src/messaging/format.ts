@@ -1,4 +1,5 @@
 import type { Incoming } from './receiver';
+import type { SendReport } from './sender';
 
 const clock = (timestamp: number) => new Date(timestamp).toTimeString().slice(0, 8);
 
@@ -10,4 +11,12 @@ export function formatIncoming(message: Incoming): string {
   }
   if (message.outgoing) return `${at} you (device ${message.fromDeviceId}) → ${message.conversation}: ${message.text}`;
   return `${at} ${message.from} (device ${message.fromDeviceId}): ${message.text}`;
+}
+
+/** What a send reached: the server has queued it for each device listed. */
+export function formatSendReport(report: SendReport): string {
+  const plural = (ids: number[]) => `device${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`;
+  const copies = report.syncedDevices.length ? `, copies to your ${plural(report.syncedDevices)}` : '';
+  const syncError = report.syncError ? ` (not copied to your other devices: ${report.syncError})` : '';
+  return `✓ delivered to ${report.to} (${plural(report.devices)})${copies}${syncError}`;
 }

@@ -1,5 +1,5 @@
 import { ProtocolAddress } from '@signalapp/libsignal-client';
-import type { DeviceBundle } from '@parley/protocol';
+import { DeviceBundle, ParleyApiError } from '@parley/protocol';
 import { startSession } from '@parley/crypto';
 import type { DeviceContext } from '../profile/device-context';
 
@@ -25,7 +25,12 @@ export async function startSessions(ctx: DeviceContext, address: string, deviceI
   } else {
     const ids = deviceIds ?? (await ctx.client.listDevices()).devices.map((d) => d.deviceId);
     for (const id of ids.filter((id) => !(isOwnAccount(ctx, address) && id === ctx.profile.deviceId))) {
-      bundles.push(...(await ctx.client.fetchBundles(address, id)).devices);
+      // A device removed since the server listed it is skipped: the next send's 409 settles the list.
+      const bundle = await ctx.client.fetchBundles(address, id).catch((error) => {
+        if (error instanceof ParleyApiError && error.status === 404) return null;
+        throw error;
+      });
+      if (bundle) bundles.push(...bundle.devices);
     }
   }
   for (const device of bundles) {

@@ -16,6 +16,8 @@ export interface SendReport {
   devices: number[];
   /** This account's other devices that got a sync copy. */
   syncedDevices: number[];
+  /** Why the sync copies could not be sent; the message itself was delivered. */
+  syncError?: string;
 }
 
 /**
@@ -27,8 +29,13 @@ export function sendText(ctx: DeviceContext, to: string, text: string): Promise<
   const me = ctx.profile.username;
   return ctx.exclusive(async () => {
     const devices = await deliver(ctx, to, encodePayload({ text }), timestamp);
-    const syncedDevices = isOwnAccount(ctx, to) ? [] : await deliver(ctx, me, encodePayload({ text, to }), timestamp);
-    return { to, timestamp, devices, syncedDevices };
+    if (isOwnAccount(ctx, to)) return { to, timestamp, devices, syncedDevices: [] };
+    // The message is out: failing now would invite the user to send it twice.
+    try {
+      return { to, timestamp, devices, syncedDevices: await deliver(ctx, me, encodePayload({ text, to }), timestamp) };
+    } catch (error) {
+      return { to, timestamp, devices, syncedDevices: [], syncError: error instanceof Error ? error.message : String(error) };
+    }
   });
 }
 
