@@ -219,6 +219,22 @@ describe('messages (API.md sections 3 and 4)', () => {
     expect(socket.closing).toEqual(['device_removed']);
   });
 
+  it('closes a socket at once when its session logs out, and when a reused refresh token revokes it', async () => {
+    const alice = await newUser(server);
+    const socket = await connect(alice);
+    expect((await api(server, 'POST', '/v1/auth/logout', undefined, { token: alice.token })).status).toBe(204);
+    await until(() => socket.socket.disconnected, 5000, 'logged-out socket to close');
+    expect(socket.closing).toEqual(['logged_out']);
+
+    const bob = await newUser(server);
+    const bobSocket = await connect(bob);
+    const rotated = await api(server, 'POST', '/v1/auth/refresh', { refreshToken: bob.tokens.refreshToken });
+    expect(rotated.status).toBe(200);
+    expect((await api(server, 'POST', '/v1/auth/refresh', { refreshToken: bob.tokens.refreshToken })).status).toBe(401);
+    await until(() => bobSocket.socket.disconnected, 5000, 'revoked socket to close');
+    expect(bobSocket.closing).toEqual(['logged_out']);
+  });
+
   it('delivers many envelopes in order per sender with a bounded window', async () => {
     const alice = await newUser(server);
     const bob = await newUser(server);

@@ -19,11 +19,13 @@ export interface DeliveryFailed {
 /**
  * Why the server is about to close a device's socket (an extension of
  * section 4): `replaced` when a newer connection of the same device took
- * over, `device_removed` when the device was removed. A client must not
- * reconnect after either, or two copies of a device would take turns
- * closing each other.
+ * over, `device_removed` when the device was removed, `logged_out` when the
+ * session whose token opened the socket ended (logout, or a reused refresh
+ * token revoked it). A client must not reconnect after `replaced` or
+ * `device_removed`, or two copies of a device would take turns closing
+ * each other; after `logged_out` it needs new tokens first.
  */
-export interface ClosingNotice { reason: 'replaced' | 'device_removed' }
+export interface ClosingNotice { reason: 'replaced' | 'device_removed' | 'logged_out' }
 
 export interface ServerToClientEvents {
   message: (envelope: Envelope, ack: (reply: MessageAck) => void) => void;

@@ -38,6 +38,6 @@ export class AuthController {
   @ApiOperation({ summary: 'End this session: its access and refresh tokens stop working at once' })
   @ApiResponse({ status: 204, description: 'Logged out.' })
   logout(@CurrentUser() user: AuthenticatedUser) {
-    return this.tokens.endSession(user.sessionId);
+    return this.tokens.endSession(user);
   }
 }

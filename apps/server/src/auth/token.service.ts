@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { TokenPair } from '@parley/protocol';
+import { ClosingNotice, TokenPair } from '@parley/protocol';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { ParleyException } from '../common/parley.exception';
+import { ParleyEvents } from '../common/parley-events';
 import { Tx } from '../database/database.service';
 import { AccessTokenClaims, AuthenticatedUser } from './authenticated-user';
 import { RevocationService } from './revocation.service';
@@ -25,6 +26,7 @@ export class TokenService {
     private readonly jwt: JwtService,
     private readonly sessions: SessionsRepository,
     private readonly revocations: RevocationService,
+    private readonly events: ParleyEvents,
   ) {}
 
   async startSession(account: { id: string; username: string }, deviceId: number | null, tx?: Tx): Promise<TokenPair> {
@@ -45,27 +47,29 @@ export class TokenService {
     }
     if (generation !== session.generation || !timingSafeEqual(sha256(secret), session.refresh_hash)) {
       // A spent (or forged) refresh token for a live session: assume theft.
-      await this.revokeDevice(session.account_id, session.device_id);
+      await this.revokeDevice(session.account_id, session.device_id, 'logged_out');
       throw ParleyException.unauthorized('refresh token reused; the sessions of this device were revoked');
     }
     const nextSecret = randomBytes(32).toString('base64url');
     if (!(await this.sessions.rotateRefreshSecret(session.id, generation, sha256(nextSecret), this.refreshExpiry()))) {
-      await this.revokeDevice(session.account_id, session.device_id);
+      await this.revokeDevice(session.account_id, session.device_id, 'logged_out');
       throw ParleyException.unauthorized('refresh token reused; the sessions of this device were revoked');
     }
     const claims = { sub: session.account_id, usr: session.username, dev: session.device_id, sid: session.id };
     return this.tokenPair(claims, generation + 1, nextSecret);
   }
 
-  async endSession(sessionId: string): Promise<void> {
-    await this.sessions.deleteSession(sessionId);
-    await this.revocations.revokeSessions([sessionId]);
+  async endSession(user: AuthenticatedUser): Promise<void> {
+    await this.sessions.deleteSession(user.sessionId);
+    await this.revocations.revokeSessions([user.sessionId]);
+    this.events.emit('sessionsEnded', user.accountId, user.deviceId, [user.sessionId], 'logged_out');
   }
 
   /** Ends every session of a device (or the account-scoped ones, for null) at once. */
-  async revokeDevice(accountId: string, deviceId: number | null, tx?: Tx): Promise<void> {
+  async revokeDevice(accountId: string, deviceId: number | null, reason: ClosingNotice['reason'], tx?: Tx): Promise<void> {
     const ids = await this.sessions.deleteDeviceSessions(accountId, deviceId, tx);
     await this.revocations.revokeSessions(ids);
+    this.events.emit('sessionsEnded', accountId, deviceId, ids, reason);
   }
 
   /** The caller named by verified claims, or 401 when its session was revoked. Used by HTTP and socket auth alike. */

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import type { KeyCountResponse } from '@parley/protocol';
+import type { ClosingNotice, KeyCountResponse } from '@parley/protocol';
 
 /** Events one feature raises and another (the socket gateway) acts on, without importing each other. */
 export interface ParleyEventMap {
   /** A device's one-time keys of either kind fell below the threshold. */
   keysLow: [accountId: string, deviceId: number, counts: KeyCountResponse];
-  /** A device was removed: its sockets must go at once. */
-  deviceRemoved: [accountId: string, deviceId: number];
+  /** Sessions ended (logout, refresh-token reuse, device removal): sockets opened with their tokens must go at once. */
+  sessionsEnded: [accountId: string, deviceId: number | null, sessionIds: string[], reason: ClosingNotice['reason']];
 }
 
 @Injectable()

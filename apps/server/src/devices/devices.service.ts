@@ -3,7 +3,6 @@ import { CreateDeviceResponse, DeviceInfo, ErrorCode } from '@parley/protocol';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import type { AuthenticatedDevice, AuthenticatedUser } from '../auth/authenticated-user';
 import { TokenService } from '../auth/token.service';
-import { ParleyEvents } from '../common/parley-events';
 import { ParleyException } from '../common/parley.exception';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
@@ -25,7 +24,6 @@ export class DevicesService {
     private readonly accounts: AccountsRepository,
     private readonly keys: KeysService,
     private readonly tokens: TokenService,
-    private readonly events: ParleyEvents,
   ) {}
 
   /**
@@ -58,11 +56,10 @@ export class DevicesService {
   /** Removes a device of the caller's account; its keys, queue and tokens are gone at once. */
   async removeDevice(caller: AuthenticatedDevice, deviceId: number): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await this.tokens.revokeDevice(caller.accountId, deviceId, tx);
+      await this.tokens.revokeDevice(caller.accountId, deviceId, 'device_removed', tx);
       if (!(await this.devices.deleteDevice(caller.accountId, deviceId, tx))) {
         throw ParleyException.notFound(ErrorCode.UnknownDevice, `no device ${deviceId} on this account`);
       }
     });
-    this.events.emit('deviceRemoved', caller.accountId, deviceId);
   }
 }

@@ -46,7 +46,9 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     events: ParleyEvents,
   ) {
     events.on('keysLow', (accountId, deviceId, counts) => void this.bus.publish(accountId, deviceId, { kind: 'keysLow', counts }));
-    events.on('deviceRemoved', (accountId, deviceId) => void this.bus.publish(accountId, deviceId, { kind: 'removed' }));
+    events.on('sessionsEnded', (accountId, deviceId, sessionIds, reason) => {
+      if (deviceId !== null && sessionIds.length > 0) void this.bus.publish(accountId, deviceId, { kind: 'sessionsEnded', sessionIds, reason });
+    });
   }
 
   /**
@@ -118,7 +120,7 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     switch (signal.kind) {
       case 'envelope': state.connection?.offer(signal.queued); break;
       case 'takeover': if (signal.connectionId !== socket.id) this.close(socket, 'replaced'); break;
-      case 'removed': this.close(socket, 'device_removed'); break;
+      case 'sessionsEnded': if (signal.sessionIds.includes(state.device.sessionId)) this.close(socket, signal.reason); break;
       case 'keysLow': socket.emit('keys:low', signal.counts); break;
       case 'deliveryFailed': socket.emit('delivery:failed', signal.failure); break;
     }

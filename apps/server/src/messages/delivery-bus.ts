@@ -1,4 +1,4 @@
-import type { DeliveryFailed, KeyCountResponse } from '@parley/protocol';
+import type { ClosingNotice, DeliveryFailed, KeyCountResponse } from '@parley/protocol';
 import type { QueuedEnvelope } from './envelope';
 
 /** What can happen to one device, wherever its socket is connected. */
@@ -6,7 +6,8 @@ export type DeviceSignal =
   | { kind: 'envelope'; queued: QueuedEnvelope }
   /** A newer connection of the device: every other connection closes (the newer one wins). */
   | { kind: 'takeover'; connectionId: string }
-  | { kind: 'removed' }
+  /** Sessions ended (logout, revocation, device removal): connections authenticated by them close. */
+  | { kind: 'sessionsEnded'; sessionIds: string[]; reason: ClosingNotice['reason'] }
   | { kind: 'keysLow'; counts: KeyCountResponse }
   | { kind: 'deliveryFailed'; failure: DeliveryFailed };
 
