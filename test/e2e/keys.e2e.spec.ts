@@ -66,6 +66,21 @@ describe('prekey directory (API.md section 2)', () => {
       expect(await count(device)).toEqual({ preKeys: 3, pqPreKeys: 3 });
     });
 
+    it('answers 409 duplicate_key_id when one-time Kyber keys and the last-resort key would share an id', async () => {
+      const device = await newUser(server, { oneTimeKeys: 2 }); // last resort: id 1; one-time Kyber: ids 2 and 3
+      const peer = await newUser(server);
+      const oneTime = await upload(device, { pqPreKeys: [publicKyberPreKey(generateKyberPreKey(device.keys.identity, 1))] });
+      expect(oneTime.status).toBe(409);
+      expect(oneTime.body.error).toBe('duplicate_key_id');
+      const lastResort = await upload(device, { pqLastResortPreKey: publicKyberPreKey(generateKyberPreKey(device.keys.identity, 2)) });
+      expect(lastResort.status).toBe(409);
+      expect(await count(device)).toEqual({ preKeys: 2, pqPreKeys: 2 });
+      expect((await fetchBundles(peer, `${device.username}/1`)).body.devices[0].pqPreKey.keyId).toBe(2);
+      // A fresh id for either is fine.
+      expect((await upload(device, { pqLastResortPreKey: publicKyberPreKey(generateKyberPreKey(device.keys.identity, 9)) })).status).toBe(204);
+      expect((await upload(device, { pqPreKeys: [publicKyberPreKey(generateKyberPreKey(device.keys.identity, 1))] })).status).toBe(204);
+    });
+
     it('answers 400 invalid_signature for a key signed by another identity, and stores nothing', async () => {
       const device = await newUser(server, { oneTimeKeys: 1 });
       const other = IdentityKeyPair.generate();

@@ -77,6 +77,20 @@ export class KeysRepository {
     );
   }
 
+  /**
+   * True when a one-time Kyber key of the device has the id of its
+   * last-resort key. They share one id space, as in the client's Kyber
+   * store, so the client could not tell which private key a sender used.
+   */
+  async kyberIdClashesWithLastResort(accountId: string, deviceId: number, tx?: Tx): Promise<boolean> {
+    const row = await this.db.one(
+      `SELECT 1 AS clash FROM kyber_prekeys k JOIN devices d USING (account_id, device_id)
+        WHERE d.account_id = $1 AND d.device_id = $2 AND k.key_id = d.pq_last_resort_id LIMIT 1`,
+      [accountId, deviceId], tx,
+    );
+    return row !== null;
+  }
+
   async replaceSignedPreKey(accountId: string, deviceId: number, key: StoredSignedPreKey, tx?: Tx) {
     await this.db.execute(
       'UPDATE devices SET signed_prekey_id = $3, signed_prekey = $4, signed_prekey_signature = $5 WHERE account_id = $1 AND device_id = $2',

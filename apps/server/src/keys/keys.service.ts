@@ -39,8 +39,9 @@ export class KeysService {
 
   /**
    * Stores verified keys inside the caller's transaction. A key id the
-   * device already holds answers 409 duplicate_key_id, and the caller's
-   * transaction rolls back, so nothing is stored.
+   * device already holds (for Kyber keys, including its last-resort key's
+   * id) answers 409 duplicate_key_id, and the caller's transaction rolls
+   * back, so nothing is stored.
    */
   async storeVerifiedKeys(accountId: string, deviceId: number, verified: VerifiedKeys, tx: Tx): Promise<void> {
     try {
@@ -53,6 +54,9 @@ export class KeysService {
         throw ParleyException.conflict(ErrorCode.DuplicateKeyId, 'a one-time key with this key id is already stored for this device');
       }
       throw error;
+    }
+    if ((verified.pqPreKeys.length > 0 || verified.pqLastResortPreKey) && (await this.keys.kyberIdClashesWithLastResort(accountId, deviceId, tx))) {
+      throw ParleyException.conflict(ErrorCode.DuplicateKeyId, 'one-time Kyber keys and the last-resort Kyber key share one key id space');
     }
   }
 
