@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { DeliveryFailed } from '@parley/protocol';
 import type { AuthenticatedDevice } from '../../apps/server/src/auth/authenticated-user';
@@ -38,6 +39,7 @@ describeOnPostgres('federation outbox and inbox (medium)', () => {
   let sender: AuthenticatedDevice;
 
   beforeAll(async () => {
+    Logger.overrideLogger(false);
     const scratch = await createTestDatabase();
     cleanup = scratch.drop;
     dataSource = await new DataSource(dataSourceOptions({ databaseUrl: scratch.url } as ParleyConfig)).initialize();
