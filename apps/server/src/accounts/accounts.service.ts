@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode } from '@parley/protocol';
+import { ErrorCode, Limits } from '@parley/protocol';
 import { ParleyException } from '../common/parley.exception';
 import { AccountRow, AccountsRepository } from './accounts.repository';
 import { CreateAccountDto } from './dto/create-account.dto';
@@ -15,9 +15,14 @@ export class AccountsService {
     return { username: account.username };
   }
 
-  /** The account when the password matches; null otherwise, in about the same time either way. */
+  /**
+   * The account when the password matches; null otherwise, in about the
+   * same time either way. A name no account can have is not looked up (it
+   * could hold bytes the database refuses, such as NUL), but still costs a
+   * password check.
+   */
   async checkPassword(username: string, password: string): Promise<AccountRow | null> {
-    const account = await this.accounts.findByUsername(username);
+    const account = Limits.usernamePattern.test(username) ? await this.accounts.findByUsername(username) : null;
     return (await verifyPassword(account?.password_hash ?? null, password)) ? account : null;
   }
 

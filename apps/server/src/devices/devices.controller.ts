@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedDevice, AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiErrors } from '../common/api-errors.decorator';
+import { DeviceIdPipe } from '../common/device-id.pipe';
 import { CreateDeviceDto, CreateDeviceResponseDto, ListDevicesResponseDto } from './dto/device.dto';
 import { DevicesService } from './devices.service';
 
@@ -39,8 +40,8 @@ export class DevicesController {
   @Authenticated()
   @ApiOperation({ summary: 'Remove a device of the same account: its keys, queue and tokens are gone at once' })
   @ApiResponse({ status: 204, description: 'Removed.' })
-  @ApiErrors({ 404: 'unknown_device: no such device on this account.' })
-  removeDevice(@CurrentUser() device: AuthenticatedDevice, @Param('deviceId', ParseIntPipe) deviceId: number) {
+  @ApiErrors({ 400: 'deviceId is not a decimal integer.', 404: 'unknown_device: no such device on this account.' })
+  removeDevice(@CurrentUser() device: AuthenticatedDevice, @Param('deviceId', DeviceIdPipe) deviceId: number) {
     return this.devices.removeDevice(device, deviceId);
   }
 }

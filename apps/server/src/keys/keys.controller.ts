@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedDevice } from '../auth/authenticated-user';
 import { ApiErrors } from '../common/api-errors.decorator';
+import { DeviceIdPipe } from '../common/device-id.pipe';
 import { PreKeyBundleDto } from './dto/bundle.dto';
 import { KeyCountDto, UploadKeysDto } from './dto/prekey.dto';
 import { KeysService } from './keys.service';
@@ -49,10 +50,10 @@ export class KeysController {
   @ApiOperation({ summary: 'Prekey bundle for one device of an account' })
   @ApiResponse({ status: 200, type: PreKeyBundleDto })
   @ApiErrors({
-    400: 'deviceId is not an integer.', 404: 'unknown_address, unknown_device or unknown_peer.', 429: 'rate_limited.',
+    400: 'deviceId is not a decimal integer.', 404: 'unknown_address, unknown_device or unknown_peer.', 429: 'rate_limited.',
     503: 'peer_unavailable: the remote address’s server cannot be reached now.',
   })
-  fetchDeviceBundle(@CurrentUser() device: AuthenticatedDevice, @Param('address') address: string, @Param('deviceId', ParseIntPipe) deviceId: number) {
+  fetchDeviceBundle(@CurrentUser() device: AuthenticatedDevice, @Param('address') address: string, @Param('deviceId', DeviceIdPipe) deviceId: number) {
     return this.keys.fetchBundle(device, address, deviceId);
   }
 }

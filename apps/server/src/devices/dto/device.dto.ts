@@ -1,13 +1,13 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDefined, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { CreateDeviceRequest, DeviceInfo, Limits } from '@parley/protocol';
 import { IsBase64Bytes } from '../../common/base64-key.validator';
 import { KyberPreKeyDto, PreKeyDto, SignedPreKeyDto } from '../../keys/dto/prekey.dto';
 import { TokenPairDto } from '../../auth/dto/auth.dto';
 
 export class CreateDeviceDto implements CreateDeviceRequest {
-  /** A label for people, e.g. "laptop". 1 to 64 characters. */
-  @IsString() @MinLength(1) @MaxLength(Limits.deviceNameMaxLength)
+  /** A label for people, e.g. "laptop". 1 to 64 characters, no control characters. */
+  @IsString() @MinLength(1) @MaxLength(Limits.deviceNameMaxLength) @Matches(/^\P{Cc}*$/u, { message: 'name must not contain control characters' })
   name: string;
 
   /** libsignal registration id, 1..16380. */
