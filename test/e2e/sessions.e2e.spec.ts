@@ -1,7 +1,8 @@
 import { toBase64 } from '@parley/crypto';
 import { DEVICE_LOGIN_CONTEXT, TokenPair } from '@parley/protocol';
 import { api, newDevice, newUser, TestDevice } from '../support/fixtures';
-import { startServer, TestServer } from '../support/server';
+import { Client } from 'pg';
+import { startServer, TestServer, usingRealServices } from '../support/server';
 
 describe('refresh rotation and logout (API.md section 1)', () => {
   let server: TestServer;
@@ -52,6 +53,23 @@ describe('refresh rotation and logout (API.md section 1)', () => {
     // Another device of the account is not affected; the device can log in again with its key.
     expect(await works(sibling.token)).toBe(200);
     expect(await works((await deviceLogin(device)).accessToken)).toBe(200);
+  });
+
+  // Ages the challenge in the server's own database, so only where that is reachable (pass 2).
+  (usingRealServices() ? it : it.skip)('refuses an expired device-login challenge with 401', async () => {
+    const device = await newUser(server);
+    const { challenge } = (await api(server, 'POST', '/v1/auth/challenge', { username: device.username, deviceId: device.deviceId })).body;
+    const db = new Client({ connectionString: server.env.DATABASE_URL });
+    await db.connect();
+    try {
+      await db.query(`UPDATE auth_challenges SET expires_at = now() - interval '1 second' WHERE challenge = $1`, [Buffer.from(challenge, 'base64')]);
+    } finally {
+      await db.end();
+    }
+    const signature = toBase64(device.keys.identity.privateKey.sign(
+      new Uint8Array(Buffer.concat([Buffer.from(DEVICE_LOGIN_CONTEXT), Buffer.from(challenge, 'base64')]))));
+    const res = await api(server, 'POST', '/v1/auth/device', { username: device.username, deviceId: device.deviceId, challenge, signature });
+    expect(res.status).toBe(401);
   });
 
   it('answers 401 for malformed, unknown and forged refresh tokens', async () => {
