@@ -1,4 +1,4 @@
-import { ErrorCode, ParleyApiError } from '@parley/protocol';
+import { ErrorCode, ParleyApiError, RealtimeClosedError } from '@parley/protocol';
 import { WrongPassphraseError } from '@parley/crypto';
 
 /** Process exit codes, documented in docs/CLI.md so scripts can branch on them. */
@@ -39,6 +39,11 @@ const API_MESSAGES: Partial<Record<string, string>> = {
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof WrongPassphraseError) return new CliError('wrong passphrase for this profile', ExitCode.Unauthorized);
+  if (error instanceof RealtimeClosedError) {
+    return error.reason === 'replaced'
+      ? new CliError('this device connected again from elsewhere, which took over the connection', ExitCode.Conflict)
+      : new CliError('this device was removed from the account', ExitCode.Unauthorized);
+  }
   if (error instanceof ParleyApiError) {
     const message = API_MESSAGES[error.error] ?? `${error.body.message || error.error} (HTTP ${error.status})`;
     return new CliError(message, API_EXIT_CODES[error.status] ?? ExitCode.Failure);

@@ -20,7 +20,7 @@ describe('parley chat in a terminal', () => {
     await alice.json('register', 'alice');
     await bob.json('register', 'bob');
   });
-  afterEach(() => terminal?.close());
+  afterEach(async () => { await terminal?.close(); });
   afterAll(async () => {
     await server?.stop();
     home?.remove();
@@ -59,8 +59,7 @@ describe('parley chat in a terminal', () => {
     ]);
 
     terminal.press('C-d');
-    expect({ ending: await terminal.waitForEnd(), screen: terminal.screen() })
-      .toEqual({ ending: 'exit 0', screen: expect.any(String) });
+    expect(await terminal.waitForEnd()).toBe(0);
     // Everything shown was acknowledged: nothing is delivered again.
     expect((await new CliDevice('bob', env).inbox())).toEqual([]);
   });
@@ -86,5 +85,16 @@ describe('parley chat in a terminal', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('says so and exits when its device is removed from another device', async () => {
+    const bobPhone = new CliDevice('bob-phone', env);
+    const { deviceId } = await bobPhone.json('link', 'bob');
+    terminal = new TmuxTerminal([process.execPath, cliMain(), '--profile', 'bob-phone', 'chat', 'alice'], env);
+    await terminal.waitFor(new RegExp(`connected as bob \\(device ${deviceId}\\)`));
+
+    await new CliDevice('bob', env).json('devices', 'remove', String(deviceId));
+    await terminal.waitFor(/this device was removed from the account/);
+    expect(await terminal.waitForEnd()).toBe(4);
   });
 });

@@ -39,9 +39,9 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
   connection.on('connected', () =>
     status(`connected as ${ctx.profile.username} (device ${ctx.profile.deviceId}); type a message and press Enter, Ctrl-D to leave`));
   connection.on('disconnected', (reason) => status(`disconnected (${reason}); reconnecting…`));
+  // main.ts prints why, once the chat has wound down.
   connection.on('closed', (error) => {
     exitError = error;
-    status(toCliError(error).message);
     rl.close();
   });
 

@@ -1,9 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { io, Socket } from 'socket.io-client';
-import { ClientToServerEvents, ServerToClientEvents, SOCKET_NAMESPACE } from '../events';
+import { ClientToServerEvents, ClosingNotice, ServerToClientEvents, SOCKET_NAMESPACE } from '../events';
 import { TokenKeeper } from './token-keeper';
 
 export type RealtimeSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** The server closed the socket for good (its `closing` notice); reconnecting would be wrong. */
+export class RealtimeClosedError extends Error {
+  constructor(readonly reason: ClosingNotice['reason']) {
+    super(`the server closed the connection: ${reason}`);
+    this.name = 'RealtimeClosedError';
+  }
+}
+
+/** After these, reconnecting would fight a newer connection of the device, or a device that is gone. */
+const FINAL_CLOSINGS: ReadonlySet<string> = new Set(['replaced', 'device_removed']);
 
 /** Connection state changes a UI can show; `closed` is final (the device's tokens are no longer accepted). */
 export interface RealtimeStatusEvents {
@@ -19,7 +30,8 @@ export interface RealtimeStatusEvents {
  * disconnect, usually means the access token expired, so those refresh the
  * tokens and connect again; only a refused refresh ends the connection.
  * The handshake reads the token on every attempt, so reconnects always use
- * the newest one.
+ * the newest one. A `closing` notice of `replaced` or `device_removed` ends
+ * the connection at once, as the notice asks.
  */
 export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
   readonly socket: RealtimeSocket;
@@ -37,7 +49,11 @@ export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
     this.socket.on('connect_error', (error) => {
       if (error.message === 'unauthorized') this.refreshAndReconnect();
     });
+    this.socket.on('closing', ({ reason }) => {
+      if (FINAL_CLOSINGS.has(reason)) this.fail(new RealtimeClosedError(reason));
+    });
     this.socket.on('disconnect', (reason) => {
+      if (this.closed) return;
       this.emit('disconnected', reason);
       if (reason === 'io server disconnect') this.refreshAndReconnect();
     });
@@ -57,7 +73,13 @@ export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
     if (this.closed) return;
     this.tokens.refresh(this.tokens.accessToken).then(
       () => { if (!this.closed) this.socket.connect(); },
-      (error: Error) => { this.close(); this.emit('closed', error); },
+      (error: Error) => this.fail(error),
     );
+  }
+
+  private fail(error: Error): void {
+    if (this.closed) return;
+    this.close();
+    this.emit('closed', error);
   }
 }
