@@ -12,7 +12,8 @@ describe('parley chat in a terminal', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    server = await startServer();
+    // Every one-time key taken leaves a device "low", so `keys:low` is easy to provoke.
+    server = await startServer({ PREKEY_LOW_THRESHOLD: '50' });
     home = tempHome();
     env = cliEnv(home.home, server.url);
     alice = new CliDevice('alice', env);
@@ -96,5 +97,18 @@ describe('parley chat in a terminal', () => {
     await new CliDevice('bob', env).json('devices', 'remove', String(deviceId));
     await terminal.waitFor(/this device was removed from the account/);
     expect(await terminal.waitForEnd()).toBe(4);
+  });
+
+  it('replenishes one-time prekeys when the server reports them low', async () => {
+    const carol = new CliDevice('carol', env);
+    await carol.json('register', 'carol');
+    terminal = new TmuxTerminal([process.execPath, cliMain(), '--profile', 'carol', 'chat', 'alice'], env);
+    await terminal.waitFor(/connected as carol/);
+
+    await alice.json('send', 'carol', 'this takes one of your one-time keys');
+    await terminal.waitFor(/uploaded 1 EC and 1 Kyber one-time prekeys/);
+    terminal.press('C-d');
+    expect(await terminal.waitForEnd()).toBe(0);
+    expect((await carol.json('keys')).server).toEqual({ preKeys: 50, pqPreKeys: 50 });
   });
 });

@@ -17,8 +17,11 @@ import { parseRecipient } from './recipient';
  * never garble the line being edited.
  */
 function makeShow(out: Output, rl: ReturnType<typeof createInterface>, interactive: boolean) {
+  // Output that lands after the input closed (a last message while leaving) gets no prompt after it.
+  let inputOpen = true;
+  rl.once('close', () => { inputOpen = false; });
   return (human: string, data: unknown) => {
-    if (!interactive) return out.result(human, data);
+    if (!interactive || !inputOpen) return out.result(human, data);
     clearLine(process.stdout, 0);
     cursorTo(process.stdout, 0);
     out.result(human, data);
