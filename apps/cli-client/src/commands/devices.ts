@@ -3,10 +3,11 @@ import { CliError, ExitCode } from '../cli-error';
 import { deviceAction } from '../command-action';
 import { dropSessions } from '../messaging/peer-sessions';
 
-function parseDeviceId(value: string): number {
+/** Validates the argument; it stays a string like every other argument handed to deviceAction. */
+function parseDeviceId(value: string): string {
   const id = Number(value);
   if (!Number.isInteger(id) || id < 1 || id > 127) throw new InvalidArgumentError('a device id is an integer 1..127');
-  return id;
+  return value;
 }
 
 const listDevices = () => new Command('list')
