@@ -93,8 +93,8 @@ describe('parley CLI end to end', () => {
     expect(await bob3.inbox()).toEqual([
       expect.objectContaining({ from: 'alice', fromDeviceId: 1, text: 'welcome new device' }),
     ]);
-    // alice2 last sent when bob had other devices; its stale view is corrected too (409 or, if the
-    // server reused the removed device's id, 410 for the old registration).
+    // alice2 last sent before the removal: one 409 names both the removed device (extra) and
+    // the new one (missing). Device ids are never reused, so a 410 cannot be provoked here.
     const fromPhone = await alice2.json('send', 'bob', 'phone says hi');
     expect(fromPhone.devices.sort()).toEqual([1, deviceId].sort());
     expect(texts(await bob3.inbox())).toEqual(['phone says hi']);
