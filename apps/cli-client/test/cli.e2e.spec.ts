@@ -33,6 +33,12 @@ describe('parley CLI end to end', () => {
     expect(devices.map((d: any) => d.name).sort()).toEqual(['alice laptop', 'alice phone']);
   });
 
+  it('logs a device in again with its identity key, no password needed', async () => {
+    const env = { ...cliEnv(home.home, server.url), PARLEY_PASSWORD: '' };
+    expect(await new CliDevice('alice1', env).json('login')).toEqual({ username: 'alice', deviceId: 1 });
+    expect((await alice1.json('devices')).thisDevice).toBe(1);
+  });
+
   it('delivers a message to every device of the recipient and a copy to the sender’s other device', async () => {
     const report = await alice1.json('send', 'bob', 'hello bob');
     expect(report.devices).toHaveLength(2);

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProtocolAddress } from '@signalapp/libsignal-client';
 import {
-  DeviceStore, MemoryProtocolStore, WrongPassphraseError, decryptMessage, encryptMessage,
+  DeviceStore, MemoryProtocolStore, fromBase64, WrongPassphraseError, decryptMessage, encryptMessage,
   generateDeviceKeys, publicKyberPreKey, publicPreKey, publicSignedPreKey, startSession, toBase64,
-  topUpOneTimeKeys,
+  rotateSignedKeys, topUpOneTimeKeys,
 } from '..';
 
 const text = (s: string) => new Uint8Array(Buffer.from(s));
@@ -83,6 +83,24 @@ describe('DeviceStore (encrypted file store)', () => {
     expect(upload!.pqPreKeys!.map((k) => k.keyId)).toEqual([4, 5, 6]);
     expect(upload!.pqPreKeys!.some((k) => oldIds.slice(2).includes(k.keyId))).toBe(false);
     expect(await topUpOneTimeKeys(reopened, { preKeys: 4, pqPreKeys: 4 }, 4)).toBeNull();
+  });
+
+  it('rotates signed keys: keeps the three newest signed prekeys and every last-resort key', async () => {
+    const keys = generateDeviceKeys(1);
+    const store = await DeviceStore.create(path, 'pw', keys, {});
+    const uploads = [];
+    for (let i = 0; i < 4; i++) uploads.push(await rotateSignedKeys(store));
+
+    const reopened = await DeviceStore.open(path, 'pw');
+    expect([...reopened.signedPreKeys.records.keys()].sort()).toEqual([3, 4, 5]);
+    const lastResortIds = [keys.pqLastResortPreKey.id(), ...uploads.map((u) => u.pqLastResortPreKey!.keyId)];
+    expect(lastResortIds.every((id) => reopened.kyberPreKeys.records.has(id))).toBe(true);
+    expect(new Set(lastResortIds).size).toBe(5);
+    // Each rotated key is signed by the device's identity, as the server will check.
+    const identity = reopened.identityKeyPair.publicKey;
+    for (const { signedPreKey } of uploads) {
+      expect(identity.verify(fromBase64(signedPreKey!.publicKey), fromBase64(signedPreKey!.signature))).toBe(true);
+    }
   });
 
   it('leaves the last complete content when writes race, and no temp files behind', async () => {
