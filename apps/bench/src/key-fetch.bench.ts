@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { deviceRegistrationRequest, generateDeviceKeys, publicKyberPreKey, publicPreKey } from '@parley/crypto';
 import type { DeviceBundle, PreKey, SignedPreKey, TokenPair } from '@parley/protocol';
 import { percentile } from './clients';
-import type { Deployment } from './deployment';
+import { Deployment, totalCpuSeconds } from './deployment';
 import { createAccounts, inParallel } from './population';
 
 export interface KeyFetchOptions {
@@ -30,15 +30,6 @@ export interface KeyFetchResult {
   /** CPU time of all server processes per fetch: less sensitive than fetches/s to other load on the machine. */
   serverCpuMsPerFetch: number;
 }
-
-/** CPU seconds this server process has used so far, from its own /metrics. */
-async function serverCpuSeconds(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const match = /^parley_process_cpu_seconds_total (\S+)$/m.exec(text);
-  return match ? Number(match[1]) : NaN;
-}
-
-const totalCpuSeconds = async (urls: string[]) => (await Promise.all(urls.map(serverCpuSeconds))).reduce((a, b) => a + b, 0);
 
 async function request<T>(url: string, method: string, token: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(url, {

@@ -70,10 +70,10 @@ async function main() {
 
   if (throughput.length) printTable(
     `Messages: 50 senders -> 50 recipients x 2 connected devices, 300-byte ciphertexts, socket.io send + ack (${seconds} s per phase)`,
-    ['deployment', 'envelopes/s max', 'vs hand-written socket.io+pg', 'vs Prosody 2-device', 'p50/p99 ms at max',
+    ['deployment', 'envelopes/s max', 'server CPU ms/envelope', 'vs hand-written socket.io+pg', 'vs Prosody 2-device', 'p50/p99 ms at max',
       'p50/p99 ms at half', 'vs hand-written p99', 'p50/p99 ms at quarter', 'left queued', 'refused'],
     throughput.map(([label, r]) => [
-      label, fixed(r.maxEnvelopesPerSecond),
+      label, fixed(r.maxEnvelopesPerSecond), fixed(r.serverCpuMsPerEnvelope, 3),
       ratio(r.maxEnvelopesPerSecond, REFERENCE.handWrittenEnvelopesPerSecond),
       ratio(r.maxEnvelopesPerSecond, REFERENCE.prosodyTwoDeviceDeliveriesPerSecond),
       `${r.latencyAtMax.p50} / ${r.latencyAtMax.p99}`,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { OutgoingMessage } from '@parley/protocol';
 import { BenchSocket, connectAll, percentile } from './clients';
-import type { Deployment } from './deployment';
+import { Deployment, totalCpuSeconds } from './deployment';
 import { BenchDevice, createAccounts } from './population';
 
 const SENDERS = 50;
@@ -12,6 +12,8 @@ const WINDOW_PER_SENDER = 8;
 
 export interface ThroughputResult {
   maxEnvelopesPerSecond: number;
+  /** Server CPU per delivered envelope at the maximum rate: less sensitive than rates to other load on the machine. */
+  serverCpuMsPerEnvelope: number;
   latencyAtMax: { p50: number; p99: number };
   latencyAtHalf: { p50: number; p99: number; rate: number };
   latencyAtQuarter: { p50: number; p99: number; rate: number };
@@ -115,12 +117,16 @@ export async function runMessageThroughput(deployment: Deployment, seconds: numb
   const refused = { n: 0 };
   try {
     await pushFlatOut(population, 3, refused); // warm-up
+    const urls = deployment.servers.map((s) => s.url);
+    const cpuBefore = await totalCpuSeconds(urls);
     const max = await measure(population, () => pushFlatOut(population, seconds, refused));
+    const cpuSeconds = (await totalCpuSeconds(urls)) - cpuBefore;
     const half = await measure(population, () => pace(population, max.rate / 2, seconds, refused));
     const quarter = await measure(population, () => pace(population, max.rate / 4, seconds, refused));
     await new Promise((r) => setTimeout(r, 1000));
     return {
       maxEnvelopesPerSecond: max.rate,
+      serverCpuMsPerEnvelope: (cpuSeconds * 1000) / (max.rate * seconds),
       latencyAtMax: { p50: max.p50, p99: max.p99 },
       latencyAtHalf: { p50: half.p50, p99: half.p99, rate: half.rate },
       latencyAtQuarter: { p50: quarter.p50, p99: quarter.p99, rate: quarter.rate },
