@@ -34,7 +34,7 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
   rl.setPrompt(`${ctx.profile.username} → ${peer}> `);
   const show = makeShow(out, rl, interactive);
-  const status = (text: string, extra: object = {}) => show(`· ${text}`, { event: 'status', text, ...extra });
+  const status = (text: string) => show(`· ${text}`, { event: 'status', text });
   const connection = new RealtimeConnection(ctx.profile.server, ctx.client.tokens);
   const { socket } = connection;
   let exitError: Error | null = null;
