@@ -7,7 +7,7 @@ import type { DeliveryFailed, OutgoingMessage, PreKeyBundleResponse } from '@par
 import { freePort } from '@parley/testkit';
 import { generateServerKey, loadPrivateKey, newNonce, rawPublicKey, signRequest } from '../../apps/server/src/federation/signature';
 import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
-import { startServer, TestServer } from '../support/server';
+import { startServer, TestServer, usingRealServices } from '../support/server';
 import { openSocket, TestSocket, until } from '../support/sockets';
 
 /**
@@ -327,6 +327,26 @@ describe('federation (API.md section 5)', () => {
       await e.stop();
     }
   }, 90_000);
+  // PostgreSQL only: embedded storage admits one process per data dir.
+  (usingRealServices() ? it : it.skip)('shares one outbox between two processes of a.test: every queued send arrives once, in order', async () => {
+    const second = await a.sibling();
+    try {
+      const alice = await newUser(a);
+      const bob = await newUser(b);
+      await b.kill();
+      for (let i = 0; i < 10; i++) {
+        expect((await send(i % 2 ? second : a, alice, `${bob.username}@b.test`, opaqueTo([bob]), { timestamp: 500 + i })).status).toBe(202);
+      }
+      b = await b.sibling({ PORT: String(portB) });
+      const socket = await connect(b, bob);
+      await socket.waitForEnvelopes(10, 20_000);
+      await until(() => false, 1500).catch(() => undefined);
+      expect(socket.envelopes.map((e) => e.timestamp)).toEqual(Array.from({ length: 10 }, (_, i) => 500 + i));
+    } finally {
+      await second.stop();
+    }
+  }, 90_000);
+
   // Last: it leaves a.test with a new key.
   it('refuses a peer whose key changed after it was pinned, until an operator unpins it', async () => {
     const alice = await newUser(a);
