@@ -97,7 +97,9 @@ export class KeysService {
     ]);
     this.countClaim('ec', preKey !== null);
     this.countClaim('kyber', pqPreKey !== null);
-    void this.warnIfLow(accountId, device.device_id);
+    // Awaited, not fired and forgotten, so that sustained fetching cannot pile
+    // checks up on PGlite's one connection.
+    await this.warnIfLow(accountId, device.device_id);
     return {
       deviceId: device.device_id,
       registrationId: device.registration_id,
@@ -120,10 +122,16 @@ export class KeysService {
     if (counts) this.events.emit('keysLow', accountId, deviceId, counts);
   }
 
-  /** The device's one-time key counts when either is below PREKEY_LOW_THRESHOLD; null when both are fine. */
+  /**
+   * The device's one-time key counts when either is below
+   * PREKEY_LOW_THRESHOLD; null when both are fine. Runs on every bundle
+   * fetch, so a bounded look comes first and the full counts only for a
+   * device that is low: counting every stored key cost more than the fetch.
+   */
   async findLowKeyCounts(accountId: string, deviceId: number): Promise<KeyCountResponse | null> {
-    const counts = await this.keys.countOneTimeKeys(accountId, deviceId);
     const threshold = this.config.preKeyLowThreshold;
+    if (!(await this.keys.hasFewerOneTimeKeysThan(accountId, deviceId, threshold))) return null;
+    const counts = await this.keys.countOneTimeKeys(accountId, deviceId);
     return counts.preKeys < threshold || counts.pqPreKeys < threshold ? counts : null;
   }
 }
