@@ -81,6 +81,16 @@ describe('refresh rotation and logout (API.md section 1)', () => {
     }
   });
 
+  it('does not revoke anything for a forged secret naming a live session (its id is readable in any access token)', async () => {
+    const device = await newUser(server);
+    const [sessionId, generation] = device.tokens.refreshToken.split('.');
+    for (const forged of [`${sessionId}.${generation}.forged`, `${sessionId}.${Number(generation) - 1}.forged`, `${sessionId}.7.forged`]) {
+      expect((await refresh(forged)).status).toBe(401);
+    }
+    expect(await works(device.token)).toBe(200);
+    expect((await refresh(device.tokens.refreshToken)).status).toBe(200);
+  });
+
   it('logout ends that session at once: access and refresh tokens stop working', async () => {
     const device = await newUser(server);
     const otherSession = await deviceLogin(device);

@@ -7,6 +7,8 @@ export interface SessionRow {
   username: string;
   device_id: number | null;
   refresh_hash: Buffer;
+  /** Hash of the previous generation's secret: presenting it again is reuse. */
+  spent_refresh_hash: Buffer | null;
   generation: number;
   expires_at: Date;
 }
@@ -24,7 +26,7 @@ export class SessionsRepository {
 
   findSession(id: string): Promise<SessionRow | null> {
     return this.db.one<SessionRow>(
-      `SELECT s.id, s.account_id, a.username, s.device_id, s.refresh_hash, s.generation, s.expires_at
+      `SELECT s.id, s.account_id, a.username, s.device_id, s.refresh_hash, s.spent_refresh_hash, s.generation, s.expires_at
          FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1`,
       [id],
     );
@@ -36,7 +38,8 @@ export class SessionsRepository {
    */
   async rotateRefreshSecret(id: string, generation: number, refreshHash: Buffer, expiresAt: Date): Promise<boolean> {
     const updated = await this.db.execute(
-      'UPDATE sessions SET refresh_hash = $3, generation = generation + 1, expires_at = $4 WHERE id = $1 AND generation = $2',
+      `UPDATE sessions SET spent_refresh_hash = refresh_hash, refresh_hash = $3, generation = generation + 1, expires_at = $4
+        WHERE id = $1 AND generation = $2`,
       [id, generation, refreshHash, expiresAt],
     );
     return updated === 1;

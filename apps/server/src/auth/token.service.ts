@@ -16,8 +16,10 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest();
 /**
  * Access tokens are short-lived JWTs naming a session; refresh tokens are
  * `<sessionId>.<generation>.<secret>` and rotate on every use. Presenting
- * a spent generation means the token was copied: every session of that
- * device is revoked (the OAuth 2.1 refresh-token-reuse rule).
+ * the secret just spent means the token was copied: every session of that
+ * device is revoked (the OAuth 2.1 refresh-token-reuse rule). A token that
+ * merely names a live session (its id is readable in any access token)
+ * with a wrong secret proves nothing and revokes nothing.
  */
 @Injectable()
 export class TokenService {
@@ -45,8 +47,12 @@ export class TokenService {
     if (!session || !Number.isInteger(generation) || session.expires_at.getTime() < Date.now()) {
       throw ParleyException.unauthorized('invalid refresh token');
     }
-    if (generation !== session.generation || !timingSafeEqual(sha256(secret), session.refresh_hash)) {
-      // A spent (or forged) refresh token for a live session: assume theft.
+    const presented = sha256(secret);
+    const isCurrent = generation === session.generation && timingSafeEqual(presented, session.refresh_hash);
+    if (!isCurrent) {
+      const isSpent = generation === session.generation - 1 && session.spent_refresh_hash !== null
+        && timingSafeEqual(presented, session.spent_refresh_hash);
+      if (!isSpent) throw ParleyException.unauthorized('invalid refresh token');
       await this.revokeDevice(session.account_id, session.device_id, 'logged_out');
       throw ParleyException.unauthorized('refresh token reused; the sessions of this device were revoked');
     }
