@@ -3,20 +3,21 @@ import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { Batcher } from './batcher';
 import { EnvelopeRecord } from './envelope';
-import { MessagesRepository } from './messages.repository';
+import { Destination, MessagesRepository } from './messages.repository';
 
 type NewEnvelope = Omit<EnvelopeRecord, 'seq'>;
 
 /**
- * Durable writes of the message path, batched across requests: fan-outs
- * are inserted with group commit, and acknowledged envelopes are deleted
- * in batches. Embedded PGlite has one connection, so it gets one flush at
+ * The message path's database work, batched across requests: destination
+ * lookups share one query, fan-outs are inserted with group commit, and
+ * acknowledged envelopes are deleted in batches. Embedded PGlite has one connection, so it gets one flush at
  * a time; PostgreSQL gets a few in parallel.
  */
 @Injectable()
 export class EnvelopeStore {
   private readonly fanouts: Batcher<NewEnvelope[], Map<string, string> | Error>;
   private readonly acks: Batcher<string>;
+  private readonly lookups: Batcher<string, Destination | null>;
 
   constructor(@Inject(PARLEY_CONFIG) config: ParleyConfig, private readonly messages: MessagesRepository) {
     const parallel = config.databaseUrl ? 4 : 1;
@@ -25,6 +26,15 @@ export class EnvelopeStore {
       await this.messages.deleteEnvelopes(ids);
       return ids.map((): void => undefined);
     }, 1000, parallel);
+    this.lookups = new Batcher(async (usernames) => {
+      const found = await this.messages.findDestinations([...new Set(usernames)]);
+      return usernames.map((u) => found.get(u) ?? null);
+    }, 500, parallel);
+  }
+
+  /** The account named `username` with its current devices and queue lengths; null when unknown. */
+  findDestination(username: string): Promise<Destination | null> {
+    return this.lookups.submit(username);
   }
 
   /**

@@ -13,21 +13,26 @@ const RECORD_COLUMNS = `seq, id, account_id AS "accountId", device_id AS "device
 export class MessagesRepository {
   constructor(private readonly db: DatabaseService) {}
 
-  /** The account named `username` with its current devices and their queue lengths; null when unknown. One round trip. */
-  async findDestination(username: string): Promise<Destination | null> {
-    const rows = await this.db.rows<{ account_id: string; device_id: number | null; registration_id: number | null; queued: string | null }>(
-      `SELECT a.id AS account_id, d.device_id, d.registration_id,
+  /**
+   * The accounts named in `usernames`, each with its current devices and
+   * their queue lengths, in one round trip for any number of names
+   * (lookups of concurrent sends are batched). Unknown names are absent.
+   */
+  async findDestinations(usernames: string[]): Promise<Map<string, Destination>> {
+    const rows = await this.db.rows<{ username: string; account_id: string; device_id: number | null; registration_id: number | null; queued: string | null }>(
+      `SELECT a.username, a.id AS account_id, d.device_id, d.registration_id,
               (SELECT count(*) FROM envelopes e WHERE e.account_id = d.account_id AND e.device_id = d.device_id) AS queued
          FROM accounts a LEFT JOIN devices d ON d.account_id = a.id
-        WHERE a.username = $1 ORDER BY d.device_id`,
-      [username],
+        WHERE a.username = ANY($1::text[]) ORDER BY a.username, d.device_id`,
+      [usernames],
     );
-    if (rows.length === 0) return null;
-    return {
-      accountId: rows[0].account_id,
-      devices: rows.filter((r) => r.device_id !== null)
-        .map((r) => ({ deviceId: r.device_id!, registrationId: r.registration_id!, queued: Number(r.queued) })),
-    };
+    const destinations = new Map<string, Destination>();
+    for (const row of rows) {
+      const destination = destinations.get(row.username) ?? { accountId: row.account_id, devices: [] };
+      if (row.device_id !== null) destination.devices.push({ deviceId: row.device_id, registrationId: row.registration_id!, queued: Number(row.queued) });
+      destinations.set(row.username, destination);
+    }
+    return destinations;
   }
 
   /**

@@ -61,7 +61,7 @@ export class MessagesService {
    * on any of them nothing is stored.
    */
   async acceptFanout(source: FanoutSource, username: string, dto: SendMessagesDto): Promise<void> {
-    const destination = await this.messages.findDestination(username);
+    const destination = await this.store.findDestination(username);
     if (!destination) throw ParleyException.notFound(ErrorCode.UnknownAddress, `unknown address ${username}`);
     const senderDeviceId = source.accountId === destination.accountId ? source.deviceId : undefined;
     checkDevices(destination, dto, senderDeviceId);
@@ -86,7 +86,7 @@ export class MessagesService {
     const seqs = dto.online ? null : await this.store.storeFanout(records).catch(async (error) => {
       if ((error as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw error;
       // A destination device was removed between the check and the insert: answer as the check would now (409).
-      const now = await this.messages.findDestination(username);
+      const now = await this.store.findDestination(username);
       if (!now) throw ParleyException.notFound(ErrorCode.UnknownAddress, `unknown address ${username}`);
       checkDevices(now, dto, senderDeviceId);
       throw ParleyException.conflict(ErrorCode.MismatchedDevices, 'the devices changed during the send', { missingDevices: [], extraDevices: [] });
