@@ -4,8 +4,13 @@ import { DatabaseService, Tx } from '../database/database.service';
 export interface StoredPreKey { keyId: number; publicKey: Buffer }
 export interface StoredSignedPreKey extends StoredPreKey { signature: Buffer }
 
-/** The parts of a device row a bundle is made of. */
-export interface DeviceKeysRow {
+/**
+ * One device's bundle material as claimed: the device row's keys, the
+ * one-time keys this claim took (null when none was left), and how many
+ * one-time keys of each kind it had before, counted up to a bound.
+ */
+export interface ClaimedDeviceKeys {
+  account_id: string;
   device_id: number;
   registration_id: number;
   identity_key: Buffer;
@@ -15,10 +20,14 @@ export interface DeviceKeysRow {
   pq_last_resort_id: number;
   pq_last_resort_key: Buffer;
   pq_last_resort_signature: Buffer;
+  ec_key_id: number | null;
+  ec_public_key: Buffer | null;
+  pq_key_id: number | null;
+  pq_public_key: Buffer | null;
+  pq_signature: Buffer | null;
+  ec_before: string;
+  pq_before: string;
 }
-
-const DEVICE_KEY_COLUMNS = `device_id, registration_id, identity_key, signed_prekey_id, signed_prekey, signed_prekey_signature,
-  pq_last_resort_id, pq_last_resort_key, pq_last_resort_signature`;
 
 export const UNIQUE_VIOLATION = '23505';
 
@@ -28,32 +37,48 @@ export class KeysRepository {
   constructor(private readonly db: DatabaseService) {}
 
   /**
-   * Takes the device's oldest one-time EC prekey, or null when none is left.
+   * Claims, for every device of `username` (or only `deviceId`), its oldest
+   * one-time EC prekey and its oldest one-time Kyber prekey, and returns
+   * them with the device's signed keys, in one statement.
    *
-   * Guarantee: each key is returned at most once, ever, under any
-   * concurrency and across processes: the row is deleted by the same
+   * Guarantee: each one-time key is returned at most once, ever, under any
+   * concurrency and across processes: a key row is deleted by the same
    * statement that returns it, and SKIP LOCKED makes concurrent claimers
-   * take different rows instead of queueing on one. Oldest first because a
-   * client may expire the private halves of its oldest keys.
+   * take different rows instead of queueing on one (a claimer that finds
+   * only locked rows gets none, as if the device had run out). Oldest
+   * first, because a client may expire the private halves of its oldest
+   * keys. The Kyber last-resort key lives on the device row and is never
+   * claimed. `ec_before`/`pq_before` see the statement's snapshot, i.e.
+   * the counts before this claim, bounded by `countBound`.
    */
-  async claimOneTimePreKey(accountId: string, deviceId: number): Promise<StoredPreKey | null> {
-    return this.db.one<StoredPreKey>(
-      `DELETE FROM one_time_prekeys WHERE seq = (
-         SELECT seq FROM one_time_prekeys WHERE account_id = $1 AND device_id = $2
-         ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING key_id AS "keyId", public_key AS "publicKey"`,
-      [accountId, deviceId],
-    );
-  }
-
-  /** Same guarantee as claimOneTimePreKey, for one-time Kyber prekeys (never the last-resort key). */
-  async claimOneTimeKyberPreKey(accountId: string, deviceId: number): Promise<StoredSignedPreKey | null> {
-    return this.db.one<StoredSignedPreKey>(
-      `DELETE FROM kyber_prekeys WHERE seq = (
-         SELECT seq FROM kyber_prekeys WHERE account_id = $1 AND device_id = $2
-         ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING key_id AS "keyId", public_key AS "publicKey", signature`,
-      [accountId, deviceId],
+  claimBundleKeys(username: string, deviceId: number | null, countBound: number): Promise<ClaimedDeviceKeys[]> {
+    return this.db.rows<ClaimedDeviceKeys>(
+      `WITH target AS (
+         SELECT d.account_id, d.device_id, d.registration_id, d.identity_key, d.signed_prekey_id, d.signed_prekey,
+                d.signed_prekey_signature, d.pq_last_resort_id, d.pq_last_resort_key, d.pq_last_resort_signature
+           FROM accounts a JOIN devices d ON d.account_id = a.id
+          WHERE a.username = $1 AND ($2::int IS NULL OR d.device_id = $2)),
+       ec AS (
+         DELETE FROM one_time_prekeys WHERE seq IN (
+           SELECT k.seq FROM target t CROSS JOIN LATERAL (
+             SELECT o.seq FROM one_time_prekeys o WHERE o.account_id = t.account_id AND o.device_id = t.device_id
+              ORDER BY o.seq LIMIT 1 FOR UPDATE SKIP LOCKED) k)
+         RETURNING device_id, key_id, public_key),
+       pq AS (
+         DELETE FROM kyber_prekeys WHERE seq IN (
+           SELECT k.seq FROM target t CROSS JOIN LATERAL (
+             SELECT o.seq FROM kyber_prekeys o WHERE o.account_id = t.account_id AND o.device_id = t.device_id
+              ORDER BY o.seq LIMIT 1 FOR UPDATE SKIP LOCKED) k)
+         RETURNING device_id, key_id, public_key, signature)
+       SELECT t.*, ec.key_id AS ec_key_id, ec.public_key AS ec_public_key,
+              pq.key_id AS pq_key_id, pq.public_key AS pq_public_key, pq.signature AS pq_signature,
+              (SELECT count(*) FROM (SELECT 1 FROM one_time_prekeys o
+                 WHERE o.account_id = t.account_id AND o.device_id = t.device_id LIMIT $3) n) AS ec_before,
+              (SELECT count(*) FROM (SELECT 1 FROM kyber_prekeys o
+                 WHERE o.account_id = t.account_id AND o.device_id = t.device_id LIMIT $3) n) AS pq_before
+         FROM target t LEFT JOIN ec ON ec.device_id = t.device_id LEFT JOIN pq ON pq.device_id = t.device_id
+        ORDER BY t.device_id`,
+      [username, deviceId, countBound],
     );
   }
 
@@ -127,13 +152,6 @@ export class KeysRepository {
       [accountId, deviceId, threshold],
     );
     return row?.low === true;
-  }
-
-  /** Key material of every device of the account (or of one device), ordered by device id. */
-  findDeviceKeys(accountId: string, deviceId?: number): Promise<DeviceKeysRow[]> {
-    return deviceId === undefined
-      ? this.db.rows<DeviceKeysRow>(`SELECT ${DEVICE_KEY_COLUMNS} FROM devices WHERE account_id = $1 ORDER BY device_id`, [accountId])
-      : this.db.rows<DeviceKeysRow>(`SELECT ${DEVICE_KEY_COLUMNS} FROM devices WHERE account_id = $1 AND device_id = $2`, [accountId, deviceId]);
   }
 
   async findIdentityKey(accountId: string, deviceId: number): Promise<Buffer | null> {

@@ -10,7 +10,7 @@ import { RateLimiterService } from '../limits/rate-limiter.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { AddressResolver } from './address-resolver';
 import { UploadKeysDto } from './dto/prekey.dto';
-import { DeviceKeysRow, KeysRepository, UNIQUE_VIOLATION } from './keys.repository';
+import { ClaimedDeviceKeys, KeysRepository, UNIQUE_VIOLATION } from './keys.repository';
 import { verifyUploadedKeys, VerifiedKeys } from './prekey-verifier';
 import { REMOTE_KEY_DIRECTORY, RemoteKeyDirectory } from './remote-key-directory';
 
@@ -81,35 +81,23 @@ export class KeysService {
    * for local clients and federated peers alike.
    */
   async claimBundle(username: string, deviceId?: number): Promise<DeviceBundle[]> {
-    const accountId = await this.addresses.requireLocalAccountId(username);
-    const devices = await this.keys.findDeviceKeys(accountId, deviceId);
+    const threshold = this.config.preKeyLowThreshold;
+    const devices = await this.keys.claimBundleKeys(username, deviceId ?? null, threshold + 1);
     if (devices.length === 0) {
+      await this.addresses.requireLocalAccountId(username); // 404 unknown_address when there is no such account
       throw ParleyException.notFound(deviceId === undefined ? ErrorCode.UnknownAddress : ErrorCode.UnknownDevice,
         deviceId === undefined ? `${username} has no devices` : `${username} has no device ${deviceId}`);
     }
-    return Promise.all(devices.map((device) => this.claimDeviceBundle(accountId, device)));
-  }
-
-  private async claimDeviceBundle(accountId: string, device: DeviceKeysRow): Promise<DeviceBundle> {
-    const [preKey, pqPreKey] = await Promise.all([
-      this.keys.claimOneTimePreKey(accountId, device.device_id),
-      this.keys.claimOneTimeKyberPreKey(accountId, device.device_id),
-    ]);
-    this.countClaim('ec', preKey !== null);
-    this.countClaim('kyber', pqPreKey !== null);
-    // Awaited, not fired and forgotten, so that sustained fetching cannot pile
-    // checks up on PGlite's one connection.
-    await this.warnIfLow(accountId, device.device_id);
-    return {
-      deviceId: device.device_id,
-      registrationId: device.registration_id,
-      identityKey: b64(device.identity_key),
-      signedPreKey: { keyId: device.signed_prekey_id, publicKey: b64(device.signed_prekey), signature: b64(device.signed_prekey_signature) },
-      preKey: preKey && { keyId: preKey.keyId, publicKey: b64(preKey.publicKey) },
-      pqPreKey: pqPreKey
-        ? { keyId: pqPreKey.keyId, publicKey: b64(pqPreKey.publicKey), signature: b64(pqPreKey.signature) }
-        : { keyId: device.pq_last_resort_id, publicKey: b64(device.pq_last_resort_key), signature: b64(device.pq_last_resort_signature) },
-    };
+    for (const device of devices) {
+      this.countClaim('ec', device.ec_key_id !== null);
+      this.countClaim('kyber', device.pq_key_id !== null);
+      const ecLeft = Number(device.ec_before) - (device.ec_key_id === null ? 0 : 1);
+      const pqLeft = Number(device.pq_before) - (device.pq_key_id === null ? 0 : 1);
+      // Awaited, not fired and forgotten, so that sustained fetching cannot
+      // pile counts up on PGlite's one connection; runs only for a low device.
+      if (ecLeft < threshold || pqLeft < threshold) await this.warnIfLow(device.account_id, device.device_id);
+    }
+    return devices.map(toDeviceBundle);
   }
 
   private countClaim(kind: 'ec' | 'kyber', claimed: boolean) {
@@ -124,9 +112,9 @@ export class KeysService {
 
   /**
    * The device's one-time key counts when either is below
-   * PREKEY_LOW_THRESHOLD; null when both are fine. Runs on every bundle
-   * fetch, so a bounded look comes first and the full counts only for a
-   * device that is low: counting every stored key cost more than the fetch.
+   * PREKEY_LOW_THRESHOLD; null when both are fine. Runs when a device
+   * connects, so a bounded look comes first and the full counts only for a
+   * device that is low: counting every stored key costs more than a fetch.
    */
   async findLowKeyCounts(accountId: string, deviceId: number): Promise<KeyCountResponse | null> {
     const threshold = this.config.preKeyLowThreshold;
@@ -134,4 +122,17 @@ export class KeysService {
     const counts = await this.keys.countOneTimeKeys(accountId, deviceId);
     return counts.preKeys < threshold || counts.pqPreKeys < threshold ? counts : null;
   }
+}
+
+function toDeviceBundle(device: ClaimedDeviceKeys): DeviceBundle {
+  return {
+    deviceId: device.device_id,
+    registrationId: device.registration_id,
+    identityKey: b64(device.identity_key),
+    signedPreKey: { keyId: device.signed_prekey_id, publicKey: b64(device.signed_prekey), signature: b64(device.signed_prekey_signature) },
+    preKey: device.ec_key_id === null ? null : { keyId: device.ec_key_id, publicKey: b64(device.ec_public_key!) },
+    pqPreKey: device.pq_key_id === null
+      ? { keyId: device.pq_last_resort_id, publicKey: b64(device.pq_last_resort_key), signature: b64(device.pq_last_resort_signature) }
+      : { keyId: device.pq_key_id, publicKey: b64(device.pq_public_key!), signature: b64(device.pq_signature!) },
+  };
 }
