@@ -6,7 +6,7 @@ import {
   PrivateKey,
   SignedPreKeyRecord,
 } from '@signalapp/libsignal-client';
-import type { CreateDeviceRequest, PreKey, SignedPreKey } from '@parley/protocol';
+import type { CreateDeviceRequest, DeviceBundle, PreKey, SignedPreKey } from '@parley/protocol';
 import { toBase64 } from './base64';
 
 /** Private halves a device keeps; the public halves go to the server. */
@@ -93,5 +93,20 @@ export function deviceRegistrationRequest(keys: GeneratedDeviceKeys, name: strin
     pqLastResortPreKey: publicKyberPreKey(keys.pqLastResortPreKey),
     preKeys: keys.preKeys.map(publicPreKey),
     pqPreKeys: keys.pqPreKeys.map(publicKyberPreKey),
+  };
+}
+
+/**
+ * The bundle a server would hand out for these keys (the first one-time key
+ * of each kind): for tests that run sessions without a server.
+ */
+export function bundleFor(keys: GeneratedDeviceKeys, deviceId: number): DeviceBundle {
+  return {
+    deviceId,
+    registrationId: keys.registrationId,
+    identityKey: toBase64(keys.identity.publicKey.serialize()),
+    signedPreKey: publicSignedPreKey(keys.signedPreKey),
+    preKey: publicPreKey(keys.preKeys[0]),
+    pqPreKey: publicKyberPreKey(keys.pqPreKeys[0]),
   };
 }

@@ -1,9 +1,5 @@
-import { ProtocolAddress } from '@signalapp/libsignal-client';
-import { CiphertextMessageType } from '@signalapp/libsignal-client';
-import {
-  MemoryProtocolStore, decryptMessage, encryptMessage, generateDeviceKeys,
-  publicKyberPreKey, publicPreKey, publicSignedPreKey, startSession, toBase64,
-} from '.';
+import { CiphertextMessageType, ProtocolAddress } from '@signalapp/libsignal-client';
+import { bundleFor, decryptMessage, encryptMessage, generateDeviceKeys, MemoryProtocolStore, startSession } from '.';
 
 const text = (s: string) => new Uint8Array(Buffer.from(s));
 
@@ -16,14 +12,7 @@ describe('PQXDH then Double Ratchet with real libsignal', () => {
     const aliceAddr = ProtocolAddress.new('alice', 1);
     const bobAddr = ProtocolAddress.new('bob', 1);
 
-    await startSession(alice, aliceAddr, bobAddr, {
-      deviceId: 1,
-      registrationId: bobKeys.registrationId,
-      identityKey: toBase64(bobKeys.identity.publicKey.serialize()),
-      signedPreKey: publicSignedPreKey(bobKeys.signedPreKey),
-      preKey: publicPreKey(bobKeys.preKeys[0]),
-      pqPreKey: publicKyberPreKey(bobKeys.pqPreKeys[0]),
-    });
+    await startSession(alice, aliceAddr, bobAddr, bundleFor(bobKeys, 1));
     const first = await encryptMessage(alice, aliceAddr, bobAddr, text('hello bob'), bobKeys.registrationId);
     expect(first.type).toBe(CiphertextMessageType.PreKey);
     expect(Buffer.from(await decryptMessage(bob, bobAddr, aliceAddr, first.type, first.content)).toString()).toBe('hello bob');

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProtocolAddress } from '@signalapp/libsignal-client';
 import {
-  DeviceStore, MemoryProtocolStore, fromBase64, WrongPassphraseError, decryptMessage, encryptMessage,
-  generateDeviceKeys, publicKyberPreKey, publicPreKey, publicSignedPreKey, startSession, toBase64,
-  rotateSignedKeys, topUpOneTimeKeys,
+  bundleFor, DeviceStore, MemoryProtocolStore, fromBase64, toBase64, WrongPassphraseError, decryptMessage, encryptMessage,
+  generateDeviceKeys, startSession, rotateSignedKeys, topUpOneTimeKeys,
 } from '..';
 
 const text = (s: string) => new Uint8Array(Buffer.from(s));
@@ -26,14 +25,7 @@ describe('DeviceStore (encrypted file store)', () => {
     const alice = new MemoryProtocolStore(generateDeviceKeys(2));
     const aliceAddr = ProtocolAddress.new('alice', 1);
     const bobAddr = ProtocolAddress.new('bob', 1);
-    await startSession(alice, aliceAddr, bobAddr, {
-      deviceId: 1,
-      registrationId: bobKeys.registrationId,
-      identityKey: toBase64(bobKeys.identity.publicKey.serialize()),
-      signedPreKey: publicSignedPreKey(bobKeys.signedPreKey),
-      preKey: publicPreKey(bobKeys.preKeys[0]),
-      pqPreKey: publicKyberPreKey(bobKeys.pqPreKeys[0]),
-    });
+    await startSession(alice, aliceAddr, bobAddr, bundleFor(bobKeys, 1));
     const first = await encryptMessage(alice, aliceAddr, bobAddr, text('one'), bobKeys.registrationId);
     expect(utf8(await decryptMessage(bob, bobAddr, aliceAddr, first.type, first.content))).toBe('one');
 
