@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { freePort } from '@parley/testkit';
+import { ParleyClient, RealtimeConnection } from '@parley/protocol';
 import { api, newUser } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
 import { openSocket, until } from '../support/sockets';
@@ -49,8 +50,14 @@ describe('when Redis is unreachable (REDIS_URL set)', () => {
     const login = await api(server, 'POST', '/v1/auth/login', { username: alice.username, password: 'wrong password!' });
     expect(login.status).toBe(503);
     await expect(openSocket(server, alice.token)).rejects.toThrow('unavailable');
+    // The SDK keeps trying after `unavailable`, and gets through once Redis is back.
+    const realtime = new RealtimeConnection(server.url, new ParleyClient(server.url, alice.tokens).tokens);
+    const connected = new Promise<void>((resolve) => realtime.once('connected', () => resolve()));
+    realtime.connect();
 
     redis = await startRedis(redisPort);
+    await connected;
+    realtime.close();
     let status = 0;
     for (let i = 0; i < 100 && status !== 200; i++) {
       status = (await api(server, 'GET', '/v1/devices', undefined, { token: alice.token })).status;

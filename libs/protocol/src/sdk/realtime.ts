@@ -33,6 +33,9 @@ export interface RealtimeStatusEvents {
  * the newest one. A `closing` notice of `replaced` or `device_removed` ends
  * the connection at once, as the notice asks.
  */
+/** Pause before connecting again after the server answered `unavailable`. */
+const UNAVAILABLE_RETRY_MS = 2000;
+
 export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
   readonly socket: RealtimeSocket;
   private closed = false;
@@ -48,6 +51,9 @@ export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
     this.socket.on('connect', () => this.emit('connected'));
     this.socket.on('connect_error', (error) => {
       if (error.message === 'unauthorized') this.refreshAndReconnect();
+      // The server's shared state (Redis) is down: socket.io does not retry a
+      // refusal by the server on its own, so try again shortly.
+      if (error.message === 'unavailable') setTimeout(() => { if (!this.closed) this.socket.connect(); }, UNAVAILABLE_RETRY_MS);
     });
     this.socket.on('closing', ({ reason }) => {
       if (FINAL_CLOSINGS.has(reason)) this.fail(new RealtimeClosedError(reason));
