@@ -71,6 +71,7 @@ export class MessagesService {
     }
 
     const now = Date.now();
+    const stored = this.metrics.fanoutStoreSeconds.startTimer();
     const records: Omit<EnvelopeRecord, 'seq'>[] = dto.messages.map((m) => ({
       id: randomUUID(),
       accountId: destination.accountId,
@@ -97,6 +98,7 @@ export class MessagesService {
       kind: 'envelope',
       queued: toQueuedEnvelope({ ...r, seq: seqs?.get(r.id) ?? '0' }, seqs !== null),
     })));
+    stored();
   }
 
   /** GET /v1/messages: the oldest queued envelopes of this device, without removing them. */

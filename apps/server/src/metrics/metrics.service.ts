@@ -27,6 +27,12 @@ export class MetricsService {
   readonly envelopesAccepted = new Counter({
     name: 'parley_envelopes_accepted_total', help: 'Envelopes accepted for delivery', registers: [this.registry],
   });
+  readonly fanoutStoreSeconds = new Histogram({
+    name: 'parley_fanout_store_seconds',
+    help: 'From accepting a fan-out to its envelopes being durably queued and signalled to their devices',
+    registers: [this.registry],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  });
   readonly envelopesDelivered = new Counter({
     name: 'parley_envelopes_acked_total', help: 'Envelopes acknowledged by their device and deleted', registers: [this.registry],
   });
