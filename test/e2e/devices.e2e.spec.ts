@@ -56,9 +56,8 @@ describe('devices (API.md section 1)', () => {
         ['identityKey not base64', 'invalid_key', (req) => { req.identityKey = '!!not base64!!'; }],
         ['a signature without its base64 padding', 'invalid_key', (req) => { req.signedPreKey.signature = req.signedPreKey.signature.replace(/=+$/, ''); }],
         ['a key in URL-safe base64', 'invalid_key', (req) => {
-          const urlSafe = (k: { publicKey: string }) => k.publicKey.replace(/\+/g, '-').replace(/\//g, '_');
-          const index = req.preKeys.findIndex((k: { publicKey: string }) => urlSafe(k) !== k.publicKey);
-          req.preKeys = [{ ...req.preKeys[index], publicKey: urlSafe(req.preKeys[index]) }];
+          // A Kyber key's 2,092 base64 characters always hold a '+' or '/'; a short EC key may not.
+          req.pqLastResortPreKey.publicKey = req.pqLastResortPreKey.publicKey.replace(/\+/g, '-').replace(/\//g, '_');
         }],
         ['identityKey of 32 bytes', 'invalid_key', (req) => { req.identityKey = toBase64(Buffer.from(req.identityKey, 'base64').subarray(1)); }],
         ['a one-time prekey of the wrong length', 'invalid_key', (req) => { req.preKeys[0].publicKey = toBase64(new Uint8Array(34).fill(5)); }],
