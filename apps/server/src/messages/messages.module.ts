@@ -7,6 +7,7 @@ import { EnvelopeStore } from './envelope-store';
 import { MessagesController } from './messages.controller';
 import { MessagesRepository } from './messages.repository';
 import { MessagesService } from './messages.service';
+import { QueueBound } from './queue-bound';
 import { QueueExpiryService } from './queue-expiry.service';
 import { RedisDeliveryBus } from './redis-delivery-bus';
 
@@ -14,7 +15,7 @@ import { RedisDeliveryBus } from './redis-delivery-bus';
   imports: [KeysModule],
   controllers: [MessagesController],
   providers: [
-    MessagesService, MessagesRepository, EnvelopeStore, QueueExpiryService,
+    MessagesService, MessagesRepository, EnvelopeStore, QueueBound, QueueExpiryService,
     {
       provide: DeliveryBus,
       inject: [PARLEY_CONFIG],

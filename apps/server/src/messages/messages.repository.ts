@@ -3,7 +3,7 @@ import { DatabaseService } from '../database/database.service';
 import { EnvelopeRecord } from './envelope';
 
 /** The destination account and, per current device, its registration id and queue length. */
-export interface DestinationDevice { deviceId: number; registrationId: number; queued: number }
+export interface DestinationDevice { deviceId: number; registrationId: number }
 export interface Destination { accountId: string; devices: DestinationDevice[] }
 
 const RECORD_COLUMNS = `seq, id, account_id AS "accountId", device_id AS "deviceId", source, source_device_id AS "sourceDeviceId",
@@ -14,14 +14,13 @@ export class MessagesRepository {
   constructor(private readonly db: DatabaseService) {}
 
   /**
-   * The accounts named in `usernames`, each with its current devices and
-   * their queue lengths, in one round trip for any number of names
+   * The accounts named in `usernames`, each with its current devices, in
+   * one round trip for any number of names
    * (lookups of concurrent sends are batched). Unknown names are absent.
    */
   async findDestinations(usernames: string[]): Promise<Map<string, Destination>> {
-    const rows = await this.db.rows<{ username: string; account_id: string; device_id: number | null; registration_id: number | null; queued: string | null }>(
-      `SELECT a.username, a.id AS account_id, d.device_id, d.registration_id,
-              (SELECT count(*) FROM envelopes e WHERE e.account_id = d.account_id AND e.device_id = d.device_id) AS queued
+    const rows = await this.db.rows<{ username: string; account_id: string; device_id: number | null; registration_id: number | null }>(
+      `SELECT a.username, a.id AS account_id, d.device_id, d.registration_id
          FROM accounts a LEFT JOIN devices d ON d.account_id = a.id
         WHERE a.username = ANY($1::text[]) ORDER BY a.username, d.device_id`,
       [usernames],
@@ -29,10 +28,20 @@ export class MessagesRepository {
     const destinations = new Map<string, Destination>();
     for (const row of rows) {
       const destination = destinations.get(row.username) ?? { accountId: row.account_id, devices: [] };
-      if (row.device_id !== null) destination.devices.push({ deviceId: row.device_id, registrationId: row.registration_id!, queued: Number(row.queued) });
+      if (row.device_id !== null) destination.devices.push({ deviceId: row.device_id, registrationId: row.registration_id! });
       destinations.set(row.username, destination);
     }
     return destinations;
+  }
+
+  /** Queue lengths of some devices of one account (expired envelopes included until swept). */
+  async countQueued(accountId: string, deviceIds: number[]): Promise<Map<number, number>> {
+    const rows = await this.db.rows<{ device_id: number; queued: string }>(
+      `SELECT device_id, count(*) AS queued FROM envelopes
+        WHERE account_id = $1 AND device_id = ANY($2::int[]) GROUP BY device_id`,
+      [accountId, deviceIds],
+    );
+    return new Map(rows.map((r) => [r.device_id, Number(r.queued)]));
   }
 
   /**

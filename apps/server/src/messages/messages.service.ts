@@ -14,6 +14,7 @@ import { OutgoingMessageDto, SendMessagesDto } from './dto/send-messages.dto';
 import { EnvelopeRecord, toQueuedEnvelope } from './envelope';
 import { EnvelopeStore } from './envelope-store';
 import { Destination, MessagesRepository } from './messages.repository';
+import { QueueBound } from './queue-bound';
 import { REMOTE_MESSAGE_RELAY, RemoteMessageRelay, SendOutcome } from './remote-message-relay';
 
 /** Who a fan-out is from, as the recipient's server names them. */
@@ -32,6 +33,7 @@ export class MessagesService {
     @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
     private readonly messages: MessagesRepository,
     private readonly store: EnvelopeStore,
+    private readonly queueBound: QueueBound,
     private readonly bus: DeliveryBus,
     private readonly addresses: AddressResolver,
     private readonly limits: RateLimiterService,
@@ -65,9 +67,10 @@ export class MessagesService {
     if (!destination) throw ParleyException.notFound(ErrorCode.UnknownAddress, `unknown address ${username}`);
     const senderDeviceId = source.accountId === destination.accountId ? source.deviceId : undefined;
     checkDevices(destination, dto, senderDeviceId);
-    const full = destination.devices.find((d) => d.queued >= this.config.maxQueuedPerDevice);
-    if (full && !dto.online && dto.messages.some((m) => m.destinationDeviceId === full.deviceId)) {
-      throw new ParleyException(429, ErrorCode.QueueFull, `the queue of device ${full.deviceId} is full; retry later`, {}, 60_000);
+    const addressed = dto.messages.map((m) => m.destinationDeviceId);
+    const [full] = dto.online ? [] : await this.queueBound.findFullDevices(destination.accountId, addressed);
+    if (full !== undefined) {
+      throw new ParleyException(429, ErrorCode.QueueFull, `the queue of device ${full} is full; retry later`, {}, 60_000);
     }
 
     const now = Date.now();
@@ -92,6 +95,7 @@ export class MessagesService {
       checkDevices(now, dto, senderDeviceId);
       throw ParleyException.conflict(ErrorCode.MismatchedDevices, 'the devices changed during the send', { missingDevices: [], extraDevices: [] });
     });
+    if (seqs) this.queueBound.noteStored(destination.accountId, addressed);
     this.metrics.envelopesAccepted.inc(records.length);
     // Signalled before the sender hears 200, so a sender's next message cannot overtake this one.
     await Promise.all(records.map((r) => this.bus.publish(r.accountId, r.deviceId, {
