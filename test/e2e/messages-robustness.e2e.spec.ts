@@ -1,7 +1,7 @@
 import type { Envelope, MessageAck } from '@parley/protocol';
 import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
-import { openSocket, TestSocket } from '../support/sockets';
+import { socketPool } from '../support/sockets';
 
 /**
  * "Never a 5xx for bad input" (API.md, Conventions) on the message routes
@@ -69,19 +69,15 @@ describe('message routes and socket events never answer 5xx to client input', ()
   let server: TestServer;
   let alice: TestDevice;
   let bob: TestDevice;
-  const sockets: TestSocket[] = [];
-  const connect = async (device: TestDevice, options?: { autoAck?: boolean }) => {
-    const s = await openSocket(server, device.token, options);
-    sockets.push(s);
-    return s;
-  };
+  const sockets = socketPool(() => server);
+  const { connect } = sockets;
   const queueOf = async (device: TestDevice) => (await api(server, 'GET', '/v1/messages', undefined, { token: device.token })).body.messages as Envelope[];
 
   beforeAll(async () => {
     server = await startServer();
     [alice, bob] = await Promise.all([newUser(server), newUser(server)]);
   });
-  afterEach(() => { sockets.splice(0).forEach((s) => s.close()); });
+  afterEach(sockets.closeAll);
   afterAll(async () => { await server?.stop(); });
 
   it('PUT /v1/messages/:address refuses malformed bodies with 4xx and stores nothing', async () => {

@@ -3,7 +3,7 @@ import { decryptMessage, encryptMessage, MemoryProtocolStore, startSession } fro
 import type { OutgoingMessage, PreKeyBundleResponse } from '@parley/protocol';
 import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
-import { openSocket, TestSocket, until } from '../support/sockets';
+import { openSocket, socketPool, until } from '../support/sockets';
 
 const text = (s: string) => new Uint8Array(Buffer.from(s));
 const fakeContent = (n: number) => Buffer.alloc(n, n % 251).toString('base64');
@@ -15,17 +15,13 @@ const opaqueTo = (devices: TestDevice[], body = 'x') => devices.map((d) => ({
 
 describe('messages (API.md sections 3 and 4)', () => {
   let server: TestServer;
-  const sockets: TestSocket[] = [];
-  const connect = async (device: TestDevice, options?: { autoAck?: boolean }) => {
-    const s = await openSocket(server, device.token, options);
-    sockets.push(s);
-    return s;
-  };
+  const sockets = socketPool(() => server);
+  const { connect } = sockets;
   const send = (from: TestDevice, address: string, messages: OutgoingMessage[], extra: Record<string, unknown> = {}) =>
     api(server, 'PUT', `/v1/messages/${address}`, { timestamp: Date.now(), messages, ...extra }, { token: from.token });
 
   beforeAll(async () => { server = await startServer({ RATE_LIMITS: 'keyFetch=1000/60' }); });
-  afterEach(() => { sockets.splice(0).forEach((s) => s.close()); });
+  afterEach(sockets.closeAll);
   afterAll(async () => { await server?.stop(); });
 
   it('carries a real PQXDH + Double Ratchet conversation to both of bob’s devices and back', async () => {

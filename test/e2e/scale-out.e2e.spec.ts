@@ -1,6 +1,6 @@
-import type { DeviceBundle } from '@parley/protocol';
 import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
 import { startServer, TestServer, usingRealServices } from '../support/server';
+import { expectEachKeyClaimedOnce } from '../support/key-claims';
 import { openSocket, TestSocket, until } from '../support/sockets';
 
 /**
@@ -181,21 +181,6 @@ describeScaleOut(title('one-time keys handed out exactly once across both proces
   });
 
   it(`hands out each of ${ONE_TIME_KEYS} keys once to ${FETCHES} concurrent fetches split between A and B`, async () => {
-    const bob = await newUser(a, { oneTimeKeys: ONE_TIME_KEYS });
-    const requesters = await Promise.all(Array.from({ length: 4 }, () => newUser(b, { oneTimeKeys: 0 })));
-    const responses = await Promise.all(Array.from({ length: FETCHES }, (_, i) =>
-      api([a, b][i % 2], 'GET', `/v1/keys/${bob.username}`, undefined, { token: requesters[i % requesters.length].token })));
-    expect(responses.map((r) => r.status)).toEqual(Array(FETCHES).fill(200));
-    const bundles: DeviceBundle[] = responses.map((r) => r.body.devices[0]);
-    const ecIds = bundles.map((x) => x.preKey?.keyId).filter((id): id is number => id !== undefined);
-    expect(ecIds).toHaveLength(ONE_TIME_KEYS);
-    expect(new Set(ecIds).size).toBe(ONE_TIME_KEYS);
-    expect([...ecIds].sort((x, y) => x - y)).toEqual(bob.keys.preKeys.map((k) => k.id()));
-    const pqIds = bundles.map((x) => x.pqPreKey.keyId);
-    const oneTimePq = new Set(bob.keys.pqPreKeys.map((k) => k.id()));
-    const handedPq = pqIds.filter((id) => oneTimePq.has(id));
-    expect(handedPq).toHaveLength(ONE_TIME_KEYS);
-    expect(new Set(handedPq).size).toBe(ONE_TIME_KEYS);
-    expect((await api(b, 'GET', '/v1/keys/count', undefined, { token: bob.token })).body).toEqual({ preKeys: 0, pqPreKeys: 0 });
+    await expectEachKeyClaimedOnce([a, b], { oneTimeKeys: ONE_TIME_KEYS, fetches: FETCHES, requesters: 4 });
   });
 });

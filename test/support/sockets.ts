@@ -56,3 +56,19 @@ export function openSocket(server: Pick<TestServer, 'url'>, token: string, optio
     socket.once('connect_error', (error) => { socket.disconnect(); reject(error); });
   });
 }
+
+/**
+ * The sockets a test file opens, closed together after each test:
+ * `const sockets = socketPool(() => server); afterEach(sockets.closeAll)`.
+ */
+export function socketPool(server: () => Pick<TestServer, 'url'>) {
+  const open: TestSocket[] = [];
+  return {
+    connect: async (device: { token: string }, options?: { autoAck?: boolean }) => {
+      const socket = await openSocket(server(), device.token, options);
+      open.push(socket);
+      return socket;
+    },
+    closeAll: () => { open.splice(0).forEach((s) => s.close()); },
+  };
+}
