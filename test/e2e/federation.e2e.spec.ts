@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { ProtocolAddress } from '@signalapp/libsignal-client';
 import { decryptMessage, encryptMessage, MemoryProtocolStore, startSession } from '@parley/crypto';
 import type { DeliveryFailed, OutgoingMessage, PreKeyBundleResponse } from '@parley/protocol';
@@ -216,6 +216,16 @@ describe('federation (API.md section 5)', () => {
       expect(foreign).toMatchObject({ status: 403, body: { error: 'forbidden' } });
       const claim = await signedToB('/federation/v1/keys/claim', { requester: 'carol@c.test', username: bob.username });
       expect(claim.status).toBe(403);
+      expect((await api(b, 'GET', '/v1/messages', undefined, { token: bob.token })).body.messages).toEqual([]);
+    });
+
+    it('holds a relayed fan-out to the same limits as a local send: 413 over 256 KiB, 400 for a device addressed twice', async () => {
+      const [message] = opaqueTo([bob]);
+      const oversized = { ...message, content: randomBytes(300 * 1024).toString('base64') };
+      expect(await signedToB('/federation/v1/messages', fanout({ messages: [oversized] })))
+        .toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
+      expect(await signedToB('/federation/v1/messages', fanout({ messages: [message, message] })))
+        .toMatchObject({ status: 400, body: { error: 'validation_failed' } });
       expect((await api(b, 'GET', '/v1/messages', undefined, { token: bob.token })).body.messages).toEqual([]);
     });
 

@@ -5,14 +5,16 @@ import type { AuthenticatedDevice } from '../../apps/server/src/auth/authenticat
 import type { ParleyConfig } from '../../apps/server/src/config/config';
 import { dataSourceOptions } from '../../apps/server/src/database/database.module';
 import { DatabaseService } from '../../apps/server/src/database/database.service';
-import { ManualClock } from '../../apps/server/src/federation/clock';
-import type { FederationClient, PeerAnswer } from '../../apps/server/src/federation/federation.client';
-import { FederationRelayService } from '../../apps/server/src/federation/federation-relay.service';
-import { FederationRepository } from '../../apps/server/src/federation/federation.repository';
-import { NonceStore } from '../../apps/server/src/federation/nonce-store';
-import { OutboxWorker } from '../../apps/server/src/federation/outbox.worker';
-import { PeerDirectory } from '../../apps/server/src/federation/peer-directory.service';
-import { LocalDeliveryBus } from '../../apps/server/src/messages/delivery-bus';
+import { ManualClock } from '../../apps/server/src/common/clock';
+import type { FederationClient, PeerAnswer } from '../../apps/server/src/federation/outbound/federation.client';
+import { FederationRelayService } from '../../apps/server/src/federation/outbound/federation-relay.service';
+import { InboxRepository } from '../../apps/server/src/federation/inbound/inbox.repository';
+import { NoncesRepository } from '../../apps/server/src/federation/inbound/nonces.repository';
+import { OutboxRepository } from '../../apps/server/src/federation/outbound/outbox.repository';
+import { OutboxWorker } from '../../apps/server/src/federation/outbound/outbox.worker';
+import { PeerDirectory } from '../../apps/server/src/federation/outbound/peer-directory.service';
+import { PeersRepository } from '../../apps/server/src/federation/outbound/peers.repository';
+import { LocalDeliveryBus } from '../../apps/server/src/delivery/local-delivery-bus';
 import type { SendMessagesDto } from '../../apps/server/src/messages/dto/send-messages.dto';
 import { MetricsService } from '../../apps/server/src/metrics/metrics.service';
 import { createTestDatabase, usingRealServices } from '../support/server';
@@ -34,7 +36,7 @@ const OK: PeerAnswer = { reached: true, status: 200, body: {} };
 describeOnPostgres('federation outbox and inbox (medium)', () => {
   let dataSource: DataSource;
   let cleanup: () => Promise<void>;
-  let repository: FederationRepository;
+  let repository: OutboxRepository;
   let db: DatabaseService;
   let sender: AuthenticatedDevice;
 
@@ -45,7 +47,7 @@ describeOnPostgres('federation outbox and inbox (medium)', () => {
     dataSource = await new DataSource(dataSourceOptions({ databaseUrl: scratch.url } as ParleyConfig)).initialize();
     await dataSource.runMigrations({ transaction: 'all' });
     db = new DatabaseService(dataSource);
-    repository = new FederationRepository(db);
+    repository = new OutboxRepository(db);
     const account = await db.one<{ id: string }>(`INSERT INTO accounts (username, password_hash) VALUES ('alice', 'x') RETURNING id`);
     sender = { accountId: account!.id, username: 'alice', deviceId: 1, sessionId: 's' };
   });
@@ -66,12 +68,12 @@ describeOnPostgres('federation outbox and inbox (medium)', () => {
     const sent: any[] = [];
     const client = { post: jest.fn(async (_domain: string, _path: string, payload: any) => { sent.push(payload); return answers(payload); }) } as unknown as FederationClient;
     const metrics = new MetricsService();
-    const peers = new PeerDirectory(config, repository);
+    const peers = new PeerDirectory(config, new PeersRepository(db), clock);
     const bus = new LocalDeliveryBus();
     const failures: DeliveryFailed[] = [];
     void bus.subscribe(sender.accountId, sender.deviceId, (signal) => { if (signal.kind === 'deliveryFailed') failures.push(signal.failure); });
-    const relay = new FederationRelayService(config, peers, client, repository, clock, metrics);
-    const worker = () => new OutboxWorker(config, repository, client, bus, new NonceStore(config, null, repository), peers, clock, metrics);
+    const relay = new FederationRelayService(config, client, repository, clock, metrics);
+    const worker = () => new OutboxWorker(config, repository, client, bus, peers, clock, metrics);
     return { clock, sent, relay, worker: worker(), worker2: worker(), failures };
   }
   const dto = (timestamp: number, destinationDeviceId = 1) =>
@@ -153,20 +155,22 @@ describeOnPostgres('federation outbox and inbox (medium)', () => {
   });
 
   it('claims an inbound transaction once: done after storing, free again after a refusal', async () => {
-    expect(await repository.claimInbox('a.test', 't1')).toBe('claimed');
-    expect(await repository.claimInbox('a.test', 't1')).toBe('busy');
-    await repository.finishInbox('a.test', 't1');
-    expect(await repository.claimInbox('a.test', 't1')).toBe('done');
-    expect(await repository.claimInbox('c.test', 't1')).toBe('claimed'); // per origin
-    expect(await repository.claimInbox('a.test', 't2')).toBe('claimed');
-    await repository.releaseInbox('a.test', 't2');
-    expect(await repository.claimInbox('a.test', 't2')).toBe('claimed');
+    const inbox = new InboxRepository(db);
+    expect(await inbox.claimInbox('a.test', 't1')).toBe('claimed');
+    expect(await inbox.claimInbox('a.test', 't1')).toBe('busy');
+    await inbox.finishInbox('a.test', 't1');
+    expect(await inbox.claimInbox('a.test', 't1')).toBe('done');
+    expect(await inbox.claimInbox('c.test', 't1')).toBe('claimed'); // per origin
+    expect(await inbox.claimInbox('a.test', 't2')).toBe('claimed');
+    await inbox.releaseInbox('a.test', 't2');
+    expect(await inbox.claimInbox('a.test', 't2')).toBe('claimed');
   });
 
   it('remembers a nonce once per origin', async () => {
+    const nonces = new NoncesRepository(db);
     const until = new Date(Date.now() + 60_000);
-    expect(await repository.rememberNonce('a.test', 'n'.repeat(20), until)).toBe(true);
-    expect(await repository.rememberNonce('a.test', 'n'.repeat(20), until)).toBe(false);
-    expect(await repository.rememberNonce('b.test', 'n'.repeat(20), until)).toBe(true);
+    expect(await nonces.rememberNonce('a.test', 'n'.repeat(20), until)).toBe(true);
+    expect(await nonces.rememberNonce('a.test', 'n'.repeat(20), until)).toBe(false);
+    expect(await nonces.rememberNonce('b.test', 'n'.repeat(20), until)).toBe(true);
   });
 });

@@ -5,8 +5,10 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig, ParleyConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
-import { FederationRepository } from './federation/federation.repository';
-import { ServerKeyService } from './federation/server-key.service';
+import { OutboxRepository } from './federation/outbound/outbox.repository';
+import { PeersRepository } from './federation/outbound/peers.repository';
+import { ServerIdentityRepository } from './federation/outbound/server-identity.repository';
+import { ServerKeyService } from './federation/outbound/server-key.service';
 
 /**
  * parley-admin: operator commands for federation (docs/FEDERATION.md,
@@ -17,7 +19,7 @@ import { ServerKeyService } from './federation/server-key.service';
 @Module({})
 class AdminModule {
   static forConfig(config: ParleyConfig): DynamicModule {
-    return { module: AdminModule, imports: [ConfigModule.forRoot(config), DatabaseModule], providers: [FederationRepository, ServerKeyService] };
+    return { module: AdminModule, imports: [ConfigModule.forRoot(config), DatabaseModule], providers: [PeersRepository, OutboxRepository, ServerIdentityRepository, ServerKeyService] };
   }
 }
 
@@ -32,10 +34,12 @@ function table(rows: Record<string, unknown>[]) {
   for (const row of rows) process.stdout.write(`${line(columns.map((c) => String(row[c] ?? '-')))}\n`);
 }
 
-async function withContext<T>(config: ParleyConfig, work: (repository: FederationRepository, serverKey: ServerKeyService) => Promise<T>): Promise<T> {
+interface AdminContext { peers: PeersRepository; outbox: OutboxRepository; serverKey: ServerKeyService }
+
+async function withContext<T>(config: ParleyConfig, work: (context: AdminContext) => Promise<T>): Promise<T> {
   const app = await NestFactory.createApplicationContext(AdminModule.forConfig(config), { logger: ['error'] });
   try {
-    return await work(app.get(FederationRepository), app.get(ServerKeyService));
+    return await work({ peers: app.get(PeersRepository), outbox: app.get(OutboxRepository), serverKey: app.get(ServerKeyService) });
   } finally {
     await app.close();
   }
@@ -55,8 +59,8 @@ async function main(argv: string[]) {
   const program = new Command('parley-admin').description('Parley server administration (federation)');
 
   const peers = program.command('peers').description('list configured peers: key, outbox depth, last success and failure')
-    .action(() => withContext(config, async (repository) => {
-      const [rows, depths] = await Promise.all([repository.listPeers(), repository.outboxDepthByPeer()]);
+    .action(() => withContext(config, async ({ peers: repository, outbox }) => {
+      const [rows, depths] = await Promise.all([repository.listPeers(), outbox.outboxDepthByPeer()]);
       const known = new Map(rows.map((r) => [r.domain, r]));
       const depth = new Map(depths.map((d) => [d.peer, d.depth]));
       table(config.peers.map((peer) => {
@@ -73,14 +77,14 @@ async function main(argv: string[]) {
       if (config.peers.length === 0) process.stdout.write('no peers configured (PARLEY_PEERS)\n');
     }));
   peers.command('unpin <domain>').description('forget the pinned key of a peer that legitimately changed its key; it is pinned again on next contact')
-    .action((domain: string) => withContext(config, async (repository) => {
+    .action((domain: string) => withContext(config, async ({ peers: repository }) => {
       const done = await repository.unpinPeerKey(domain.toLowerCase());
       process.stdout.write(done ? `unpinned the key of ${domain}\n` : `no pinned key for ${domain}\n`);
       if (!done) process.exitCode = 1;
     }));
 
   program.command('server-key').description("show this server's domain and Ed25519 public key")
-    .action(() => withContext(config, async (_repository, serverKey) => {
+    .action(() => withContext(config, async ({ serverKey }) => {
       const { domain, publicKey } = serverKey.publication();
       process.stdout.write(`domain: ${domain}\npublicKey: ${publicKey}\nsource: ${serverKey.source}\n`
         + `peers may pin it in config: PARLEY_PEERS=${domain}=<this server's base URL>#${publicKey}\n`);
@@ -88,7 +92,7 @@ async function main(argv: string[]) {
 
   const outbox = program.command('outbox').description('inspect or retry sends queued for peers');
   outbox.command('list').description('queued sends, oldest first').option('--limit <n>', 'at most this many rows', '100')
-    .action((options: { limit: string }) => withContext(config, async (repository) => {
+    .action((options: { limit: string }) => withContext(config, async ({ outbox: repository }) => {
       const rows = await repository.listOutbox(Number(options.limit));
       table(rows.map((r) => ({
         id: r.seq, transaction: r.transaction_id, peer: r.peer, destination: r.destination, sender: `${r.sender_account_id}.${r.sender_device_id}`,
@@ -97,7 +101,7 @@ async function main(argv: string[]) {
       if (rows.length === 0) process.stdout.write('the outbox is empty\n');
     }));
   outbox.command('retry <id>').description('make a queued send due now; a running server sends it on its next poll')
-    .action((id: string) => withContext(config, async (repository) => {
+    .action((id: string) => withContext(config, async ({ outbox: repository }) => {
       if (!/^\d+$/.test(id)) throw new Error('id must be a number from `outbox list`');
       const done = await repository.retryOutboxNow(id, new Date());
       process.stdout.write(done ? `outbox row ${id} is due now\n` : `no outbox row ${id}\n`);

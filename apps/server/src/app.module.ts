@@ -7,14 +7,14 @@ import type { ParleyConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DevicesModule } from './devices/devices.module';
-import { FederationModule } from './federation/federation.module';
+import { FederationInboundModule } from './federation/inbound/federation-inbound.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { LimitsModule } from './limits/limits.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
-import { RedisModule } from './redis/redis.module';
+import { SharedStateModule } from './shared-state/shared-state.module';
 
 /** Header and field names whose values never reach a log line. */
 const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
@@ -40,7 +40,7 @@ export class AppModule {
         }),
         CommonModule,
         DatabaseModule,
-        RedisModule,
+        SharedStateModule,
         LimitsModule,
         MetricsModule,
         HealthModule,
@@ -50,7 +50,7 @@ export class AppModule {
         DevicesModule,
         MessagesModule,
         GatewayModule,
-        FederationModule,
+        FederationInboundModule,
       ],
     };
   }

@@ -11,7 +11,7 @@ export class AccountsService {
 
   async register(dto: CreateAccountDto): Promise<{ username: string }> {
     const account = await this.accounts.insertAccount(dto.username, await hashPassword(dto.password));
-    if (!account) throw ParleyException.conflict(ErrorCode.UsernameTaken, 'username is taken');
+    if (!account) throw new ParleyException(ErrorCode.UsernameTaken, 'username is taken');
     return { username: account.username };
   }
 

@@ -10,7 +10,6 @@ import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { jwtKey } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
-import { RevocationService } from './revocation.service';
 import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
@@ -25,7 +24,7 @@ import { TokenService } from './token.service';
   ],
   controllers: [AuthController],
   providers: [
-    AuthService, TokenService, SessionsRepository, RevocationService, JwtStrategy,
+    AuthService, TokenService, SessionsRepository, JwtStrategy,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
   exports: [TokenService],

@@ -29,7 +29,7 @@ export class AuthService {
     if (!account) {
       await this.limits.take('loginFailuresPerAccount', dto.username);
       await this.limits.take('loginFailuresPerIp', ip);
-      throw new ParleyException(401, ErrorCode.InvalidCredentials, 'invalid username or password');
+      throw new ParleyException(ErrorCode.InvalidCredentials, 'invalid username or password');
     }
     return this.tokens.startSession(account, null);
   }

@@ -23,7 +23,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const user = context.switchToHttp().getRequest().user as AuthenticatedUser;
     const needsDevice = this.reflector.getAllAndOverride<boolean>(NEEDS_DEVICE, targets) ?? true;
     if (needsDevice && user.deviceId === null) {
-      throw ParleyException.forbidden(ErrorCode.DeviceTokenRequired, 'this route needs a device token; register or log in a device first');
+      throw new ParleyException(ErrorCode.DeviceTokenRequired, 'this route needs a device token; register or log in a device first');
     }
     return true;
   }

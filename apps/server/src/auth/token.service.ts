@@ -5,10 +5,11 @@ import { ClosingNotice, TokenPair } from '@parley/protocol';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { ParleyException } from '../common/parley.exception';
-import { ParleyEvents } from '../common/parley-events';
+import { Clock } from '../common/clock';
 import { Tx } from '../database/database.service';
 import { AccessTokenClaims, AuthenticatedUser } from './authenticated-user';
-import { RevocationService } from './revocation.service';
+import { DeliveryBus } from '../delivery/delivery-bus';
+import { RevocationList } from './revocation-list';
 import { SessionsRepository } from './sessions.repository';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
@@ -27,8 +28,9 @@ export class TokenService {
     @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
     private readonly jwt: JwtService,
     private readonly sessions: SessionsRepository,
-    private readonly revocations: RevocationService,
-    private readonly events: ParleyEvents,
+    private readonly revocations: RevocationList,
+    private readonly bus: DeliveryBus,
+    private readonly clock: Clock,
   ) {}
 
   async startSession(account: { id: string; username: string }, deviceId: number | null, tx?: Tx): Promise<TokenPair> {
@@ -44,7 +46,7 @@ export class TokenService {
     const [sessionId, generationText, secret] = refreshToken.split('.');
     const generation = Number(generationText);
     const session = sessionId && /^[0-9a-f-]{36}$/.test(sessionId) && secret ? await this.sessions.findSession(sessionId) : null;
-    if (!session || !Number.isInteger(generation) || session.expires_at.getTime() < Date.now()) {
+    if (!session || !Number.isInteger(generation) || session.expires_at.getTime() < this.clock.now()) {
       throw ParleyException.unauthorized('invalid refresh token');
     }
     const presented = sha256(secret);
@@ -67,15 +69,20 @@ export class TokenService {
 
   async endSession(user: AuthenticatedUser): Promise<void> {
     await this.sessions.deleteSession(user.sessionId);
-    await this.revocations.revokeSessions([user.sessionId]);
-    this.events.emit('sessionsEnded', user.accountId, user.deviceId, [user.sessionId], 'logged_out');
+    await this.revokeSessions(user.accountId, user.deviceId, [user.sessionId], 'logged_out');
   }
 
   /** Ends every session of a device (or the account-scoped ones, for null) at once. */
   async revokeDevice(accountId: string, deviceId: number | null, reason: ClosingNotice['reason'], tx?: Tx): Promise<void> {
     const ids = await this.sessions.deleteDeviceSessions(accountId, deviceId, tx);
-    await this.revocations.revokeSessions(ids);
-    this.events.emit('sessionsEnded', accountId, deviceId, ids, reason);
+    await this.revokeSessions(accountId, deviceId, ids, reason);
+  }
+
+  /** Revoked access tokens stop working at once, and sockets they opened are told why and closed. */
+  private async revokeSessions(accountId: string, deviceId: number | null, sessionIds: string[], reason: ClosingNotice['reason']) {
+    if (sessionIds.length === 0) return;
+    await this.revocations.revoke(sessionIds, this.config.accessTokenTtlSeconds);
+    if (deviceId !== null) await this.bus.publish(accountId, deviceId, { kind: 'sessionsEnded', sessionIds, reason });
   }
 
   /** The caller named by verified claims, or 401 when its session was revoked. Used by HTTP and socket auth alike. */
@@ -104,6 +111,6 @@ export class TokenService {
   }
 
   private refreshExpiry() {
-    return new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000);
+    return new Date(this.clock.now() + this.config.refreshTokenTtlSeconds * 1000);
   }
 }

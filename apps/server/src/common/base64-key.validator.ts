@@ -8,6 +8,29 @@ export function decodeBase64(value: unknown): Buffer | null {
   return Buffer.from(value, 'base64');
 }
 
+/** Constraint name of MaxDecodedBytes; the validation pipe answers 413 payload_too_large for it. */
+export const MAX_DECODED_BYTES = 'maxDecodedBytes';
+
+/**
+ * A base64 string (checked by other rules) decoding to at most `bytes`
+ * bytes, measured without decoding it.
+ */
+export function MaxDecodedBytes(bytes: number) {
+  return (object: object, propertyName: string) => registerDecorator({
+    name: MAX_DECODED_BYTES,
+    target: object.constructor,
+    propertyName,
+    options: { message: `must decode to at most ${bytes} bytes` },
+    validator: {
+      validate(value: unknown) {
+        if (typeof value !== 'string') return true;
+        const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+        return Math.floor((value.length * 3) / 4) - padding <= bytes;
+      },
+    },
+  });
+}
+
 /**
  * A padded base64 string decoding to exactly `bytes` bytes, and, when
  * `typeByte` is given, starting with it (0x05 for EC keys, 0x08 for

@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { Clock } from './clock';
 import { GlobalExceptionFilter } from './global-exception.filter';
-import { ParleyEvents } from './parley-events';
 
 @Global()
 @Module({
-  providers: [ParleyEvents, { provide: APP_FILTER, useClass: GlobalExceptionFilter }],
-  exports: [ParleyEvents],
+  providers: [Clock, { provide: APP_FILTER, useClass: GlobalExceptionFilter }],
+  exports: [Clock],
 })
 export class CommonModule {}

@@ -11,9 +11,9 @@ import { ParleyException } from './parley.exception';
 @Injectable()
 export class DeviceIdPipe implements PipeTransform<string, number> {
   transform(value: string): number {
-    if (!/^\d+$/.test(value)) throw ParleyException.badRequest(ErrorCode.ValidationFailed, 'deviceId must be a decimal integer');
+    if (!/^\d+$/.test(value)) throw new ParleyException(ErrorCode.ValidationFailed, 'deviceId must be a decimal integer');
     const deviceId = Number(value);
-    if (deviceId < 1 || deviceId > 127) throw ParleyException.notFound(ErrorCode.UnknownDevice, `no device ${value}`);
+    if (deviceId < 1 || deviceId > 127) throw new ParleyException(ErrorCode.UnknownDevice, `no device ${value}`);
     return deviceId;
   }
 }

@@ -1,13 +1,12 @@
-import { HttpStatus } from '@nestjs/common';
 import { ErrorCode } from '@parley/protocol';
 
 /**
- * The one domain exception. Services throw it with a contract error code;
- * the global filter writes `{error, message, ...extra}` with its status.
+ * The one domain exception. Services throw it with a contract error code
+ * and never choose an HTTP status: the global filter derives the status
+ * from the code (STATUS_BY_CODE) and writes `{error, message, ...extra}`.
  */
 export class ParleyException extends Error {
   constructor(
-    readonly status: number,
     readonly code: ErrorCode,
     message: string,
     readonly extra: Record<string, unknown> = {},
@@ -16,25 +15,14 @@ export class ParleyException extends Error {
     super(message);
   }
 
-  static badRequest(code: ErrorCode, message: string) {
-    return new ParleyException(HttpStatus.BAD_REQUEST, code, message);
-  }
   static unauthorized(message = 'authentication required') {
-    return new ParleyException(HttpStatus.UNAUTHORIZED, ErrorCode.Unauthorized, message);
-  }
-  static forbidden(code: ErrorCode, message: string) {
-    return new ParleyException(HttpStatus.FORBIDDEN, code, message);
-  }
-  static notFound(code: ErrorCode, message: string) {
-    return new ParleyException(HttpStatus.NOT_FOUND, code, message);
-  }
-  static conflict(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
-    return new ParleyException(HttpStatus.CONFLICT, code, message, extra);
-  }
-  static tooLarge(code: ErrorCode, message: string) {
-    return new ParleyException(HttpStatus.PAYLOAD_TOO_LARGE, code, message);
+    return new ParleyException(ErrorCode.Unauthorized, message);
   }
   static rateLimited(retryAfterMs: number) {
-    return new ParleyException(HttpStatus.TOO_MANY_REQUESTS, ErrorCode.RateLimited, 'too many requests, retry later', {}, retryAfterMs);
+    return new ParleyException(ErrorCode.RateLimited, 'too many requests, retry later', {}, retryAfterMs);
+  }
+  /** Shared state (Redis) cannot be reached: 503, never 401, so a client keeps its good credentials. */
+  static sharedStateUnavailable() {
+    return new ParleyException(ErrorCode.ServiceUnavailable, 'shared state (Redis) is unavailable; retry shortly', {}, 5_000);
   }
 }

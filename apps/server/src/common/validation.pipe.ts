@@ -1,5 +1,6 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { ErrorCode } from '@parley/protocol';
+import { MAX_DECODED_BYTES } from './base64-key.validator';
 import { ParleyException } from './parley.exception';
 
 function flatten(errors: ValidationError[], parent = ''): ValidationError[] {
@@ -16,7 +17,8 @@ const KEY_LISTS = /(^|\.)(preKeys|pqPreKeys)$/;
 
 /**
  * The global pipe: unknown fields are rejected (`unknown_field`), lists
- * over the contract's 100 keys answer 413 `too_many_keys`, anything else
+ * over the contract's 100 keys answer 413 `too_many_keys`, message
+ * contents over 256 KiB 413 `payload_too_large`, anything else
  * invalid is 400 with the first failing constraint's code.
  */
 export function createValidationPipe() {
@@ -28,14 +30,16 @@ export function createValidationPipe() {
     exceptionFactory: (errors) => {
       const flat = flatten(errors);
       const unknown = flat.find((e) => e.constraints?.whitelistValidation);
-      if (unknown) return ParleyException.badRequest(ErrorCode.UnknownField, `unknown field: ${unknown.property}`);
+      if (unknown) return new ParleyException(ErrorCode.UnknownField, `unknown field: ${unknown.property}`);
       const tooMany = flat.find((e) => e.constraints?.[TOO_MANY_KEYS] && KEY_LISTS.test(e.property));
-      if (tooMany) return ParleyException.tooLarge(ErrorCode.TooManyKeys, `${tooMany.property}: at most 100 keys per list`);
+      if (tooMany) return new ParleyException(ErrorCode.TooManyKeys, `${tooMany.property}: at most 100 keys per list`);
+      const tooLarge = flat.find((e) => e.constraints?.[MAX_DECODED_BYTES]);
+      if (tooLarge) return new ParleyException(ErrorCode.PayloadTooLarge, `${tooLarge.property}: ${tooLarge.constraints![MAX_DECODED_BYTES]}`);
       const first = flat[0];
       const keyError = flat.find((e) => e.constraints?.isParleyKey);
-      if (keyError) return ParleyException.badRequest(ErrorCode.InvalidKey, `${keyError.property}: ${Object.values(keyError.constraints!)[0]}`);
+      if (keyError) return new ParleyException(ErrorCode.InvalidKey, `${keyError.property}: ${Object.values(keyError.constraints!)[0]}`);
       const message = first ? `${first.property}: ${Object.values(first.constraints ?? {})[0]}` : 'invalid request';
-      return ParleyException.badRequest(ErrorCode.ValidationFailed, message);
+      return new ParleyException(ErrorCode.ValidationFailed, message);
     },
   });
 }

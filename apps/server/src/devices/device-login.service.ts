@@ -24,7 +24,7 @@ export class DeviceLoginService {
   async issueChallenge(dto: ChallengeDto): Promise<{ challenge: string }> {
     const account = await this.accounts.findByUsername(dto.username);
     const known = account && (await this.devices.listRegistrations(account.id)).some((d) => d.deviceId === dto.deviceId);
-    if (!account || !known) throw ParleyException.notFound(ErrorCode.UnknownDevice, 'no such device');
+    if (!account || !known) throw new ParleyException(ErrorCode.UnknownDevice, 'no such device');
     await this.limits.enforce('deviceChallenge', `${account.id}:${dto.deviceId}`);
     const challenge = randomBytes(Limits.challengeBytes);
     await this.devices.insertChallenge(challenge, account.id, dto.deviceId, CHALLENGE_TTL_SECONDS);

@@ -12,6 +12,6 @@ import { DevicesService } from './devices.service';
   imports: [AccountsModule, AuthModule, KeysModule],
   controllers: [DevicesController, DeviceLoginController],
   providers: [DevicesService, DevicesRepository, DeviceLoginService],
-  exports: [DevicesRepository],
+  exports: [DevicesService],
 })
 export class DevicesModule {}

@@ -37,7 +37,7 @@ export class DevicesService {
     return this.db.transaction(async (tx) => {
       const deviceId = await this.accounts.takeNextDeviceId(user.accountId, tx);
       if ((await this.devices.countDevices(user.accountId, tx)) >= this.config.maxDevicesPerAccount || deviceId > MAX_DEVICE_ID) {
-        throw ParleyException.forbidden(ErrorCode.DeviceLimitReached, `an account has at most ${this.config.maxDevicesPerAccount} devices`);
+        throw new ParleyException(ErrorCode.DeviceLimitReached, `an account has at most ${this.config.maxDevicesPerAccount} devices`);
       }
       await this.devices.insertDevice({
         accountId: user.accountId, deviceId, name: dto.name, registrationId: dto.registrationId, identityKey,
@@ -49,6 +49,11 @@ export class DevicesService {
     });
   }
 
+  /** A device connected or logged in. */
+  recordSeen(accountId: string, deviceId: number): Promise<void> {
+    return this.devices.touchLastSeen(accountId, deviceId);
+  }
+
   listDevices(device: AuthenticatedDevice): Promise<DeviceInfo[]> {
     return this.devices.listDevices(device.accountId);
   }
@@ -58,7 +63,7 @@ export class DevicesService {
     await this.db.transaction(async (tx) => {
       await this.tokens.revokeDevice(caller.accountId, deviceId, 'device_removed', tx);
       if (!(await this.devices.deleteDevice(caller.accountId, deviceId, tx))) {
-        throw ParleyException.notFound(ErrorCode.UnknownDevice, `no device ${deviceId} on this account`);
+        throw new ParleyException(ErrorCode.UnknownDevice, `no device ${deviceId} on this account`);
       }
     });
   }

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { ManualClock } from './clock';
+import { ManualClock } from '../common/clock';
 import {
   canonicalString, generateServerKey, isFresh, loadPrivateKey, newNonce, parseSignatureHeaders, publicKeyFromRaw, rawPublicKey,
   SignedRequest, signRequest, SIGNATURE_WINDOW_MS, verifyRequest,

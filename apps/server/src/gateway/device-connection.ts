@@ -1,11 +1,10 @@
-import type { Socket } from 'socket.io';
-import type { Envelope, MessageAck } from '@parley/protocol';
-import type { QueuedEnvelope } from '../messages/envelope';
+import type { Envelope, MessageAck, ServerToClientEvents } from '@parley/protocol';
+import type { QueuedEnvelope } from '../delivery/device-signal';
+import type { QueueAccess } from '../messages/device-queue.service';
 
-/** What a connection needs from the queue. */
-export interface QueueAccess {
-  pageQueue(afterSeq: number, limit: number): Promise<QueuedEnvelope[]>;
-  acknowledge(id: string): Promise<void>;
+/** The part of a device's socket a connection writes to. */
+export interface EnvelopeSink {
+  emit: (event: 'message', ...args: Parameters<ServerToClientEvents['message']>) => unknown;
 }
 
 /** Unacknowledged deliveries per connection: bounds server memory per slow device. */
@@ -31,7 +30,7 @@ export class DeviceConnection {
   private pendingDrain = false;
   private closed = false;
 
-  constructor(private readonly socket: Socket, private readonly queue: QueueAccess, private readonly onAcked: () => void) {}
+  constructor(private readonly socket: EnvelopeSink, private readonly queue: QueueAccess) {}
 
   /** Drains the queue; live envelopes arriving meanwhile are held and sent after it, in queue order. */
   async drain(): Promise<void> {
@@ -103,7 +102,6 @@ export class DeviceConnection {
       this.sentIds.delete(envelope.id); // refused: the next drain offers it again
     } else if (stored) {
       await this.queue.acknowledge(envelope.id).catch(() => undefined); // stays queued: redelivered later
-      this.onAcked();
     }
     if (this.pendingDrain && !this.draining && this.inFlight.size <= MAX_IN_FLIGHT / 2) void this.drain();
   }

@@ -3,31 +3,31 @@ import {
   ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { ClosingNotice, Limits, SOCKET_NAMESPACE, SocketReply } from '@parley/protocol';
+import { ClientToServerEvents, ClosingNotice, ErrorCode, Limits, ServerToClientEvents, SOCKET_NAMESPACE } from '@parley/protocol';
 import type { AuthenticatedDevice } from '../auth/authenticated-user';
 import { TokenService } from '../auth/token.service';
 import { mapError } from '../common/global-exception.filter';
 import { ParleyException } from '../common/parley.exception';
-import { requireRedis } from '../redis/redis-unavailable';
-import { ParleyEvents } from '../common/parley-events';
 import { createValidationPipe } from '../common/validation.pipe';
-import { DevicesRepository } from '../devices/devices.repository';
-import { KeysService } from '../keys/keys.service';
+import { DeliveryBus } from '../delivery/delivery-bus';
+import type { DeviceSignal } from '../delivery/device-signal';
 import { MetricsService } from '../metrics/metrics.service';
-import { DeliveryBus, DeviceSignal } from '../messages/delivery-bus';
+import { DeviceQueueService } from '../messages/device-queue.service';
 import { SocketSendDto } from '../messages/dto/send-messages.dto';
-import { toQueuedEnvelope } from '../messages/envelope';
-import { EnvelopeStore } from '../messages/envelope-store';
-import { MessagesRepository } from '../messages/messages.repository';
 import { MessagesService } from '../messages/messages.service';
 import { DeviceConnection } from './device-connection';
 
 interface SocketState { device: AuthenticatedDevice; connection?: DeviceConnection; unsubscribe?: () => Promise<void> }
 
+/** A device's socket, typed by the contract's event maps (libs/protocol events.ts). */
+type DeviceSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketState>;
+type SendReply = Parameters<Parameters<ClientToServerEvents['send']>[1]>[0];
+
 /**
- * socket.io namespace /v1 (API.md section 4): authenticates devices with
- * the same token check as HTTP, delivers their queues and live envelopes,
- * and accepts `send` exactly as PUT /v1/messages does.
+ * socket.io namespace /v1 (API.md section 4). Authenticates devices with
+ * the same token check as HTTP and wires each connection to its device's
+ * signals on the DeliveryBus and its queue (DeviceQueueService); `send`
+ * goes to the same MessagesService.sendMessages as PUT /v1/messages.
  */
 @WebSocketGateway({ namespace: SOCKET_NAMESPACE, maxHttpBufferSize: Limits.maxRequestBytes + 64 * 1024, cors: { origin: true } })
 export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
@@ -37,19 +37,10 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   constructor(
     private readonly tokens: TokenService,
     private readonly messages: MessagesService,
-    private readonly queue: MessagesRepository,
-    private readonly store: EnvelopeStore,
+    private readonly queue: DeviceQueueService,
     private readonly bus: DeliveryBus,
-    private readonly keys: KeysService,
-    private readonly devices: DevicesRepository,
     private readonly metrics: MetricsService,
-    events: ParleyEvents,
-  ) {
-    events.on('keysLow', (accountId, deviceId, counts) => void this.bus.publish(accountId, deviceId, { kind: 'keysLow', counts }));
-    events.on('sessionsEnded', (accountId, deviceId, sessionIds, reason) => {
-      if (deviceId !== null && sessionIds.length > 0) void this.bus.publish(accountId, deviceId, { kind: 'sessionsEnded', sessionIds, reason });
-    });
-  }
+  ) {}
 
   /**
    * Authentication and the device's bus subscription happen before the
@@ -59,32 +50,27 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    */
   afterInit(namespace: Namespace) {
     namespace.use((socket, next) => {
-      this.admit(socket).then(() => next(), (error) => {
-        const unavailable = error instanceof ParleyException && error.status === 503;
+      this.admit(socket as DeviceSocket).then(() => next(), (error) => {
+        const unavailable = error instanceof ParleyException && error.code === ErrorCode.ServiceUnavailable;
         next(new Error(unavailable ? 'unavailable' : 'unauthorized'));
       });
     });
   }
 
-  async handleConnection(socket: Socket) {
-    const state = socket.data as SocketState;
-    void state.connection!.drain().catch((error) => this.logger.warn({ err: error }, 'queue drain failed'));
-    void this.devices.touchLastSeen(state.device.accountId, state.device.deviceId).catch(() => undefined);
-    void this.warnIfKeysLow(socket, state.device.accountId, state.device.deviceId);
+  handleConnection(socket: DeviceSocket) {
+    const { device, connection } = socket.data;
+    void connection!.drain().catch((error) => this.logger.warn({ err: error }, 'queue drain failed'));
+    void this.queue.deviceConnected(device).catch((error) => this.logger.warn({ err: error }, 'connect bookkeeping failed'));
   }
 
-  private async admit(socket: Socket) {
+  private async admit(socket: DeviceSocket) {
     const user = await this.tokens.authenticate(String(socket.handshake.auth?.token ?? ''));
     if (user.deviceId === null) throw ParleyException.unauthorized('a device token is required');
     const device = user as AuthenticatedDevice;
-    const state = socket.data as SocketState;
+    const state = socket.data;
     state.device = device;
-    state.connection = new DeviceConnection(socket, {
-      pageQueue: async (afterSeq, limit) =>
-        (await this.queue.pageQueue(device.accountId, device.deviceId, afterSeq, limit)).map((r) => toQueuedEnvelope(r)),
-      acknowledge: (id) => this.store.deleteAcknowledged(id),
-    }, () => this.metrics.envelopesDelivered.inc());
-    state.unsubscribe = await requireRedis(this.bus.subscribe(device.accountId, device.deviceId, (signal) => this.onSignal(socket, signal)));
+    state.connection = new DeviceConnection(socket, this.queue.accessFor(device));
+    state.unsubscribe = await this.bus.subscribe(device.accountId, device.deviceId, (signal) => this.onSignal(socket, signal));
     if (socket.conn.readyState !== 'open') {
       // The client left during the handshake: socket.io will not report a disconnect for it.
       await state.unsubscribe();
@@ -94,8 +80,8 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     await this.bus.publish(device.accountId, device.deviceId, { kind: 'takeover', connectionId: socket.id });
   }
 
-  async handleDisconnect(socket: Socket) {
-    const state = socket.data as SocketState;
+  async handleDisconnect(socket: DeviceSocket) {
+    const state = socket.data;
     if (!state.connection) return;
     this.metrics.connectedDevices.dec();
     state.connection.close();
@@ -103,11 +89,10 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   @SubscribeMessage('send')
-  async send(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<SocketReply> {
+  async send(@ConnectedSocket() socket: DeviceSocket, @MessageBody() payload: unknown): Promise<SendReply> {
     try {
-      const dto = await this.validation.transform(payload, { type: 'body', metatype: SocketSendDto }) as SocketSendDto;
-      const { destination, ...request } = dto;
-      const outcome = await this.messages.sendMessages((socket.data as SocketState).device, destination, request as SocketSendDto);
+      const { destination, ...request } = await this.validation.transform(payload, { type: 'body', metatype: SocketSendDto }) as SocketSendDto;
+      const outcome = await this.messages.sendMessages(socket.data.device, destination, request);
       return { status: outcome.status, body: outcome.body };
     } catch (error) {
       const { status, body } = mapError(error, this.logger);
@@ -115,8 +100,9 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
   }
 
-  private onSignal(socket: Socket, signal: DeviceSignal) {
-    const state = socket.data as SocketState;
+  /** Every signal a device can receive becomes exactly one socket event here. */
+  private onSignal(socket: DeviceSocket, signal: DeviceSignal) {
+    const state = socket.data;
     switch (signal.kind) {
       case 'envelope': state.connection?.offer(signal.queued); break;
       case 'takeover': if (signal.connectionId !== socket.id) this.close(socket, 'replaced'); break;
@@ -126,13 +112,8 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
   }
 
-  private close(socket: Socket, reason: ClosingNotice['reason']) {
+  private close(socket: DeviceSocket, reason: ClosingNotice['reason']) {
     socket.emit('closing', { reason });
     socket.disconnect(true);
-  }
-
-  private async warnIfKeysLow(socket: Socket, accountId: string, deviceId: number) {
-    const counts = await this.keys.findLowKeyCounts(accountId, deviceId).catch(() => null);
-    if (counts) socket.emit('keys:low', counts);
   }
 }

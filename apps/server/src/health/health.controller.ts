@@ -1,14 +1,16 @@
-import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '@parley/protocol';
 import { Public } from '../auth/auth.decorators';
+import { ParleyException } from '../common/parley.exception';
 import { DatabaseService } from '../database/database.service';
-import { REDIS_CLIENT } from '../redis/redis.module';
+import { SHARED_STATE } from '../shared-state/shared-state.module';
+import type { SharedState } from '../shared-state/shared-state.factory';
 
 @ApiTags('operations')
 @Controller('healthz')
 export class HealthController {
-  constructor(private readonly db: DatabaseService, @Optional() @Inject(REDIS_CLIENT) private readonly redis: Redis | null) {}
+  constructor(private readonly db: DatabaseService, @Inject(SHARED_STATE) private readonly sharedState: SharedState) {}
 
   @Public()
   @Get()
@@ -16,14 +18,9 @@ export class HealthController {
   @ApiResponse({ status: 200, description: 'The database and Redis answer.' })
   @ApiResponse({ status: 503, description: 'The database or Redis does not answer.' })
   async health() {
-    try {
-      await this.db.execute('SELECT 1');
-    } catch {
-      throw new ServiceUnavailableException('database unreachable');
-    }
-    if (this.redis && (await this.redis.ping().catch(() => null)) !== 'PONG') {
-      throw new ServiceUnavailableException('redis unreachable');
-    }
+    const database = await this.db.execute('SELECT 1').then(() => true, () => false);
+    if (!database) throw new ParleyException(ErrorCode.ServiceUnavailable, 'database unreachable');
+    if (!(await this.sharedState.isReachable())) throw new ParleyException(ErrorCode.ServiceUnavailable, 'redis unreachable');
     return { status: 'ok' };
   }
 }

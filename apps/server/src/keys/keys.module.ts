@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
-import { AddressResolver } from './address-resolver';
+import { FederationOutboundModule } from '../federation/outbound/federation-outbound.module';
 import { KeysController } from './keys.controller';
 import { KeysRepository } from './keys.repository';
 import { KeysService } from './keys.service';
 
 @Module({
-  imports: [AccountsModule],
+  imports: [AccountsModule, FederationOutboundModule],
   controllers: [KeysController],
-  providers: [KeysService, KeysRepository, AddressResolver],
-  exports: [KeysService, AddressResolver],
+  providers: [KeysService, KeysRepository],
+  exports: [KeysService],
 })
 export class KeysModule {}

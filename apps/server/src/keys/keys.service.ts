@@ -1,18 +1,19 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DeviceBundle, ErrorCode, KeyCountResponse, PreKeyBundleResponse } from '@parley/protocol';
 import type { AuthenticatedDevice } from '../auth/authenticated-user';
 import { ParleyException } from '../common/parley.exception';
-import { ParleyEvents } from '../common/parley-events';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
+import { AccountsRepository } from '../accounts/accounts.repository';
 import { DatabaseService, Tx } from '../database/database.service';
+import { DeliveryBus } from '../delivery/delivery-bus';
+import { AddressRouter } from '../federation/outbound/address-router';
+import { FederationRelayService } from '../federation/outbound/federation-relay.service';
 import { RateLimiterService } from '../limits/rate-limiter.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { AddressResolver } from './address-resolver';
 import { UploadKeysDto } from './dto/prekey.dto';
 import { ClaimedDeviceKeys, KeysRepository, UNIQUE_VIOLATION } from './keys.repository';
 import { verifyUploadedKeys, VerifiedKeys } from './prekey-verifier';
-import { REMOTE_KEY_DIRECTORY, RemoteKeyDirectory } from './remote-key-directory';
 
 const b64 = (bytes: Buffer) => bytes.toString('base64');
 
@@ -22,11 +23,12 @@ export class KeysService {
     @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
     private readonly keys: KeysRepository,
     private readonly db: DatabaseService,
-    private readonly addresses: AddressResolver,
+    private readonly accounts: AccountsRepository,
+    private readonly router: AddressRouter,
+    private readonly remote: FederationRelayService,
     private readonly limits: RateLimiterService,
     private readonly metrics: MetricsService,
-    private readonly events: ParleyEvents,
-    @Optional() @Inject(REMOTE_KEY_DIRECTORY) private readonly remote: RemoteKeyDirectory | null,
+    private readonly bus: DeliveryBus,
   ) {}
 
   /** PUT /v1/keys: verify everything first, then store it all in one transaction or nothing. */
@@ -51,12 +53,12 @@ export class KeysService {
       await this.keys.insertOneTimeKyberPreKeys(accountId, deviceId, verified.pqPreKeys, tx);
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
-        throw ParleyException.conflict(ErrorCode.DuplicateKeyId, 'a one-time key with this key id is already stored for this device');
+        throw new ParleyException(ErrorCode.DuplicateKeyId, 'a one-time key with this key id is already stored for this device');
       }
       throw error;
     }
     if ((verified.pqPreKeys.length > 0 || verified.pqLastResortPreKey) && (await this.keys.kyberIdClashesWithLastResort(accountId, deviceId, tx))) {
-      throw ParleyException.conflict(ErrorCode.DuplicateKeyId, 'one-time Kyber keys and the last-resort Kyber key share one key id space');
+      throw new ParleyException(ErrorCode.DuplicateKeyId, 'one-time Kyber keys and the last-resort Kyber key share one key id space');
     }
   }
 
@@ -66,13 +68,11 @@ export class KeysService {
 
   /** GET /v1/keys/:address[/:deviceId], throttled per requesting account. */
   async fetchBundle(requester: AuthenticatedDevice, address: string, deviceId?: number): Promise<PreKeyBundleResponse> {
-    const target = this.addresses.parse(address);
     await this.limits.enforce('keyFetch', requester.accountId);
-    if (target.domain !== null) {
-      if (!this.remote) throw ParleyException.notFound(ErrorCode.UnknownAddress, `unknown address ${address}`);
-      return this.remote.fetchRemoteBundle(requester, target.username, target.domain, deviceId);
-    }
-    return { address, devices: await this.claimBundle(target.username, deviceId) };
+    return this.router.dispatch(address, {
+      local: async (username) => ({ address, devices: await this.claimBundle(username, deviceId) }),
+      remote: (username, domain) => this.remote.fetchRemoteBundle(requester, username, domain, deviceId),
+    });
   }
 
   /**
@@ -84,8 +84,8 @@ export class KeysService {
     const threshold = this.config.preKeyLowThreshold;
     const devices = await this.keys.claimBundleKeys(username, deviceId ?? null, threshold + 1);
     if (devices.length === 0) {
-      await this.addresses.requireLocalAccountId(username); // 404 unknown_address when there is no such account
-      throw ParleyException.notFound(deviceId === undefined ? ErrorCode.UnknownAddress : ErrorCode.UnknownDevice,
+      if (!(await this.accounts.findByUsername(username))) throw new ParleyException(ErrorCode.UnknownAddress, `unknown address ${username}`);
+      throw new ParleyException(deviceId === undefined ? ErrorCode.UnknownAddress : ErrorCode.UnknownDevice,
         deviceId === undefined ? `${username} has no devices` : `${username} has no device ${deviceId}`);
     }
     for (const device of devices) {
@@ -95,7 +95,7 @@ export class KeysService {
       const pqLeft = Number(device.pq_before) - (device.pq_key_id === null ? 0 : 1);
       // Awaited, not fired and forgotten, so that sustained fetching cannot
       // pile counts up on PGlite's one connection; runs only for a low device.
-      if (ecLeft < threshold || pqLeft < threshold) await this.warnIfLow(device.account_id, device.device_id);
+      if (ecLeft < threshold || pqLeft < threshold) await this.signalIfLow(device.account_id, device.device_id);
     }
     return devices.map(toDeviceBundle);
   }
@@ -104,19 +104,23 @@ export class KeysService {
     (claimed ? this.metrics.oneTimeKeysClaimed : this.metrics.oneTimeKeysExhausted).inc({ kind });
   }
 
-  /** Tells the device over its socket when either kind of one-time key runs below the threshold. */
-  private async warnIfLow(accountId: string, deviceId: number) {
+  /**
+   * Signals `keys:low` to the device when either kind of one-time key is
+   * below PREKEY_LOW_THRESHOLD: after a claim, and when the device
+   * connects. The one producer of that signal.
+   */
+  async signalIfLow(accountId: string, deviceId: number): Promise<void> {
     const counts = await this.findLowKeyCounts(accountId, deviceId).catch(() => null);
-    if (counts) this.events.emit('keysLow', accountId, deviceId, counts);
+    if (counts) await this.bus.publish(accountId, deviceId, { kind: 'keysLow', counts });
   }
 
   /**
-   * The device's one-time key counts when either is below
-   * PREKEY_LOW_THRESHOLD; null when both are fine. Runs when a device
-   * connects, so a bounded look comes first and the full counts only for a
-   * device that is low: counting every stored key costs more than a fetch.
+   * The device's one-time key counts when either is below the threshold;
+   * null when both are fine. A bounded look comes first and the full
+   * counts only for a device that is low: counting every stored key costs
+   * more than a fetch.
    */
-  async findLowKeyCounts(accountId: string, deviceId: number): Promise<KeyCountResponse | null> {
+  private async findLowKeyCounts(accountId: string, deviceId: number): Promise<KeyCountResponse | null> {
     const threshold = this.config.preKeyLowThreshold;
     if (!(await this.keys.hasFewerOneTimeKeysThan(accountId, deviceId, threshold))) return null;
     const counts = await this.keys.countOneTimeKeys(accountId, deviceId);

@@ -18,7 +18,7 @@ function parseIdentityKey(identityKey: Buffer): PublicKey {
   try {
     return PublicKey.deserialize(new Uint8Array(identityKey));
   } catch {
-    throw ParleyException.badRequest(ErrorCode.InvalidKey, 'identityKey is not a valid EC public key');
+    throw new ParleyException(ErrorCode.InvalidKey, 'identityKey is not a valid EC public key');
   }
 }
 
@@ -27,7 +27,7 @@ function parseKey(field: string, publicKey: Buffer, kind: 'ec' | 'kyber') {
     if (kind === 'ec') PublicKey.deserialize(new Uint8Array(publicKey));
     else KEMPublicKey.deserialize(new Uint8Array(publicKey));
   } catch {
-    throw ParleyException.badRequest(ErrorCode.InvalidKey, `${field} is not a valid ${kind === 'ec' ? 'EC' : 'Kyber'} public key`);
+    throw new ParleyException(ErrorCode.InvalidKey, `${field} is not a valid ${kind === 'ec' ? 'EC' : 'Kyber'} public key`);
   }
 }
 
@@ -35,7 +35,7 @@ function verifySigned(identity: PublicKey, field: string, key: { keyId: number; 
   const publicKey = bytes(key.publicKey);
   parseKey(field, publicKey, kind);
   if (!identity.verify(new Uint8Array(publicKey), new Uint8Array(bytes(key.signature)))) {
-    throw ParleyException.badRequest(ErrorCode.InvalidSignature, `${field}: signature does not verify against the identity key`);
+    throw new ParleyException(ErrorCode.InvalidSignature, `${field}: signature does not verify against the identity key`);
   }
   return { keyId: key.keyId, publicKey, signature: bytes(key.signature) };
 }
@@ -43,7 +43,7 @@ function verifySigned(identity: PublicKey, field: string, key: { keyId: number; 
 function rejectDuplicateIds(field: string, keys: { keyId: number }[]) {
   const seen = new Set<number>();
   for (const { keyId } of keys) {
-    if (seen.has(keyId)) throw ParleyException.conflict(ErrorCode.DuplicateKeyId, `${field}: key id ${keyId} appears twice`);
+    if (seen.has(keyId)) throw new ParleyException(ErrorCode.DuplicateKeyId, `${field}: key id ${keyId} appears twice`);
     seen.add(keyId);
   }
 }

@@ -3,7 +3,7 @@ import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { Batcher } from './batcher';
 import { EnvelopeRecord } from './envelope';
-import { Destination, MessagesRepository } from './messages.repository';
+import { Destination, EnvelopeAck, MessagesRepository } from './messages.repository';
 
 type NewEnvelope = Omit<EnvelopeRecord, 'seq'>;
 
@@ -16,15 +16,15 @@ type NewEnvelope = Omit<EnvelopeRecord, 'seq'>;
 @Injectable()
 export class EnvelopeStore {
   private readonly fanouts: Batcher<NewEnvelope[], Map<string, string> | Error>;
-  private readonly acks: Batcher<string>;
+  private readonly acks: Batcher<EnvelopeAck>;
   private readonly lookups: Batcher<string, Destination | null>;
 
   constructor(@Inject(PARLEY_CONFIG) config: ParleyConfig, private readonly messages: MessagesRepository) {
     const parallel = config.databaseUrl ? 4 : 1;
     this.fanouts = new Batcher((batch) => this.insertFanouts(batch), 200, parallel);
-    this.acks = new Batcher<string>(async (ids) => {
-      await this.messages.deleteEnvelopes(ids);
-      return ids.map((): void => undefined);
+    this.acks = new Batcher<EnvelopeAck>(async (acks) => {
+      await this.messages.deleteAcknowledged(acks);
+      return acks.map((): void => undefined);
     }, 1000, parallel);
     this.lookups = new Batcher(async (usernames) => {
       const found = await this.messages.findDestinations([...new Set(usernames)]);
@@ -48,9 +48,9 @@ export class EnvelopeStore {
     return result;
   }
 
-  /** Deletes an acknowledged envelope; resolves when the delete is committed. */
-  deleteAcknowledged(id: string): Promise<void> {
-    return this.acks.submit(id);
+  /** Deletes an envelope its device acknowledged; resolves when the delete is committed. */
+  deleteAcknowledged(ack: EnvelopeAck): Promise<void> {
+    return this.acks.submit(ack);
   }
 
   /**

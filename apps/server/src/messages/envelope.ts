@@ -1,4 +1,4 @@
-import type { Envelope } from '@parley/protocol';
+import type { QueuedEnvelope } from '../delivery/device-signal';
 
 /** An envelope as stored: one row of a device's queue. */
 export interface EnvelopeRecord {
@@ -13,17 +13,6 @@ export interface EnvelopeRecord {
   timestamp: number;
   serverTimestamp: number;
   expiresAt: Date;
-}
-
-/**
- * What travels to a device's connection: the wire envelope plus the queue
- * position (for ordering a drain) and whether it is stored at all
- * (`online: true` envelopes are not, so their acks delete nothing).
- */
-export interface QueuedEnvelope {
-  seq: number;
-  stored: boolean;
-  envelope: Envelope;
 }
 
 export function toQueuedEnvelope(record: EnvelopeRecord, stored = true): QueuedEnvelope {

@@ -5,13 +5,14 @@ import { Authenticated, CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedDevice } from '../auth/authenticated-user';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { MessageListDto, SendMessagesDto } from './dto/send-messages.dto';
+import { DeviceQueueService } from './device-queue.service';
 import { MessagesService } from './messages.service';
 
 @ApiTags('messages')
 @Controller('v1/messages')
 @Authenticated()
 export class MessagesController {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(private readonly messages: MessagesService, private readonly queue: DeviceQueueService) {}
 
   @Put(':address')
   @ApiOperation({ summary: 'Send one ciphertext to every current device of an account (and sync copies to your own other devices)' })
@@ -38,7 +39,7 @@ export class MessagesController {
   @ApiOperation({ summary: 'The oldest queued envelopes of this device (at most 100), without removing them' })
   @ApiResponse({ status: 200, type: MessageListDto })
   listMessages(@CurrentUser() device: AuthenticatedDevice) {
-    return this.messages.listQueue(device);
+    return this.queue.listQueue(device);
   }
 
   @Delete(':id')
@@ -47,6 +48,6 @@ export class MessagesController {
   @ApiResponse({ status: 204, description: 'Gone (or never was this device’s).' })
   @ApiErrors({ 400: 'id is not a UUID.' })
   acknowledge(@CurrentUser() device: AuthenticatedDevice, @Param('id', new ParseUUIDPipe()) id: string) {
-    return this.messages.acknowledge(device, id);
+    return this.queue.acknowledge(device, id);
   }
 }

@@ -6,6 +6,9 @@ import { EnvelopeRecord } from './envelope';
 export interface DestinationDevice { deviceId: number; registrationId: number }
 export interface Destination { accountId: string; devices: DestinationDevice[] }
 
+/** A device's acknowledgement of one of its envelopes. */
+export interface EnvelopeAck { accountId: string; deviceId: number; id: string }
+
 const RECORD_COLUMNS = `seq, id, account_id AS "accountId", device_id AS "deviceId", source, source_device_id AS "sourceDeviceId",
   type, content, client_timestamp AS "timestamp", server_timestamp AS "serverTimestamp", expires_at AS "expiresAt"`;
 
@@ -75,14 +78,18 @@ export class MessagesRepository {
     );
   }
 
-  /** Deletes acknowledged envelopes in one statement (acks from many connections are batched). */
-  async deleteEnvelopes(ids: string[]): Promise<void> {
-    await this.db.execute('DELETE FROM envelopes WHERE id = ANY($1::uuid[])', [ids]);
-  }
-
-  /** Deletes one envelope, only if it is queued for this device; idempotent. */
-  async deleteDeviceEnvelope(accountId: string, deviceId: number, id: string): Promise<void> {
-    await this.db.execute('DELETE FROM envelopes WHERE id = $1 AND account_id = $2 AND device_id = $3', [id, accountId, deviceId]);
+  /**
+   * Deletes acknowledged envelopes in one statement (acks of many devices,
+   * over HTTP and sockets, are batched). Each ack deletes its envelope only
+   * if it is queued for the acknowledging device, so nobody can delete
+   * another device's envelope by naming its id; acks are idempotent.
+   */
+  async deleteAcknowledged(acks: EnvelopeAck[]): Promise<void> {
+    await this.db.execute(
+      `DELETE FROM envelopes e USING unnest($1::uuid[], $2::uuid[], $3::int[]) AS a(id, account_id, device_id)
+        WHERE e.id = a.id AND e.account_id = a.account_id AND e.device_id = a.device_id`,
+      [acks.map((a) => a.id), acks.map((a) => a.accountId), acks.map((a) => a.deviceId)],
+    );
   }
 
   /** Deletes up to `limit` expired envelopes; returns how many. */

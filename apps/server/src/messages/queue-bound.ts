@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
+import { Clock } from '../common/clock';
 import { MessagesRepository } from './messages.repository';
 
 /** How long a read queue length is trusted while it is well under the bound. */
@@ -22,12 +23,16 @@ const MAX_TRACKED = 100_000;
 export class QueueBound {
   private readonly known = new Map<string, { length: number; readAt: number }>();
 
-  constructor(@Inject(PARLEY_CONFIG) private readonly config: ParleyConfig, private readonly messages: MessagesRepository) {}
+  constructor(
+    @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
+    private readonly messages: MessagesRepository,
+    private readonly clock: Clock,
+  ) {}
 
   /** The devices among `deviceIds` whose queues are full. */
   async findFullDevices(accountId: string, deviceIds: number[]): Promise<number[]> {
     const max = this.config.maxQueuedPerDevice;
-    const now = Date.now();
+    const now = this.clock.now();
     const toRead = deviceIds.filter((id) => {
       const entry = this.known.get(key(accountId, id));
       return !entry || now - entry.readAt > TRUST_MS || entry.length >= max / 2;

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { Limits, OutgoingMessage, SendMessagesRequest } from '@parley/protocol';
+import { MaxDecodedBytes } from '../../common/base64-key.validator';
 
 /** libsignal CiphertextMessageType: 2 whisper, 3 prekey, 7 sender key, 8 plaintext. */
 export const CIPHERTEXT_TYPES = [2, 3, 7, 8];
@@ -17,7 +18,7 @@ export class OutgoingMessageDto implements OutgoingMessage {
   type: number;
 
   /** The ciphertext, base64; at most 256 KiB decoded (413). */
-  @IsString() @Matches(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'must be base64' })
+  @IsString() @Matches(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'must be base64' }) @MaxDecodedBytes(Limits.maxContentBytes)
   content: string;
 }
 
@@ -39,6 +40,7 @@ export class SendMessagesDto implements SendMessagesRequest {
 
   /** Exactly one entry per current device of the destination (except the sending device). */
   @IsArray() @ArrayMaxSize(127) @ValidateNested({ each: true }) @Type(() => OutgoingMessageDto)
+  @ArrayUnique((m?: OutgoingMessageDto) => m?.destinationDeviceId, { message: 'a device is addressed twice' })
   messages: OutgoingMessageDto[];
 }
 

@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import { PARLEY_CONFIG } from '../config/config.module';
-import type { ParleyConfig } from '../config/config';
-import { FederationRepository } from './federation.repository';
-import { generateServerKey, loadPrivateKey, rawPublicKey } from './signature';
+import { PARLEY_CONFIG } from '../../config/config.module';
+import type { ParleyConfig } from '../../config/config';
+import { ServerIdentityRepository } from './server-identity.repository';
+import { generateServerKey, loadPrivateKey, rawPublicKey } from '../signature';
 
 /**
  * This server's Ed25519 identity. PARLEY_SERVER_KEY when given; otherwise
@@ -17,7 +17,7 @@ export class ServerKeyService implements OnModuleInit {
   private publicKeyBase64: string;
   source: 'config' | 'database';
 
-  constructor(@Inject(PARLEY_CONFIG) private readonly config: ParleyConfig, private readonly repository: FederationRepository) {}
+  constructor(@Inject(PARLEY_CONFIG) private readonly config: ParleyConfig, private readonly repository: ServerIdentityRepository) {}
 
   async onModuleInit() {
     this.source = this.config.serverKey ? 'config' : 'database';

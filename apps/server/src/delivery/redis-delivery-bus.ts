@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
-import { connectRedis } from '../redis/redis.module';
-import { DeliveryBus, deviceChannel, DeviceSignal, DeviceSignalHandler } from './delivery-bus';
+import { connectRedis, requireRedis } from '../shared-state/redis-client';
+import { DeliveryBus, deviceChannel } from './delivery-bus';
+import type { DeviceSignal, DeviceSignalHandler } from './device-signal';
 
 /**
  * Scale-out: Redis pub/sub with one channel per device. A process
@@ -44,7 +45,12 @@ export class RedisDeliveryBus extends DeliveryBus {
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
-      await this.subscriber.subscribe(channel);
+      try {
+        await requireRedis(this.subscriber.subscribe(channel));
+      } catch (error) {
+        if (set.size === 0 && this.handlers.get(channel) === set) this.handlers.delete(channel); // the next connection subscribes again
+        throw error;
+      }
     }
     set.add(handler);
     return async () => {
@@ -56,7 +62,7 @@ export class RedisDeliveryBus extends DeliveryBus {
     };
   }
 
-  async onApplicationShutdown() {
+  async close() {
     await Promise.all([this.publisher.quit(), this.subscriber.quit()].map((p) => p.catch(() => undefined)));
   }
 

@@ -1,20 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DeviceBundle, ErrorCode, PreKeyBundleResponse } from '@parley/protocol';
-import type { AuthenticatedDevice } from '../auth/authenticated-user';
-import { ParleyException } from '../common/parley.exception';
-import { PARLEY_CONFIG } from '../config/config.module';
-import type { ParleyConfig } from '../config/config';
-import type { RemoteKeyDirectory } from '../keys/remote-key-directory';
-import { MetricsService } from '../metrics/metrics.service';
-import type { SendMessagesDto } from '../messages/dto/send-messages.dto';
-import type { RemoteMessageRelay, SendOutcome } from '../messages/remote-message-relay';
+import type { AuthenticatedDevice } from '../../auth/authenticated-user';
+import { ParleyException } from '../../common/parley.exception';
+import { PARLEY_CONFIG } from '../../config/config.module';
+import type { ParleyConfig } from '../../config/config';
+import { MetricsService } from '../../metrics/metrics.service';
+import type { SendMessagesDto } from '../../messages/dto/send-messages.dto';
+import type { SendOutcome } from '../../messages/send-outcome';
 import { nextAttemptAt } from './backoff';
-import { Clock } from './clock';
+import { Clock } from '../../common/clock';
 import { describeAnswer, FederationClient } from './federation.client';
-import { FederationRepository } from './federation.repository';
+import { OutboxRepository } from './outbox.repository';
 import { CLAIM_PATH, isFinalForClient, isSuccess, MESSAGES_PATH, peerRefusal } from './peer-answers';
-import { PeerDirectory } from './peer-directory.service';
 
 /** The body of POST /federation/v1/messages (RelayedFanoutDto on the receiving side). */
 export interface RelayedFanout {
@@ -30,16 +28,16 @@ export interface RelayedFanout {
 
 /**
  * The client routes' way to users on other servers (API.md section 5):
- * KeysService and MessagesService hand remote addresses here, and the
- * caller sees the same statuses as for a local address.
+ * KeysService and MessagesService hand remote addresses here (through
+ * AddressRouter, which has checked the peer), and the caller sees the
+ * same statuses as for a local address.
  */
 @Injectable()
-export class FederationRelayService implements RemoteKeyDirectory, RemoteMessageRelay {
+export class FederationRelayService {
   constructor(
     @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
-    private readonly peers: PeerDirectory,
     private readonly client: FederationClient,
-    private readonly repository: FederationRepository,
+    private readonly outbox: OutboxRepository,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
   ) {}
@@ -50,7 +48,6 @@ export class FederationRelayService implements RemoteKeyDirectory, RemoteMessage
    * unreachable peer is 503 peer_unavailable: there is nothing to queue.
    */
   async fetchRemoteBundle(requester: AuthenticatedDevice, username: string, domain: string, deviceId?: number): Promise<PreKeyBundleResponse> {
-    this.peers.require(domain);
     const answer = await this.client.post(domain, CLAIM_PATH, {
       requester: `${requester.username}@${this.config.domain}`, username, ...(deviceId !== undefined && { deviceId }),
     });
@@ -58,7 +55,7 @@ export class FederationRelayService implements RemoteKeyDirectory, RemoteMessage
       return { address: `${username}@${domain}`, devices: answer.body.devices as DeviceBundle[] };
     }
     if (isFinalForClient(answer)) throw peerRefusal(answer);
-    throw new ParleyException(503, ErrorCode.PeerUnavailable, `${domain} cannot be reached now (${describeAnswer(answer)}); retry later`, {}, 30_000);
+    throw new ParleyException(ErrorCode.PeerUnavailable, `${domain} cannot be reached now (${describeAnswer(answer)}); retry later`, {}, 30_000);
   }
 
   /**
@@ -72,7 +69,6 @@ export class FederationRelayService implements RemoteKeyDirectory, RemoteMessage
    * stored, so they are not queued either.
    */
   async relayMessages(sender: AuthenticatedDevice, username: string, domain: string, dto: SendMessagesDto): Promise<SendOutcome> {
-    this.peers.require(domain);
     const payload: RelayedFanout = {
       transactionId: randomUUID(),
       source: `${sender.username}@${this.config.domain}`,
@@ -83,7 +79,7 @@ export class FederationRelayService implements RemoteKeyDirectory, RemoteMessage
       ...(dto.urgent !== undefined && { urgent: dto.urgent }),
       messages: dto.messages,
     };
-    if (!dto.online && await this.repository.hasQueued(domain)) {
+    if (!dto.online && await this.outbox.hasQueued(domain)) {
       return this.enqueue(sender, domain, payload, 0, 'queued behind earlier sends');
     }
     const answer = await this.client.post(domain, MESSAGES_PATH, payload);
@@ -103,7 +99,7 @@ export class FederationRelayService implements RemoteKeyDirectory, RemoteMessage
     const now = this.clock.now();
     const expiresAt = now + this.config.federationRetryWindowSeconds * 1000;
     const next = attempts === 0 ? now : nextAttemptAt(now, expiresAt, attempts, this.config.federationRetryBaseMs, this.config.federationRetryMaxMs)!;
-    await this.repository.insertOutbox({
+    await this.outbox.insertOutbox({
       transactionId: payload.transactionId, peer: domain, destination: payload.destination,
       senderAccountId: sender.accountId, senderDeviceId: sender.deviceId, clientTimestamp: payload.timestamp,
       payload, attempts, nextAttemptAt: new Date(next), expiresAt: new Date(expiresAt), lastError, createdAt: new Date(now),

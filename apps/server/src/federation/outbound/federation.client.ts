@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PARLEY_CONFIG } from '../config/config.module';
-import type { ParleyConfig } from '../config/config';
-import { MetricsService } from '../metrics/metrics.service';
-import { Clock } from './clock';
-import { FederationRepository } from './federation.repository';
+import { PARLEY_CONFIG } from '../../config/config.module';
+import type { ParleyConfig } from '../../config/config';
+import { MetricsService } from '../../metrics/metrics.service';
+import { Clock } from '../../common/clock';
+import { PeersRepository } from './peers.repository';
 import { PeerDirectory } from './peer-directory.service';
 import { ServerKeyService } from './server-key.service';
-import { newNonce, signRequest } from './signature';
+import { newNonce, signRequest } from '../signature';
 
 /** What a peer made of a request: an HTTP answer, or none at all (refused, reset, timed out). */
 export type PeerAnswer =
@@ -30,7 +30,7 @@ export class FederationClient {
     private readonly peers: PeerDirectory,
     private readonly serverKey: ServerKeyService,
     private readonly clock: Clock,
-    private readonly repository: FederationRepository,
+    private readonly repository: PeersRepository,
     private readonly metrics: MetricsService,
   ) {}
 

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * The time as federation sees it: signature freshness, outbox backoff and
- * expiry. Injected, so tests can move time instead of sleeping.
+ * The server's time: message expiry, token lifetimes, throttles, peer key
+ * caches, signature freshness, outbox backoff. Injected everywhere instead
+ * of Date.now(), so tests move time instead of sleeping.
  */
 @Injectable()
 export class Clock {

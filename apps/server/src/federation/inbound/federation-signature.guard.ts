@@ -1,13 +1,13 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
-import { PARLEY_CONFIG } from '../config/config.module';
-import type { ParleyConfig } from '../config/config';
-import { ParleyException } from '../common/parley.exception';
-import { MetricsService } from '../metrics/metrics.service';
-import { Clock } from './clock';
+import { PARLEY_CONFIG } from '../../config/config.module';
+import type { ParleyConfig } from '../../config/config';
+import { ParleyException } from '../../common/parley.exception';
+import { MetricsService } from '../../metrics/metrics.service';
+import { Clock } from '../../common/clock';
 import { NonceStore } from './nonce-store';
-import { PeerDirectory } from './peer-directory.service';
-import { isFresh, parseSignatureHeaders, verifyRequest } from './signature';
+import { PeerDirectory } from '../outbound/peer-directory.service';
+import { isFresh, parseSignatureHeaders, verifyRequest } from '../signature';
 
 type SignedHttpRequest = Request & { rawBody?: Buffer; federationOrigin?: string };
 

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 import { Limits } from '@parley/protocol';
-import { SendMessagesDto } from '../../messages/dto/send-messages.dto';
+import { SendMessagesDto } from '../../../messages/dto/send-messages.dto';
 
 /** `username@domain`: a user of the requesting server, which must be that user's home server (403 otherwise). */
 const REMOTE_ADDRESS = /^[a-z0-9][a-z0-9_.]{2,31}@[a-z0-9.-]+(:[0-9]{1,5})?$/;

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DeviceBundle, ErrorCode } from '@parley/protocol';
-import { ParleyException } from '../common/parley.exception';
-import { KeysService } from '../keys/keys.service';
-import { RateLimiterService } from '../limits/rate-limiter.service';
-import { MessagesService } from '../messages/messages.service';
-import { MetricsService } from '../metrics/metrics.service';
+import { ParleyException } from '../../common/parley.exception';
+import { KeysService } from '../../keys/keys.service';
+import { RateLimiterService } from '../../limits/rate-limiter.service';
+import { MessagesService } from '../../messages/messages.service';
+import { MetricsService } from '../../metrics/metrics.service';
 import { ClaimKeysDto, RelayedFanoutDto } from './dto/federation.dto';
-import { FederationRepository } from './federation.repository';
-import { ServerKeyService } from './server-key.service';
+import { InboxRepository } from './inbox.repository';
+import { ServerKeyService } from '../outbound/server-key.service';
 
 /**
  * What peers may ask of this server, once FederationSignatureGuard has
@@ -22,7 +22,7 @@ export class FederationService {
     private readonly serverKey: ServerKeyService,
     private readonly keys: KeysService,
     private readonly messages: MessagesService,
-    private readonly repository: FederationRepository,
+    private readonly inbox: InboxRepository,
     private readonly limits: RateLimiterService,
     private readonly metrics: MetricsService,
   ) {}
@@ -61,22 +61,21 @@ export class FederationService {
    */
   async receiveFanout(origin: string, dto: RelayedFanoutDto): Promise<Record<string, never>> {
     requireOwnUser(origin, dto.source);
-    const claim = await this.repository.claimInbox(origin, dto.transactionId);
+    const claim = await this.inbox.claimInbox(origin, dto.transactionId);
     if (claim === 'done') {
       this.metrics.federationInbound.inc({ outcome: 'duplicate' });
       return {};
     }
     if (claim === 'busy') {
-      throw new ParleyException(503, ErrorCode.PeerUnavailable, 'this transaction is being stored by another request; retry later', {}, 5_000);
+      throw new ParleyException(ErrorCode.PeerUnavailable, 'this transaction is being stored by another request; retry later', {}, 5_000);
     }
     try {
-      checkDistinctDevices(dto);
       await this.messages.acceptFanout({ address: dto.source, deviceId: dto.sourceDeviceId }, dto.destination, dto);
     } catch (error) {
-      await this.repository.releaseInbox(origin, dto.transactionId).catch(() => undefined);
+      await this.inbox.releaseInbox(origin, dto.transactionId).catch(() => undefined);
       throw error;
     }
-    await this.repository.finishInbox(origin, dto.transactionId);
+    await this.inbox.finishInbox(origin, dto.transactionId);
     this.metrics.federationInbound.inc({ outcome: 'accepted' });
     return {};
   }
@@ -85,12 +84,6 @@ export class FederationService {
 /** A peer speaks only for users of its own domain (API.md section 5): 403 otherwise. */
 function requireOwnUser(origin: string, address: string) {
   if (address.slice(address.indexOf('@') + 1) !== origin) {
-    throw ParleyException.forbidden(ErrorCode.Forbidden, `${origin} may only speak for users @${origin}, not ${address}`);
+    throw new ParleyException(ErrorCode.Forbidden, `${origin} may only speak for users @${origin}, not ${address}`);
   }
-}
-
-/** The sender's home server checked this; a peer is not trusted to have. */
-function checkDistinctDevices(dto: RelayedFanoutDto) {
-  const ids = dto.messages.map((m) => m.destinationDeviceId);
-  if (new Set(ids).size !== ids.length) throw ParleyException.badRequest(ErrorCode.ValidationFailed, 'a device is addressed twice');
 }

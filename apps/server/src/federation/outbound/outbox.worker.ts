@@ -1,16 +1,15 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { DeliveryFailed } from '@parley/protocol';
 import { ErrorCode } from '@parley/protocol';
-import { PARLEY_CONFIG } from '../config/config.module';
-import type { ParleyConfig } from '../config/config';
-import { DeliveryBus } from '../messages/delivery-bus';
-import { MetricsService } from '../metrics/metrics.service';
+import { PARLEY_CONFIG } from '../../config/config.module';
+import type { ParleyConfig } from '../../config/config';
+import { DeliveryBus } from '../../delivery/delivery-bus';
+import { MetricsService } from '../../metrics/metrics.service';
 import { nextAttemptAt } from './backoff';
-import { Clock } from './clock';
+import { Clock } from '../../common/clock';
 import { describeAnswer, FederationClient } from './federation.client';
-import { FederationRepository, OutboxRow } from './federation.repository';
+import { OutboxRepository, OutboxRow } from './outbox.repository';
 import { FINAL_STATUSES, isSuccess, MESSAGES_PATH } from './peer-answers';
-import { NonceStore } from './nonce-store';
 import { PeerDirectory } from './peer-directory.service';
 
 const BATCH = 20;
@@ -36,10 +35,9 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   constructor(
     @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
-    private readonly repository: FederationRepository,
+    private readonly repository: OutboxRepository,
     private readonly client: FederationClient,
     private readonly bus: DeliveryBus,
-    private readonly nonces: NonceStore,
     private readonly peers: PeerDirectory,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
@@ -121,16 +119,11 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     return this.bus.publish(row.sender_account_id, row.sender_device_id, { kind: 'deliveryFailed', failure });
   }
 
-  /** Outbox depth for /metrics, and forgetting inbox rows and nonces nobody can use any more. */
+  /** Outbox depth for /metrics. */
   private async housekeeping() {
-    const now = this.clock.now();
-    this.lastHousekeeping = now;
+    this.lastHousekeeping = this.clock.now();
     const depths = new Map(this.peers.list().map((p) => [p.domain, 0]));
     for (const { peer, depth } of await this.repository.outboxDepthByPeer()) depths.set(peer, depth);
     for (const [peer, depth] of depths) this.metrics.federationOutboxDepth.set({ peer }, depth);
-    // A peer retries a transaction for its own retry window; twice ours (at least a day) is a safe margin.
-    const inboxRetentionMs = Math.max(2 * this.config.federationRetryWindowSeconds * 1000, 86_400_000);
-    await this.repository.pruneInbox(new Date(now - inboxRetentionMs));
-    await this.nonces.prune(now);
   }
 }

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ErrorCode } from '@parley/protocol';
 import type { KeyObject } from 'node:crypto';
-import { ParleyException } from '../common/parley.exception';
-import { PARLEY_CONFIG } from '../config/config.module';
-import type { ParleyConfig, PeerConfig } from '../config/config';
-import { FederationRepository } from './federation.repository';
-import { publicKeyFromRaw } from './signature';
+import { ParleyException } from '../../common/parley.exception';
+import { PARLEY_CONFIG } from '../../config/config.module';
+import type { ParleyConfig, PeerConfig } from '../../config/config';
+import { Clock } from '../../common/clock';
+import { PeersRepository } from './peers.repository';
+import { publicKeyFromRaw } from '../signature';
 
 const KEY_CACHE_MS = 60_000;
 const MISMATCH_CHECK_MS = 60_000;
@@ -26,7 +27,11 @@ export class PeerDirectory {
   private readonly cache = new Map<string, { key: KeyObject; until: number }>();
   private readonly lastMismatchCheck = new Map<string, number>();
 
-  constructor(@Inject(PARLEY_CONFIG) private readonly config: ParleyConfig, private readonly repository: FederationRepository) {
+  constructor(
+    @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
+    private readonly repository: PeersRepository,
+    private readonly clock: Clock,
+  ) {
     this.peers = new Map(config.peers.map((p) => [p.domain, p]));
   }
 
@@ -37,7 +42,7 @@ export class PeerDirectory {
   /** The peer, or 404 unknown_peer: an address on a server we do not federate with is unknown. */
   require(domain: string): PeerConfig {
     const peer = this.find(domain);
-    if (!peer) throw ParleyException.notFound(ErrorCode.UnknownPeer, `${domain} is not a peer of this server`);
+    if (!peer) throw new ParleyException(ErrorCode.UnknownPeer, `${domain} is not a peer of this server`);
     return peer;
   }
 
@@ -47,7 +52,7 @@ export class PeerDirectory {
     if (!peer) return null;
     if (peer.publicKey) return publicKeyFromRaw(peer.publicKey);
     const cached = this.cache.get(domain);
-    if (cached && cached.until > Date.now()) return cached.key;
+    if (cached && cached.until > this.clock.now()) return cached.key;
     let pinned = (await this.repository.findPeer(domain))?.public_key ?? null;
     if (!pinned) {
       const published = await this.fetchPublishedKey(peer);
@@ -56,7 +61,7 @@ export class PeerDirectory {
       if (pinned === published) this.logger.log(`pinned the key of peer ${domain} on first contact: ${published}`);
     }
     const key = publicKeyFromRaw(pinned);
-    if (key) this.cache.set(domain, { key, until: Date.now() + KEY_CACHE_MS });
+    if (key) this.cache.set(domain, { key, until: this.clock.now() + KEY_CACHE_MS });
     return key;
   }
 
@@ -68,8 +73,8 @@ export class PeerDirectory {
   async reportBadSignature(domain: string): Promise<void> {
     const peer = this.find(domain);
     const last = this.lastMismatchCheck.get(domain) ?? 0;
-    if (!peer || peer.publicKey || Date.now() - last < MISMATCH_CHECK_MS) return;
-    this.lastMismatchCheck.set(domain, Date.now());
+    if (!peer || peer.publicKey || this.clock.now() - last < MISMATCH_CHECK_MS) return;
+    this.lastMismatchCheck.set(domain, this.clock.now());
     const [published, pinned] = await Promise.all([this.fetchPublishedKey(peer), this.repository.findPeer(domain)]);
     if (published && pinned?.public_key && published !== pinned.public_key) {
       this.logger.error(`peer ${domain} now publishes key ${published} but ${pinned.public_key} is pinned; its requests are refused. `

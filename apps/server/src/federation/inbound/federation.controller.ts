@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/auth.decorators';
-import { ApiErrors } from '../common/api-errors.decorator';
-import { PreKeyBundleDto } from '../keys/dto/bundle.dto';
+import { Public } from '../../auth/auth.decorators';
+import { ApiErrors } from '../../common/api-errors.decorator';
+import { PreKeyBundleDto } from '../../keys/dto/bundle.dto';
 import { ClaimKeysDto, RelayedFanoutDto, ServerKeyDto } from './dto/federation.dto';
 import { FederationOrigin, FederationSignatureGuard } from './federation-signature.guard';
 import { FederationService } from './federation.service';

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@parley/protocol';
-import { ParleyException } from '../common/parley.exception';
+import { codeForStatus, STATUS_BY_CODE } from '../../common/global-exception.filter';
+import { ParleyException } from '../../common/parley.exception';
 import type { PeerAnswer } from './federation.client';
 
 export const CLAIM_PATH = '/federation/v1/keys/claim';
@@ -19,12 +20,17 @@ export const isSuccess = (answer: PeerAnswer) => answer.reached && answer.status
 export const isFinalForClient = (answer: PeerAnswer): answer is Extract<PeerAnswer, { reached: true }> =>
   answer.reached && (FINAL_STATUSES.has(answer.status) || answer.status === 429);
 
-/** The peer's error answer as our own: same status, same body (`error`, `message` and every other field). */
+/**
+ * The peer's error answer as our own: same code, hence same status, and
+ * same body (`error`, `message` and every other field). A code this
+ * server does not know, or one the peer answered with another status, is
+ * replaced by ours for that status.
+ */
 export function peerRefusal(answer: Extract<PeerAnswer, { reached: true }>): ParleyException {
   const { error, message, ...extra } = answer.body;
+  const known = typeof error === 'string' && STATUS_BY_CODE[error as ErrorCode] === answer.status;
   return new ParleyException(
-    answer.status,
-    (typeof error === 'string' ? error : ErrorCode.ValidationFailed) as ErrorCode,
+    known ? error as ErrorCode : codeForStatus(answer.status),
     typeof message === 'string' ? message : `refused by the remote server (${answer.status})`,
     extra,
     answer.retryAfterMs,

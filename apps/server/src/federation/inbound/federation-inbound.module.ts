@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { KeysModule } from '../../keys/keys.module';
+import { MessagesModule } from '../../messages/messages.module';
+import { FederationOutboundModule } from '../outbound/federation-outbound.module';
+import { FederationController } from './federation.controller';
+import { FederationService } from './federation.service';
+import { FederationSignatureGuard } from './federation-signature.guard';
+import { InboundHousekeeping } from './inbound-housekeeping.service';
+import { InboxRepository } from './inbox.repository';
+
+/**
+ * What peers may ask of this server (API.md section 5): signed requests
+ * are verified, then answered by the same local entry points a client
+ * uses (KeysService.claimBundle, MessagesService.acceptFanout).
+ */
+@Module({
+  imports: [KeysModule, MessagesModule, FederationOutboundModule],
+  controllers: [FederationController],
+  providers: [FederationSignatureGuard, FederationService, InboxRepository, InboundHousekeeping],
+})
+export class FederationInboundModule {}

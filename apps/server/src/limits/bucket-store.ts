@@ -1,0 +1,52 @@
+import type Redis from 'ioredis';
+import type { Clock } from '../common/clock';
+import { requireRedis } from '../shared-state/redis-client';
+import type { RateLimitRule } from './rate-limits';
+import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
+
+export interface TakeResult { allowed: boolean; retryAfterMs: number }
+
+/**
+ * Where token buckets live. Allowed only when at least max(cost, 1)
+ * tokens are left, so a look with cost 0 is refused once a bucket is
+ * empty. Chosen with the rest of the shared state (shared-state.factory.ts).
+ */
+export abstract class BucketStore {
+  abstract take(bucketKey: string, rule: RateLimitRule, cost: number): Promise<TakeResult>;
+}
+
+/** Single-process mode: buckets in this process's memory. */
+export class MemoryBucketStore extends BucketStore {
+  private readonly buckets = new Map<string, { tokens: number; ts: number }>();
+
+  constructor(private readonly clock: Clock) { super(); }
+
+  async take(bucketKey: string, rule: RateLimitRule, cost: number): Promise<TakeResult> {
+    const now = this.clock.now();
+    const state = this.buckets.get(bucketKey) ?? { tokens: rule.capacity, ts: now };
+    const rate = rule.refillPerSecond / 1000;
+    state.tokens = Math.min(rule.capacity, state.tokens + (now - state.ts) * rate);
+    state.ts = now;
+    this.buckets.set(bucketKey, state);
+    const need = Math.max(cost, 1);
+    if (state.tokens >= need) {
+      state.tokens -= cost;
+      return { allowed: true, retryAfterMs: 0 };
+    }
+    return { allowed: false, retryAfterMs: Math.ceil((need - state.tokens) / rate) };
+  }
+}
+
+/** Scale-out: one atomic script per take, so every process shares each bucket. */
+export class RedisBucketStore extends BucketStore {
+  constructor(private readonly redis: Redis, private readonly clock: Clock) {
+    super();
+    redis.defineCommand('parleyTokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
+  }
+
+  async take(bucketKey: string, rule: RateLimitRule, cost: number): Promise<TakeResult> {
+    const script = (this.redis as unknown as { parleyTokenBucket(...args: unknown[]): Promise<[number, number]> }).parleyTokenBucket;
+    const [allowed, retry] = await requireRedis(script.call(this.redis, bucketKey, rule.capacity, rule.refillPerSecond / 1000, this.clock.now(), cost));
+    return { allowed: allowed === 1, retryAfterMs: retry };
+  }
+}

@@ -1,0 +1,58 @@
+import type { Clock } from '../common/clock';
+import type { ParleyConfig } from '../config/config';
+import type { DatabaseService } from '../database/database.service';
+import { MemoryRevocationList, RedisRevocationList, RevocationList } from '../auth/revocation-list';
+import { DeliveryBus } from '../delivery/delivery-bus';
+import { LocalDeliveryBus } from '../delivery/local-delivery-bus';
+import { RedisDeliveryBus } from '../delivery/redis-delivery-bus';
+import { DatabaseNonceStore, NonceStore, RedisNonceStore } from '../federation/inbound/nonce-store';
+import { NoncesRepository } from '../federation/inbound/nonces.repository';
+import { BucketStore, MemoryBucketStore, RedisBucketStore } from '../limits/bucket-store';
+import { connectRedis } from './redis-client';
+
+/** What processes of one deployment share, in one implementation per mode. */
+export interface SharedState {
+  mode: 'single-process' | 'redis';
+  deliveryBus: DeliveryBus;
+  buckets: BucketStore;
+  revocations: RevocationList;
+  nonces: NonceStore;
+  /** Whether the shared state answers now (/healthz). */
+  isReachable(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * The one place that decides between a single process and a Redis
+ * deployment (REDIS_URL). Everything else receives the abstract classes
+ * and never asks which mode it runs in.
+ */
+export async function createSharedState(config: ParleyConfig, db: DatabaseService, clock: Clock): Promise<SharedState> {
+  if (!config.redisUrl) {
+    const deliveryBus = new LocalDeliveryBus();
+    return {
+      mode: 'single-process',
+      deliveryBus,
+      buckets: new MemoryBucketStore(clock),
+      revocations: new MemoryRevocationList(clock),
+      nonces: new DatabaseNonceStore(new NoncesRepository(db)),
+      isReachable: async () => true,
+      close: () => deliveryBus.close(),
+    };
+  }
+  const redis = connectRedis(config.redisUrl, 'shared state');
+  await redis.connect();
+  const deliveryBus = new RedisDeliveryBus(config.redisUrl, config.redisPrefix);
+  return {
+    mode: 'redis',
+    deliveryBus,
+    buckets: new RedisBucketStore(redis, clock),
+    revocations: new RedisRevocationList(redis, config.redisPrefix),
+    nonces: new RedisNonceStore(redis, config.redisPrefix),
+    isReachable: async () => (await redis.ping().catch(() => null)) === 'PONG',
+    close: async () => {
+      await deliveryBus.close();
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

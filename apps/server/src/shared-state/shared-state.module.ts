@@ -1,0 +1,40 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { RevocationList } from '../auth/revocation-list';
+import { Clock } from '../common/clock';
+import { PARLEY_CONFIG } from '../config/config.module';
+import type { ParleyConfig } from '../config/config';
+import { DatabaseService } from '../database/database.service';
+import { DeliveryBus } from '../delivery/delivery-bus';
+import { NonceStore } from '../federation/inbound/nonce-store';
+import { BucketStore } from '../limits/bucket-store';
+import { createSharedState, SharedState } from './shared-state.factory';
+
+export const SHARED_STATE = Symbol('SHARED_STATE');
+
+const part = <T>(token: abstract new (...args: never[]) => T, pick: (state: SharedState) => T) =>
+  ({ provide: token, inject: [SHARED_STATE], useFactory: pick });
+
+/**
+ * State every process of a deployment shares: the delivery bus, rate-limit
+ * buckets, the revocation list and federation nonces, each provided under
+ * its abstract class. Global because it is infrastructure, like the
+ * database.
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: SHARED_STATE, inject: [PARLEY_CONFIG, DatabaseService, Clock], useFactory: createSharedState },
+    part(DeliveryBus, (s) => s.deliveryBus),
+    part(BucketStore, (s) => s.buckets),
+    part(RevocationList, (s) => s.revocations),
+    part(NonceStore, (s) => s.nonces),
+  ],
+  exports: [SHARED_STATE, DeliveryBus, BucketStore, RevocationList, NonceStore],
+})
+export class SharedStateModule implements OnApplicationShutdown {
+  constructor(@Inject(SHARED_STATE) private readonly state: SharedState) {}
+
+  async onApplicationShutdown() {
+    await this.state.close();
+  }
+}
