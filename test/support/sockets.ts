@@ -1,8 +1,6 @@
-import { io, Socket } from 'socket.io-client';
-import type { ClientToServerEvents, Envelope, KeyCountResponse, MessageAck, ServerToClientEvents, SocketReply, SocketSendRequest } from '@parley/protocol';
+import { connectDeviceOnce } from '@parley/protocol';
+import type { DeviceSocket, Envelope, KeyCountResponse, MessageAck, SocketReply, SocketSendRequest } from '@parley/protocol';
 import type { TestServer } from './server';
-
-export type DeviceSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /**
  * A device's socket.io connection for tests: records every envelope and
@@ -31,7 +29,7 @@ export async function until(check: () => boolean, timeoutMs = 10_000, what = 'co
 }
 
 export function openSocket(server: Pick<TestServer, 'url'>, token: string, options: { autoAck?: boolean } = {}): Promise<TestSocket> {
-  const socket: DeviceSocket = io(`${server.url}/v1`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const { socket, connected } = connectDeviceOnce(server.url, token);
   const state: TestSocket = {
     socket,
     envelopes: [],
@@ -51,10 +49,7 @@ export function openSocket(server: Pick<TestServer, 'url'>, token: string, optio
   });
   socket.on('keys:low', (counts) => state.keysLow.push(counts));
   socket.on('closing', (notice) => state.closing.push(notice.reason));
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(state));
-    socket.once('connect_error', (error) => { socket.disconnect(); reject(error); });
-  });
+  return connected.then(() => state);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { OutgoingMessage } from '@parley/protocol';
-import { BenchSocket, connectAll, percentile } from './clients';
+import type { DeviceSocket, OutgoingMessage } from '@parley/protocol';
+import { connectAll, percentile } from './clients';
 import { Deployment, totalCpuSeconds } from './deployment';
 import { BenchDevice, createAccounts } from './population';
 
@@ -28,7 +28,7 @@ export interface ThroughputResult {
 }
 
 interface Population {
-  senders: { device: BenchDevice; socket: BenchSocket }[];
+  senders: { device: BenchDevice; socket: DeviceSocket }[];
   fanouts: { address: string; messages: OutgoingMessage[] }[];
   delivered: { count: number; latencies: number[] };
   close: () => void;

@@ -1,9 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { io, Socket } from 'socket.io-client';
-import { ClientToServerEvents, ClosingNotice, ServerToClientEvents, SOCKET_NAMESPACE } from '../events';
+import { ClosingNotice } from '../events';
+import { DeviceSocket, openDeviceSocket } from './device-socket';
 import { TokenKeeper } from './token-keeper';
-
-export type RealtimeSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** The server closed the socket for good (its `closing` notice); reconnecting would be wrong. */
 export class RealtimeClosedError extends Error {
@@ -37,17 +35,12 @@ export interface RealtimeStatusEvents {
 const UNAVAILABLE_RETRY_MS = 2000;
 
 export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
-  readonly socket: RealtimeSocket;
+  readonly socket: DeviceSocket;
   private closed = false;
 
   constructor(baseUrl: string, private readonly tokens: TokenKeeper) {
     super();
-    this.socket = io(new URL(SOCKET_NAMESPACE, baseUrl).toString(), {
-      auth: (cb) => cb({ token: this.tokens.accessToken }),
-      autoConnect: false,
-      reconnectionDelayMax: 5000,
-      transports: ['websocket'],
-    });
+    this.socket = openDeviceSocket(baseUrl, () => this.tokens.accessToken, { autoConnect: false, reconnectionDelayMax: 5000 });
     this.socket.on('connect', () => this.emit('connected'));
     this.socket.on('connect_error', (error) => {
       if (error.message === 'unauthorized') this.refreshAndReconnect();
