@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { freePort } from '@parley/testkit';
 import { ParleyClient, RealtimeConnection } from '@parley/protocol';
+import { generateServerKey, loadPrivateKey, newNonce, rawPublicKey, signRequest } from '../../apps/server/src/federation/signature';
 import { api, newUser } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
 import { openSocket, until } from '../support/sockets';
@@ -24,11 +25,22 @@ describe('when Redis is unreachable (REDIS_URL set)', () => {
   let server: TestServer;
   let redis: ChildProcess;
   let redisPort: number;
+  // A peer whose key is given in config, so a signed request needs nothing but the nonce store.
+  const peerKey = loadPrivateKey(generateServerKey());
+  const signedClaim = () => {
+    const path = '/federation/v1/keys/claim';
+    const body = Buffer.from(JSON.stringify({ requester: 'mallet@peer.test', username: 'nobody' }));
+    const headers = signRequest(peerKey, { method: 'POST', path, origin: 'peer.test', destination: 'outage.test', timestamp: Date.now(), nonce: newNonce(), body });
+    return fetch(`${server.url}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+  };
 
   beforeAll(async () => {
     redisPort = await freePort();
     redis = await startRedis(redisPort);
-    server = await startServer({ REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_PREFIX: 'outage:' });
+    server = await startServer({
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_PREFIX: 'outage:',
+      PARLEY_DOMAIN: 'outage.test', PARLEY_PEERS: `peer.test=http://127.0.0.1:9#${rawPublicKey(peerKey)}`,
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -50,6 +62,10 @@ describe('when Redis is unreachable (REDIS_URL set)', () => {
     const login = await api(server, 'POST', '/v1/auth/login', { username: alice.username, password: 'wrong password!' });
     expect(login.status).toBe(503);
     await expect(openSocket(server, alice.token)).rejects.toThrow('unavailable');
+    // The federation nonce store lives in Redis too: a signed request waits for it (503), it is not a 500.
+    const claim = await signedClaim();
+    expect(claim.status).toBe(503);
+    expect(await claim.json()).toMatchObject({ error: 'service_unavailable' });
     // The SDK keeps trying after `unavailable`, and gets through once Redis is back.
     const realtime = new RealtimeConnection(server.url, new ParleyClient(server.url, alice.tokens).tokens);
     const connected = new Promise<void>((resolve) => realtime.once('connected', () => resolve()));
@@ -65,5 +81,6 @@ describe('when Redis is unreachable (REDIS_URL set)', () => {
     }
     expect(status).toBe(200);
     expect((await api(server, 'GET', '/healthz')).status).toBe(200);
+    expect((await signedClaim()).status).toBe(404); // signature and nonce accepted; no such user
   });
 });

@@ -17,7 +17,7 @@ const HOUSEKEEPING_MS = 5_000;
 
 /**
  * Retries queued sends to peers, in every server process: rows are taken
- * with FOR UPDATE SKIP LOCKED and leased (FederationRepository.takeDueOutbox),
+ * with FOR UPDATE SKIP LOCKED and leased (OutboxRepository.takeDueOutbox),
  * so processes share the outbox without sending a row twice at once. A
  * row leaves the outbox when the peer accepts it, when the peer gives a
  * final refusal (the sending device gets `delivery:failed` with the
