@@ -46,12 +46,13 @@ export class FederationController {
   @ApiOperation({ summary: 'A fan-out from a user of the calling peer to a local user; idempotent per transactionId' })
   @ApiResponse({ status: 200, description: 'Stored (or, for a transactionId already stored, nothing new stored).' })
   @ApiErrors({
-    400: 'validation_failed or unknown_field; nothing stored.',
+    400: 'validation_failed (including a device addressed twice) or unknown_field; nothing stored.',
     401: UNAUTHORIZED,
     403: 'forbidden: source is not a user of the calling peer.',
     404: 'unknown_address.',
     409: 'mismatched_devices: body lists missingDevices and extraDevices; nothing stored.',
     410: 'stale_devices: body lists staleDevices; nothing stored.',
+    413: 'payload_too_large: a content over 256 KiB decoded; nothing stored.',
     429: 'queue_full; retry later.',
     503: 'peer_unavailable: the same transaction is being stored right now; retry later.',
   })
