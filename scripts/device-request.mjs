@@ -11,12 +11,18 @@ const signed = (keyId, publicKey) => ({ keyId, publicKey: b64(publicKey), signat
 const ecPublic = () => PrivateKey.generate().getPublicKey().serialize();
 const kyberPublic = () => KEMKeyPair.generate().getPublicKey().serialize();
 
-process.stdout.write(JSON.stringify({
-  name: process.argv[2] ?? 'curl device',
-  registrationId: 1 + Math.floor(Math.random() * 16380),
-  identityKey: b64(identity.publicKey.serialize()),
-  signedPreKey: signed(1, ecPublic()),
-  pqLastResortPreKey: signed(1, kyberPublic()),
-  preKeys: Array.from({ length: 5 }, (_, i) => ({ keyId: i + 1, publicKey: b64(ecPublic()) })),
-  pqPreKeys: Array.from({ length: 5 }, (_, i) => signed(i + 2, kyberPublic())),
-}, null, 2) + '\n');
+process.stdout.write(
+  JSON.stringify(
+    {
+      name: process.argv[2] ?? 'curl device',
+      registrationId: 1 + Math.floor(Math.random() * 16380),
+      identityKey: b64(identity.publicKey.serialize()),
+      signedPreKey: signed(1, ecPublic()),
+      pqLastResortPreKey: signed(1, kyberPublic()),
+      preKeys: Array.from({ length: 5 }, (_, i) => ({ keyId: i + 1, publicKey: b64(ecPublic()) })),
+      pqPreKeys: Array.from({ length: 5 }, (_, i) => signed(i + 2, kyberPublic())),
+    },
+    null,
+    2,
+  ) + '\n',
+);

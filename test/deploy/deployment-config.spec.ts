@@ -44,7 +44,9 @@ describe('deployment files agree with the server', () => {
   });
 
   it('docs/OPERATIONS.md documents every variable in its table', () => {
-    const table = read('docs/OPERATIONS.md').split('\n').filter((line) => line.startsWith('| `'));
+    const table = read('docs/OPERATIONS.md')
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
     const documented = table.map((line) => /^\| `([A-Z0-9_]+)`/.exec(line)?.[1]);
     expect(serverVariables.filter((n) => !documented.includes(n))).toEqual([]);
     expect(documented.filter((n) => !serverVariables.includes(n!))).toEqual([]);

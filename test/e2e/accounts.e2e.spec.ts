@@ -3,8 +3,12 @@ import { startServer, TestServer } from '../support/server';
 
 describe('accounts and password login (API.md section 1)', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startServer(); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   describe('POST /v1/accounts', () => {
     it('registers a new account with 201 {username}', async () => {
@@ -25,8 +29,9 @@ describe('accounts and password login (API.md section 1)', () => {
 
     it('lets exactly one of many concurrent registrations of one name win', async () => {
       const username = uniqueUsername();
-      const results = await Promise.all(Array.from({ length: 5 }, () =>
-        api(server, 'POST', '/v1/accounts', { username, password: PASSWORD })));
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => api(server, 'POST', '/v1/accounts', { username, password: PASSWORD })),
+      );
       expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
     });
 
@@ -115,8 +120,12 @@ describe('accounts and password login (API.md section 1)', () => {
 describe('login throttling', () => {
   let server: TestServer;
   // A small per-account budget keeps the test short; the per-IP one stays larger.
-  beforeAll(async () => { server = await startServer({ RATE_LIMITS: 'loginFailuresPerAccount=3/600,loginFailuresPerIp=20/600' }); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startServer({ RATE_LIMITS: 'loginFailuresPerAccount=3/600,loginFailuresPerIp=20/600' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('answers 429 with Retry-After after repeated failures, even for the right password', async () => {
     const account = await newAccount(server);

@@ -11,17 +11,26 @@ describe('bad input never answers 5xx', () => {
   let server: TestServer;
   let device: TestDevice;
   beforeAll(async () => {
-    server = await startServer({ RATE_LIMITS: 'keyFetch=100000/1,loginFailuresPerIp=100000/1,loginFailuresPerAccount=100000/1,registrationPerIp=100000/1' });
+    server = await startServer({
+      RATE_LIMITS: 'keyFetch=100000/1,loginFailuresPerIp=100000/1,loginFailuresPerAccount=100000/1,registrationPerIp=100000/1',
+    });
     device = await newUser(server);
   });
-  afterAll(async () => { await server?.stop(); });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   const validBodies: Record<string, () => Record<string, unknown>> = {
     'POST /v1/accounts': () => ({ username: uniqueUsername(), password: PASSWORD }),
     'POST /v1/auth/login': () => ({ username: device.username, password: 'wrong password' }),
     'POST /v1/auth/refresh': () => ({ refreshToken: 'x.0.y' }),
     'POST /v1/auth/challenge': () => ({ username: device.username, deviceId: 1 }),
-    'POST /v1/auth/device': () => ({ username: device.username, deviceId: 1, challenge: Buffer.alloc(32).toString('base64'), signature: Buffer.alloc(64).toString('base64') }),
+    'POST /v1/auth/device': () => ({
+      username: device.username,
+      deviceId: 1,
+      challenge: Buffer.alloc(32).toString('base64'),
+      signature: Buffer.alloc(64).toString('base64'),
+    }),
     'POST /v1/devices': () => deviceRegistrationRequest(generateDeviceKeys(1), 'x') as unknown as Record<string, unknown>,
     'PUT /v1/keys': () => {
       const r = deviceRegistrationRequest(generateDeviceKeys(1), 'x');
@@ -30,7 +39,22 @@ describe('bad input never answers 5xx', () => {
   };
 
   /** Replacements tried for every field of a valid body. */
-  const oddValues: unknown[] = [null, true, 0, -1, 1.5, 2 ** 53, '', 'x'.repeat(10_000), [], [{}], {}, { a: { b: { c: [] } } }, '\u0000', 'ünïcödé'];
+  const oddValues: unknown[] = [
+    null,
+    true,
+    0,
+    -1,
+    1.5,
+    2 ** 53,
+    '',
+    'x'.repeat(10_000),
+    [],
+    [{}],
+    {},
+    { a: { b: { c: [] } } },
+    '\u0000',
+    'ünïcödé',
+  ];
 
   it.each(Object.keys(validBodies))('%s with each field replaced by odd values', async (route) => {
     const [method, path] = route.split(' ');
@@ -48,21 +72,45 @@ describe('bad input never answers 5xx', () => {
   it.each(Object.keys(validBodies))('%s with odd whole bodies', async (route) => {
     const [method, path] = route.split(' ');
     const failures: string[] = [];
-    const raws = ['', '{', 'null', '[]', '"text"', '12', '{"__proto__": {"admin": true}}', '{"constructor": {"prototype": {}}}', '[{"a":1}]', '{'.repeat(5000)];
+    const raws = [
+      '',
+      '{',
+      'null',
+      '[]',
+      '"text"',
+      '12',
+      '{"__proto__": {"admin": true}}',
+      '{"constructor": {"prototype": {}}}',
+      '[{"a":1}]',
+      '{'.repeat(5000),
+    ];
     for (const raw of raws) {
       const res = await api(server, method, path, undefined, { token: device.token, raw });
       if (res.status >= 500) failures.push(`${raw.slice(0, 20)}: ${res.status}`);
     }
-    const textPlain = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${device.token}`, 'content-type': 'text/plain' }, body: 'hello' });
+    const textPlain = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${device.token}`, 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     if (textPlain.status >= 500) failures.push(`text/plain: ${textPlain.status}`);
     expect(failures).toEqual([]);
   });
 
   it('answers 4xx for odd path parameters', async () => {
     const paths = [
-      '/v1/keys/%ZZ', '/v1/keys/%00', '/v1/keys/a%2F..%2F..', `/v1/keys/${'a'.repeat(5000)}`, '/v1/keys/bob@', '/v1/keys/@x',
-      `/v1/keys/${device.username}/-1`, `/v1/keys/${device.username}/1e309`, `/v1/keys/${device.username}/99999999999999999999`,
-      `/v1/keys/${device.username}/1.5`, `/v1/keys/${device.username}/128`, `/v1/keys/${device.username}/0`,
+      '/v1/keys/%ZZ',
+      '/v1/keys/%00',
+      '/v1/keys/a%2F..%2F..',
+      `/v1/keys/${'a'.repeat(5000)}`,
+      '/v1/keys/bob@',
+      '/v1/keys/@x',
+      `/v1/keys/${device.username}/-1`,
+      `/v1/keys/${device.username}/1e309`,
+      `/v1/keys/${device.username}/99999999999999999999`,
+      `/v1/keys/${device.username}/1.5`,
+      `/v1/keys/${device.username}/128`,
+      `/v1/keys/${device.username}/0`,
     ];
     const failures: string[] = [];
     for (const path of paths) {
@@ -79,9 +127,19 @@ describe('bad input never answers 5xx', () => {
   });
 
   it('answers 401 for odd Authorization headers', async () => {
-    for (const authorization of ['Bearer', 'Bearer ', 'Basic abc', 'Bearer a.b.c', `Bearer ${'x'.repeat(10_000)}`, `bearer ${device.token}x`]) {
+    for (const authorization of [
+      'Bearer',
+      'Bearer ',
+      'Basic abc',
+      'Bearer a.b.c',
+      `Bearer ${'x'.repeat(10_000)}`,
+      `bearer ${device.token}x`,
+    ]) {
       const res = await fetch(`${server.url}/v1/keys/count`, { headers: { authorization } });
-      expect({ authorization: authorization.slice(0, 20), status: res.status }).toEqual({ authorization: authorization.slice(0, 20), status: 401 });
+      expect({ authorization: authorization.slice(0, 20), status: res.status }).toEqual({
+        authorization: authorization.slice(0, 20),
+        status: 401,
+      });
     }
   });
 });

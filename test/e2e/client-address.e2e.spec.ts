@@ -1,16 +1,21 @@
 import { uniqueUsername, PASSWORD } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
 
-const register = (server: TestServer, forwardedFor: string) => fetch(`${server.url}/v1/accounts`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
-  body: JSON.stringify({ username: uniqueUsername(), password: PASSWORD }),
-});
+const register = (server: TestServer, forwardedFor: string) =>
+  fetch(`${server.url}/v1/accounts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+    body: JSON.stringify({ username: uniqueUsername(), password: PASSWORD }),
+  });
 
 describe('client addresses behind a trusted proxy (TRUST_PROXY)', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startServer({ TRUST_PROXY: 'loopback', RATE_LIMITS: 'registrationPerIp=2/600' }); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startServer({ TRUST_PROXY: 'loopback', RATE_LIMITS: 'registrationPerIp=2/600' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('gives each forwarded client its own per-IP bucket', async () => {
     expect((await register(server, '203.0.113.1')).status).toBe(201);

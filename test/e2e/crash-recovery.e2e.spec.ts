@@ -34,22 +34,37 @@ const markerOf = (envelope: Envelope) => Buffer.from(envelope.content, 'base64')
 async function streamWithKill(server: TestServer, senders: TestDevice[], to: TestDevice): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   let ok = 0;
-  let killing: Promise<void> | null = null;
-  await Promise.all(senders.map(async (sender, s) => {
-    for (let i = s; i < SENDS; i += senders.length) {
-      const marker = `send-${i}`;
-      try {
-        const res = await api(server, 'PUT', `/v1/messages/${to.username}`, {
-          timestamp: 1_000_000 + i,
-          messages: [{ destinationDeviceId: to.deviceId, destinationRegistrationId: to.keys.registrationId, type: 2, content: contentFor(marker) }],
-        }, { token: sender.token });
-        outcomes.push({ marker, result: res.status === 200 ? 'ok' : res.status });
-        if (res.status === 200 && ++ok === KILL_AFTER) killing = server.kill();
-      } catch {
-        outcomes.push({ marker, result: 'connection-error' });
+  let killing = null as Promise<void> | null; // assigned in a callback: keep TypeScript from narrowing it to null
+  await Promise.all(
+    senders.map(async (sender, s) => {
+      for (let i = s; i < SENDS; i += senders.length) {
+        const marker = `send-${i}`;
+        try {
+          const res = await api(
+            server,
+            'PUT',
+            `/v1/messages/${to.username}`,
+            {
+              timestamp: 1_000_000 + i,
+              messages: [
+                {
+                  destinationDeviceId: to.deviceId,
+                  destinationRegistrationId: to.keys.registrationId,
+                  type: 2,
+                  content: contentFor(marker),
+                },
+              ],
+            },
+            { token: sender.token },
+          );
+          outcomes.push({ marker, result: res.status === 200 ? 'ok' : res.status });
+          if (res.status === 200 && ++ok === KILL_AFTER) killing = server.kill();
+        } catch {
+          outcomes.push({ marker, result: 'connection-error' });
+        }
       }
-    }
-  }));
+    }),
+  );
   await killing;
   return outcomes;
 }
@@ -110,18 +125,24 @@ describe(`crash recovery: SIGKILL mid-stream, restart on the same storage (${sto
     const restarted = await restart(server);
     const socket = await openSocket(restarted, bob.token);
     sockets.push(socket);
-    await until(() => {
-      const markers = new Set(socket.envelopes.map(markerOf));
-      return accepted.every((m) => markers.has(m));
-    }, 30_000, `all ${accepted.length} accepted sends`).catch(() => undefined);
+    await until(
+      () => {
+        const markers = new Set(socket.envelopes.map(markerOf));
+        return accepted.every((m) => markers.has(m));
+      },
+      30_000,
+      `all ${accepted.length} accepted sends`,
+    ).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1000)); // room for late duplicates to show up
 
     const { seen, idsByMarker, duplicates } = tally(socket.envelopes);
     const missing = accepted.filter((m) => !idsByMarker.has(m));
     const storedTwice = [...idsByMarker].filter(([, ids]) => ids.size > 1).map(([m]) => m);
-    console.log(`crash recovery (${storage}, recipient offline): ${accepted.length}/${SENDS} answered 200, `
-      + `${outcomes.length - accepted.length} connection errors; delivered ${seen.size} distinct envelopes `
-      + `(${seen.size - accepted.length} from sends cut by the kill), missing ${missing.length}, duplicates ${duplicates}`);
+    console.log(
+      `crash recovery (${storage}, recipient offline): ${accepted.length}/${SENDS} answered 200, ` +
+        `${outcomes.length - accepted.length} connection errors; delivered ${seen.size} distinct envelopes ` +
+        `(${seen.size - accepted.length} from sends cut by the kill), missing ${missing.length}, duplicates ${duplicates}`,
+    );
     expect(missing).toEqual([]);
     expect(storedTwice).toEqual([]);
   });
@@ -134,7 +155,12 @@ describe(`crash recovery: SIGKILL mid-stream, restart on the same storage (${sto
     const acked = new Set<string>();
     before.socket.on('message', (envelope: Envelope, ack: (reply: MessageAck) => void) => {
       if (before.envelopes.length % 10 === 0) return;
-      setTimeout(() => { if (before.socket.connected) { ack({ ok: true }); acked.add(envelope.id); } }, Math.random() * 20);
+      setTimeout(() => {
+        if (before.socket.connected) {
+          ack({ ok: true });
+          acked.add(envelope.id);
+        }
+      }, Math.random() * 20);
     });
 
     const outcomes = await streamWithKill(server, senders, bob);
@@ -145,11 +171,15 @@ describe(`crash recovery: SIGKILL mid-stream, restart on the same storage (${sto
     const restarted = await restart(server);
     const after = await openSocket(restarted, bob.token);
     sockets.push(after);
-    await until(() => {
-      const markers = new Set([...before.envelopes, ...after.envelopes].map(markerOf));
-      const again = new Set(after.envelopes.map((e) => e.id));
-      return accepted.every((m) => markers.has(m)) && unacked.every((id) => again.has(id));
-    }, 30_000, 'every accepted send and every unacknowledged envelope').catch(() => undefined);
+    await until(
+      () => {
+        const markers = new Set([...before.envelopes, ...after.envelopes].map(markerOf));
+        const again = new Set(after.envelopes.map((e) => e.id));
+        return accepted.every((m) => markers.has(m)) && unacked.every((id) => again.has(id));
+      },
+      30_000,
+      'every accepted send and every unacknowledged envelope',
+    ).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1000));
 
     const all = [...before.envelopes, ...after.envelopes];
@@ -159,10 +189,12 @@ describe(`crash recovery: SIGKILL mid-stream, restart on the same storage (${sto
     const notRedelivered = unacked.filter((id) => !redelivered.has(id));
     const ackedAgain = [...acked].filter((id) => redelivered.has(id)).length;
     const storedTwice = [...idsByMarker].filter(([, ids]) => ids.size > 1).map(([m]) => m);
-    console.log(`crash recovery (${storage}, recipient connected and acking): ${accepted.length}/${SENDS} answered 200; `
-      + `before the kill ${before.envelopes.length} delivered, ${acked.size} acked, ${unacked.length} unacked; `
-      + `after the restart ${after.envelopes.length} delivered; ${seen.size} distinct, missing ${missing.length}, `
-      + `duplicates ${duplicates} (of which ${ackedAgain} had been acked before the kill)`);
+    console.log(
+      `crash recovery (${storage}, recipient connected and acking): ${accepted.length}/${SENDS} answered 200; ` +
+        `before the kill ${before.envelopes.length} delivered, ${acked.size} acked, ${unacked.length} unacked; ` +
+        `after the restart ${after.envelopes.length} delivered; ${seen.size} distinct, missing ${missing.length}, ` +
+        `duplicates ${duplicates} (of which ${ackedAgain} had been acked before the kill)`,
+    );
     expect(missing).toEqual([]);
     expect(notRedelivered).toEqual([]);
     expect(storedTwice).toEqual([]);

@@ -1,20 +1,35 @@
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
-  deviceRegistrationRequest, generateDeviceKeys, generateKyberPreKey, generatePreKeys, generateSignedPreKey,
-  publicKyberPreKey, publicPreKey, publicSignedPreKey, toBase64,
+  deviceRegistrationRequest,
+  generateDeviceKeys,
+  generateKyberPreKey,
+  generatePreKeys,
+  generateSignedPreKey,
+  publicKyberPreKey,
+  publicPreKey,
+  publicSignedPreKey,
+  toBase64,
 } from '@parley/crypto';
 import { DEVICE_LOGIN_CONTEXT } from '@parley/protocol';
 import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
 
-const signLogin = (device: TestDevice, challenge: string) => toBase64(device.keys.identity.privateKey.sign(
-  new Uint8Array(Buffer.concat([Buffer.from(DEVICE_LOGIN_CONTEXT, 'utf8'), Buffer.from(challenge, 'base64')]))));
+const signLogin = (device: TestDevice, challenge: string) =>
+  toBase64(
+    device.keys.identity.privateKey.sign(
+      new Uint8Array(Buffer.concat([Buffer.from(DEVICE_LOGIN_CONTEXT, 'utf8'), Buffer.from(challenge, 'base64')])),
+    ),
+  );
 
 describe('devices (API.md section 1)', () => {
   let server: TestServer;
   // A limit of 3 devices keeps the device-limit test short.
-  beforeAll(async () => { server = await startServer({ MAX_DEVICES_PER_ACCOUNT: '3' }); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startServer({ MAX_DEVICES_PER_ACCOUNT: '3' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   const deviceIds = async (device: TestDevice) =>
     (await api(server, 'GET', '/v1/devices', undefined, { token: device.token })).body.devices.map((d: { deviceId: number }) => d.deviceId);
@@ -23,14 +38,27 @@ describe('devices (API.md section 1)', () => {
     it('registers a device with real keys and answers 201 with tokens scoped to it', async () => {
       const account = await newAccount(server);
       const keys = generateDeviceKeys(3);
-      const res = await api(server, 'POST', '/v1/devices', deviceRegistrationRequest(keys, 'laptop'), { token: account.tokens.accessToken });
+      const res = await api(server, 'POST', '/v1/devices', deviceRegistrationRequest(keys, 'laptop'), {
+        token: account.tokens.accessToken,
+      });
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ deviceId: 1, accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: expect.any(Number) });
+      expect(res.body).toEqual({
+        deviceId: 1,
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expiresIn: expect.any(Number),
+      });
       const list = await api(server, 'GET', '/v1/devices', undefined, { token: res.body.accessToken });
       expect(list.status).toBe(200);
-      expect(list.body.devices).toEqual([{
-        deviceId: 1, name: 'laptop', registrationId: keys.registrationId, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), lastSeenAt: null,
-      }]);
+      expect(list.body.devices).toEqual([
+        {
+          deviceId: 1,
+          name: 'laptop',
+          registrationId: keys.registrationId,
+          createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          lastSeenAt: null,
+        },
+      ]);
       const count = await api(server, 'GET', '/v1/keys/count', undefined, { token: res.body.accessToken });
       expect(count.body).toEqual({ preKeys: 3, pqPreKeys: 3 });
     });
@@ -53,28 +81,140 @@ describe('devices (API.md section 1)', () => {
     describe('rejects bad keys with 400 and stores nothing', () => {
       const other = IdentityKeyPair.generate();
       it.each<[string, string, (req: any) => void]>([
-        ['identityKey not base64', 'invalid_key', (req) => { req.identityKey = '!!not base64!!'; }],
-        ['a signature without its base64 padding', 'invalid_key', (req) => { req.signedPreKey.signature = req.signedPreKey.signature.replace(/=+$/, ''); }],
-        ['a key in URL-safe base64', 'invalid_key', (req) => {
-          // A Kyber key's 2,092 base64 characters always hold a '+' or '/'; a short EC key may not.
-          req.pqLastResortPreKey.publicKey = req.pqLastResortPreKey.publicKey.replace(/\+/g, '-').replace(/\//g, '_');
-        }],
-        ['identityKey of 32 bytes', 'invalid_key', (req) => { req.identityKey = toBase64(Buffer.from(req.identityKey, 'base64').subarray(1)); }],
-        ['a one-time prekey of the wrong length', 'invalid_key', (req) => { req.preKeys[0].publicKey = toBase64(new Uint8Array(34).fill(5)); }],
-        ['a Kyber key that is an EC key', 'invalid_key', (req) => { req.pqPreKeys[0].publicKey = req.preKeys[0].publicKey; }],
-        ['a signature of 63 bytes', 'invalid_key', (req) => { req.signedPreKey.signature = toBase64(new Uint8Array(63)); }],
-        ['a signed prekey signed by another identity', 'invalid_signature', (req) => { req.signedPreKey = publicSignedPreKey(generateSignedPreKey(other, 1)); }],
-        ['a one-time Kyber key signed by another identity', 'invalid_signature', (req) => { req.pqPreKeys[1] = publicKyberPreKey(generateKyberPreKey(other, 3)); }],
-        ['a last-resort Kyber key signed by another identity', 'invalid_signature', (req) => { req.pqLastResortPreKey = publicKyberPreKey(generateKyberPreKey(other, 1)); }],
-        ['a signature over other bytes', 'invalid_signature', (req) => { req.signedPreKey.signature = req.pqPreKeys[0].signature; }],
-        ['no signed prekey', 'validation_failed', (req) => { delete req.signedPreKey; }],
-        ['no last-resort Kyber key', 'validation_failed', (req) => { delete req.pqLastResortPreKey; }],
-        ['the signed prekey inside an array', 'validation_failed', (req) => { req.signedPreKey = [req.signedPreKey]; }],
-        ['the one-time prekeys nested in another array', 'validation_failed', (req) => { req.preKeys = [req.preKeys]; }],
-        ['a one-time prekey that is a number', 'validation_failed', (req) => { req.preKeys = [1]; }],
-        ['a registration id of 0', 'validation_failed', (req) => { req.registrationId = 0; }],
-        ['a key id of 2^24', 'validation_failed', (req) => { req.preKeys[0].keyId = 2 ** 24; }],
-        ['an unknown field in a nested key', 'unknown_field', (req) => { req.signedPreKey.extra = 1; }],
+        [
+          'identityKey not base64',
+          'invalid_key',
+          (req) => {
+            req.identityKey = '!!not base64!!';
+          },
+        ],
+        [
+          'a signature without its base64 padding',
+          'invalid_key',
+          (req) => {
+            req.signedPreKey.signature = req.signedPreKey.signature.replace(/=+$/, '');
+          },
+        ],
+        [
+          'a key in URL-safe base64',
+          'invalid_key',
+          (req) => {
+            // A Kyber key's 2,092 base64 characters always hold a '+' or '/'; a short EC key may not.
+            req.pqLastResortPreKey.publicKey = req.pqLastResortPreKey.publicKey.replace(/\+/g, '-').replace(/\//g, '_');
+          },
+        ],
+        [
+          'identityKey of 32 bytes',
+          'invalid_key',
+          (req) => {
+            req.identityKey = toBase64(Buffer.from(req.identityKey, 'base64').subarray(1));
+          },
+        ],
+        [
+          'a one-time prekey of the wrong length',
+          'invalid_key',
+          (req) => {
+            req.preKeys[0].publicKey = toBase64(new Uint8Array(34).fill(5));
+          },
+        ],
+        [
+          'a Kyber key that is an EC key',
+          'invalid_key',
+          (req) => {
+            req.pqPreKeys[0].publicKey = req.preKeys[0].publicKey;
+          },
+        ],
+        [
+          'a signature of 63 bytes',
+          'invalid_key',
+          (req) => {
+            req.signedPreKey.signature = toBase64(new Uint8Array(63));
+          },
+        ],
+        [
+          'a signed prekey signed by another identity',
+          'invalid_signature',
+          (req) => {
+            req.signedPreKey = publicSignedPreKey(generateSignedPreKey(other, 1));
+          },
+        ],
+        [
+          'a one-time Kyber key signed by another identity',
+          'invalid_signature',
+          (req) => {
+            req.pqPreKeys[1] = publicKyberPreKey(generateKyberPreKey(other, 3));
+          },
+        ],
+        [
+          'a last-resort Kyber key signed by another identity',
+          'invalid_signature',
+          (req) => {
+            req.pqLastResortPreKey = publicKyberPreKey(generateKyberPreKey(other, 1));
+          },
+        ],
+        [
+          'a signature over other bytes',
+          'invalid_signature',
+          (req) => {
+            req.signedPreKey.signature = req.pqPreKeys[0].signature;
+          },
+        ],
+        [
+          'no signed prekey',
+          'validation_failed',
+          (req) => {
+            delete req.signedPreKey;
+          },
+        ],
+        [
+          'no last-resort Kyber key',
+          'validation_failed',
+          (req) => {
+            delete req.pqLastResortPreKey;
+          },
+        ],
+        [
+          'the signed prekey inside an array',
+          'validation_failed',
+          (req) => {
+            req.signedPreKey = [req.signedPreKey];
+          },
+        ],
+        [
+          'the one-time prekeys nested in another array',
+          'validation_failed',
+          (req) => {
+            req.preKeys = [req.preKeys];
+          },
+        ],
+        [
+          'a one-time prekey that is a number',
+          'validation_failed',
+          (req) => {
+            req.preKeys = [1];
+          },
+        ],
+        [
+          'a registration id of 0',
+          'validation_failed',
+          (req) => {
+            req.registrationId = 0;
+          },
+        ],
+        [
+          'a key id of 2^24',
+          'validation_failed',
+          (req) => {
+            req.preKeys[0].keyId = 2 ** 24;
+          },
+        ],
+        [
+          'an unknown field in a nested key',
+          'unknown_field',
+          (req) => {
+            req.signedPreKey.extra = 1;
+          },
+        ],
       ])('%s: %s', async (_case, error, edit) => {
         const account = await newAccount(server);
         const request = deviceRegistrationRequest(generateDeviceKeys(2), 'bad');
@@ -109,8 +249,13 @@ describe('devices (API.md section 1)', () => {
 
     it('answers 403 device_limit_reached beyond MAX_DEVICES_PER_ACCOUNT, also under concurrency', async () => {
       const account = await newAccount(server);
-      const results = await Promise.all(Array.from({ length: 5 }, () => api(server, 'POST', '/v1/devices',
-        deviceRegistrationRequest(generateDeviceKeys(1), 'one of many'), { token: account.tokens.accessToken })));
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          api(server, 'POST', '/v1/devices', deviceRegistrationRequest(generateDeviceKeys(1), 'one of many'), {
+            token: account.tokens.accessToken,
+          }),
+        ),
+      );
       expect(results.map((r) => r.status).sort()).toEqual([201, 201, 201, 403, 403]);
       expect(results.find((r) => r.status === 403)!.body.error).toBe('device_limit_reached');
       const device = results.find((r) => r.status === 201)!.body;
@@ -156,7 +301,9 @@ describe('devices (API.md section 1)', () => {
       expect(stale.status).toBe(401);
       expect((await api(server, 'POST', '/v1/auth/refresh', { refreshToken: second.tokens.refreshToken })).status).toBe(401);
       expect(await deviceIds(first)).toEqual([1]);
-      expect((await api(server, 'GET', `/v1/keys/${first.username}/${second.deviceId}`, undefined, { token: peer.token })).status).toBe(404);
+      expect((await api(server, 'GET', `/v1/keys/${first.username}/${second.deviceId}`, undefined, { token: peer.token })).status).toBe(
+        404,
+      );
       const bundle = await api(server, 'GET', `/v1/keys/${first.username}`, undefined, { token: peer.token });
       expect(bundle.body.devices.map((d: { deviceId: number }) => d.deviceId)).toEqual([1]);
       // Device ids are never reused.
@@ -195,7 +342,10 @@ describe('devices (API.md section 1)', () => {
       expect(issued.status).toBe(200);
       expect(Buffer.from(issued.body.challenge, 'base64')).toHaveLength(32);
       const login = await api(server, 'POST', '/v1/auth/device', {
-        username: device.username, deviceId: device.deviceId, challenge: issued.body.challenge, signature: signLogin(device, issued.body.challenge),
+        username: device.username,
+        deviceId: device.deviceId,
+        challenge: issued.body.challenge,
+        signature: signLogin(device, issued.body.challenge),
       });
       expect(login.status).toBe(200);
       expect(login.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: expect.any(Number) });
@@ -206,7 +356,8 @@ describe('devices (API.md section 1)', () => {
 
     it('refuses a replayed challenge with 401', async () => {
       const device = await newUser(server);
-      const { challenge } = (await api(server, 'POST', '/v1/auth/challenge', { username: device.username, deviceId: device.deviceId })).body;
+      const { challenge } = (await api(server, 'POST', '/v1/auth/challenge', { username: device.username, deviceId: device.deviceId }))
+        .body;
       const body = { username: device.username, deviceId: device.deviceId, challenge, signature: signLogin(device, challenge) };
       expect((await api(server, 'POST', '/v1/auth/device', body)).status).toBe(200);
       const replay = await api(server, 'POST', '/v1/auth/device', body);
@@ -217,21 +368,36 @@ describe('devices (API.md section 1)', () => {
     it('refuses a signature by another key, and a challenge issued to another device', async () => {
       const device = await newUser(server);
       const sibling = await newDevice(server, device.account);
-      const { challenge } = (await api(server, 'POST', '/v1/auth/challenge', { username: device.username, deviceId: device.deviceId })).body;
+      const { challenge } = (await api(server, 'POST', '/v1/auth/challenge', { username: device.username, deviceId: device.deviceId }))
+        .body;
       const wrongKey = await api(server, 'POST', '/v1/auth/device', {
-        username: device.username, deviceId: device.deviceId, challenge, signature: signLogin(sibling, challenge),
+        username: device.username,
+        deviceId: device.deviceId,
+        challenge,
+        signature: signLogin(sibling, challenge),
       });
       expect(wrongKey.status).toBe(401);
-      const other = (await api(server, 'POST', '/v1/auth/challenge', { username: device.username, deviceId: device.deviceId })).body.challenge;
+      const other = (await api(server, 'POST', '/v1/auth/challenge', { username: device.username, deviceId: device.deviceId })).body
+        .challenge;
       const wrongDevice = await api(server, 'POST', '/v1/auth/device', {
-        username: device.username, deviceId: sibling.deviceId, challenge: other, signature: signLogin(sibling, other),
+        username: device.username,
+        deviceId: sibling.deviceId,
+        challenge: other,
+        signature: signLogin(sibling, other),
       });
       expect(wrongDevice.status).toBe(401);
       // A made-up challenge with a good signature is refused too.
       const madeUp = toBase64(new Uint8Array(32).fill(7));
-      expect((await api(server, 'POST', '/v1/auth/device', {
-        username: device.username, deviceId: device.deviceId, challenge: madeUp, signature: signLogin(device, madeUp),
-      })).status).toBe(401);
+      expect(
+        (
+          await api(server, 'POST', '/v1/auth/device', {
+            username: device.username,
+            deviceId: device.deviceId,
+            challenge: madeUp,
+            signature: signLogin(device, madeUp),
+          })
+        ).status,
+      ).toBe(401);
     });
 
     it('answers 404 for a challenge to an unknown user or device', async () => {
@@ -242,7 +408,12 @@ describe('devices (API.md section 1)', () => {
 
     it('answers 401, not 5xx, for a device login of an unknown user', async () => {
       const challenge = toBase64(new Uint8Array(32));
-      const res = await api(server, 'POST', '/v1/auth/device', { username: 'nobody_here', deviceId: 1, challenge, signature: toBase64(new Uint8Array(64)) });
+      const res = await api(server, 'POST', '/v1/auth/device', {
+        username: 'nobody_here',
+        deviceId: 1,
+        challenge,
+        signature: toBase64(new Uint8Array(64)),
+      });
       expect(res.status).toBe(401);
     });
   });

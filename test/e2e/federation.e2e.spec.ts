@@ -18,11 +18,20 @@ import { openSocket, TestSocket, until } from '../support/sockets';
 
 const ADMIN = join(__dirname, '..', '..', 'dist', 'apps', 'server', 'apps', 'server', 'src', 'admin.js');
 const text = (s: string) => new Uint8Array(Buffer.from(s));
-const opaqueTo = (devices: TestDevice[]): OutgoingMessage[] => devices.map((d) => ({
-  destinationDeviceId: d.deviceId, destinationRegistrationId: d.keys.registrationId, type: 2, content: Buffer.from('opaque').toString('base64'),
-}));
+const opaqueTo = (devices: TestDevice[]): OutgoingMessage[] =>
+  devices.map((d) => ({
+    destinationDeviceId: d.deviceId,
+    destinationRegistrationId: d.keys.registrationId,
+    type: 2,
+    content: Buffer.from('opaque').toString('base64'),
+  }));
 /** Short retry intervals so outage tests take seconds, not minutes. */
-const FAST_RETRIES = { FEDERATION_RETRY_BASE_MS: '200', FEDERATION_RETRY_MAX_MS: '800', FEDERATION_OUTBOX_POLL_MS: '100', FEDERATION_REQUEST_TIMEOUT_MS: '3000' };
+const FAST_RETRIES = {
+  FEDERATION_RETRY_BASE_MS: '200',
+  FEDERATION_RETRY_MAX_MS: '800',
+  FEDERATION_OUTBOX_POLL_MS: '100',
+  FEDERATION_REQUEST_TIMEOUT_MS: '3000',
+};
 
 async function metric(server: TestServer, name: string, labels: string): Promise<number | null> {
   const body = await (await fetch(`${server.url}/metrics`)).text();
@@ -54,14 +63,31 @@ describe('federation (API.md section 5)', () => {
   };
 
   /** A request to B's federation routes signed as `origin` with `key`, optionally spoiled in one way. */
-  const signedToB = async (path: string, payload: object, options: {
-    origin?: string; key?: KeyObject; destination?: string; timestamp?: number; nonce?: string; tamper?: boolean; headers?: Record<string, string>;
-  } = {}) => {
+  const signedToB = async (
+    path: string,
+    payload: object,
+    options: {
+      origin?: string;
+      key?: KeyObject;
+      destination?: string;
+      timestamp?: number;
+      nonce?: string;
+      tamper?: boolean;
+      headers?: Record<string, string>;
+    } = {},
+  ) => {
     const body = Buffer.from(JSON.stringify(payload));
-    const headers = options.headers ?? signRequest(options.key ?? loadPrivateKey(keyA), {
-      method: 'POST', path, origin: options.origin ?? 'a.test', destination: options.destination ?? 'b.test',
-      timestamp: options.timestamp ?? Date.now(), nonce: options.nonce ?? newNonce(), body,
-    });
+    const headers =
+      options.headers ??
+      signRequest(options.key ?? loadPrivateKey(keyA), {
+        method: 'POST',
+        path,
+        origin: options.origin ?? 'a.test',
+        destination: options.destination ?? 'b.test',
+        timestamp: options.timestamp ?? Date.now(),
+        nonce: options.nonce ?? newNonce(),
+        body,
+      });
     const sent = options.tamper ? Buffer.from(JSON.stringify({ ...payload, timestamp: 1 })) : body;
     const res = await fetch(`${b.url}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: sent });
     return { status: res.status, body: await res.json().catch(() => undefined), headers };
@@ -76,12 +102,20 @@ describe('federation (API.md section 5)', () => {
     a = await startServer({ ...FAST_RETRIES, PORT: String(portA), PARLEY_DOMAIN: 'a.test', PARLEY_PEERS: peerB, PARLEY_SERVER_KEY: keyA });
     originals.push(a);
     // B learns A's key on first contact (trust on first use) and throttles remote bundle fetches hard.
-    b = await startServer({ ...FAST_RETRIES, PORT: String(portB), PARLEY_DOMAIN: 'b.test', PARLEY_PEERS: peerA, RATE_LIMITS: 'federationKeyFetch=5/3600' });
+    b = await startServer({
+      ...FAST_RETRIES,
+      PORT: String(portB),
+      PARLEY_DOMAIN: 'b.test',
+      PARLEY_PEERS: peerA,
+      RATE_LIMITS: 'federationKeyFetch=5/3600',
+    });
     originals.push(b);
     c = await startServer({ ...FAST_RETRIES, PORT: String(portC), PARLEY_DOMAIN: 'c.test', PARLEY_PEERS: peerB });
     originals.push(c);
   });
-  afterEach(() => { sockets.splice(0).forEach((s) => s.close()); });
+  afterEach(() => {
+    sockets.splice(0).forEach((s) => s.close());
+  });
   afterAll(async () => {
     for (const server of new Set([a, b, c])) await server?.stop().catch(() => undefined);
     for (const server of originals) await server.stop();
@@ -106,7 +140,12 @@ describe('federation (API.md section 5)', () => {
     // Each side names the other by its full address, as its envelopes' `source` does.
     const addr = (d: TestDevice) => ProtocolAddress.new(d.account === aliceAccount ? aliceAddress : bobAddress, d.deviceId);
     const stores = new Map([alice1, alice2, bob1, bob2].map((d) => [d, new MemoryProtocolStore(d.keys)]));
-    const [alice1Socket, alice2Socket, bob1Socket, bob2Socket] = await Promise.all([connect(a, alice1), connect(a, alice2), connect(b, bob1), connect(b, bob2)]);
+    const [alice1Socket, alice2Socket, bob1Socket, bob2Socket] = await Promise.all([
+      connect(a, alice1),
+      connect(a, alice2),
+      connect(b, bob1),
+      connect(b, bob2),
+    ]);
 
     // alice1 → bob (both devices) through a.test's client routes.
     const bundle = await api<PreKeyBundleResponse>(a, 'GET', `/v1/keys/${bobAddress}`, undefined, { token: alice1.token });
@@ -122,16 +161,22 @@ describe('federation (API.md section 5)', () => {
       toBob.push(await encryptMessage(stores.get(alice1)!, addr(alice1), addr(bob), text('hello across servers'), device.registrationId));
     }
     expect((await send(a, alice1, bobAddress, toBob)).status).toBe(200);
-    for (const [bob, socket] of [[bob1, bob1Socket], [bob2, bob2Socket]] as const) {
+    for (const [bob, socket] of [
+      [bob1, bob1Socket],
+      [bob2, bob2Socket],
+    ] as const) {
       const [envelope] = await socket.waitForEnvelopes(1);
       expect(envelope).toMatchObject({ source: aliceAddress, sourceDeviceId: alice1.deviceId, type: 3 });
-      expect(Buffer.from(await decryptMessage(stores.get(bob)!, addr(bob), addr(alice1), envelope.type, envelope.content)).toString())
-        .toBe('hello across servers');
+      expect(Buffer.from(await decryptMessage(stores.get(bob)!, addr(bob), addr(alice1), envelope.type, envelope.content)).toString()).toBe(
+        'hello across servers',
+      );
     }
 
     // bob1 replies to the address in `source`, over the socket: b.test relays it back to a.test.
     // bob has no session with alice2 yet, so he fetches alice's bundle for that device through b.test.
-    const alice2Bundle = await api<PreKeyBundleResponse>(b, 'GET', `/v1/keys/${aliceAddress}/${alice2.deviceId}`, undefined, { token: bob1.token });
+    const alice2Bundle = await api<PreKeyBundleResponse>(b, 'GET', `/v1/keys/${aliceAddress}/${alice2.deviceId}`, undefined, {
+      token: bob1.token,
+    });
     expect(alice2Bundle.status).toBe(200);
     await startSession(stores.get(bob1)!, addr(bob1), addr(alice2), alice2Bundle.body.devices[0]);
     const reply = [
@@ -139,10 +184,15 @@ describe('federation (API.md section 5)', () => {
       await encryptMessage(stores.get(bob1)!, addr(bob1), addr(alice2), text('hi alice'), alice2.keys.registrationId),
     ];
     expect((await bob1Socket.send({ destination: aliceAddress, timestamp: Date.now(), messages: reply })).status).toBe(200);
-    for (const [alice, socket, type] of [[alice1, alice1Socket, 2], [alice2, alice2Socket, 3]] as const) {
+    for (const [alice, socket, type] of [
+      [alice1, alice1Socket, 2],
+      [alice2, alice2Socket, 3],
+    ] as const) {
       const [envelope] = await socket.waitForEnvelopes(1);
       expect(envelope).toMatchObject({ source: bobAddress, sourceDeviceId: bob1.deviceId, type });
-      expect(Buffer.from(await decryptMessage(stores.get(alice)!, addr(alice), addr(bob1), envelope.type, envelope.content)).toString()).toBe('hi alice');
+      expect(
+        Buffer.from(await decryptMessage(stores.get(alice)!, addr(alice), addr(bob1), envelope.type, envelope.content)).toString(),
+      ).toBe('hi alice');
     }
     expect(await metric(a, 'parley_federation_last_success_timestamp_seconds', 'peer="b.test"')).toBeGreaterThan(0);
   });
@@ -154,14 +204,30 @@ describe('federation (API.md section 5)', () => {
     const bob2 = await newDevice(b, bobAccount);
     const bobAddress = `${bobAccount.username}@b.test`;
     const missing = await send(a, alice, bobAddress, opaqueTo([bob1]));
-    expect(missing).toMatchObject({ status: 409, body: { error: 'mismatched_devices', missingDevices: [bob2.deviceId], extraDevices: [] } });
-    const stale = await send(a, alice, bobAddress, opaqueTo([bob1, bob2]).map((m, i) => (i ? { ...m, destinationRegistrationId: (m.destinationRegistrationId % 16000) + 1 } : m)));
+    expect(missing).toMatchObject({
+      status: 409,
+      body: { error: 'mismatched_devices', missingDevices: [bob2.deviceId], extraDevices: [] },
+    });
+    const stale = await send(
+      a,
+      alice,
+      bobAddress,
+      opaqueTo([bob1, bob2]).map((m, i) => (i ? { ...m, destinationRegistrationId: (m.destinationRegistrationId % 16000) + 1 } : m)),
+    );
     expect(stale).toMatchObject({ status: 410, body: { error: 'stale_devices', staleDevices: [bob2.deviceId] } });
-    expect(await send(a, alice, 'nobody_there@b.test', opaqueTo([bob1]))).toMatchObject({ status: 404, body: { error: 'unknown_address' } });
+    expect(await send(a, alice, 'nobody_there@b.test', opaqueTo([bob1]))).toMatchObject({
+      status: 404,
+      body: { error: 'unknown_address' },
+    });
     expect(await api(a, 'GET', '/v1/keys/nobody_there@b.test', undefined, { token: alice.token })).toMatchObject({ status: 404 });
-    expect(await api(a, 'GET', `/v1/keys/${bobAccount.username}@b.test/99`, undefined, { token: alice.token }))
-      .toMatchObject({ status: 404, body: { error: 'unknown_device' } });
-    expect(await send(a, alice, `${bobAccount.username}@elsewhere.test`, opaqueTo([bob1]))).toMatchObject({ status: 404, body: { error: 'unknown_peer' } });
+    expect(await api(a, 'GET', `/v1/keys/${bobAccount.username}@b.test/99`, undefined, { token: alice.token })).toMatchObject({
+      status: 404,
+      body: { error: 'unknown_device' },
+    });
+    expect(await send(a, alice, `${bobAccount.username}@elsewhere.test`, opaqueTo([bob1]))).toMatchObject({
+      status: 404,
+      body: { error: 'unknown_peer' },
+    });
     expect((await api(b, 'GET', '/v1/messages', undefined, { token: bob1.token })).body.messages).toEqual([]);
   });
 
@@ -180,10 +246,18 @@ describe('federation (API.md section 5)', () => {
   describe('signed server-to-server requests', () => {
     let bob: TestDevice;
     const fanout = (extra: Record<string, unknown> = {}) => ({
-      transactionId: randomUUID(), source: 'mallet@a.test', sourceDeviceId: 1, destination: bob.username, timestamp: 7, messages: opaqueTo([bob]), ...extra,
+      transactionId: randomUUID(),
+      source: 'mallet@a.test',
+      sourceDeviceId: 1,
+      destination: bob.username,
+      timestamp: 7,
+      messages: opaqueTo([bob]),
+      ...extra,
     });
     // A fresh recipient per test, so each can check that nothing reached it.
-    beforeEach(async () => { bob = await newUser(b); });
+    beforeEach(async () => {
+      bob = await newUser(b);
+    });
 
     it('accepts a well-signed fan-out and refuses the same request replayed (401)', async () => {
       const first = await signedToB('/federation/v1/messages', fanout());
@@ -198,7 +272,11 @@ describe('federation (API.md section 5)', () => {
 
     it('refuses unsigned, badly signed, tampered, stale, misaddressed and non-peer requests with 401', async () => {
       const path = '/federation/v1/messages';
-      const unsigned = await fetch(`${b.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fanout()) });
+      const unsigned = await fetch(`${b.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(fanout()),
+      });
       expect(unsigned.status).toBe(401);
       const stranger = generateKeyPairSync('ed25519').privateKey;
       expect((await signedToB(path, fanout(), { key: stranger })).status).toBe(401);
@@ -207,7 +285,9 @@ describe('federation (API.md section 5)', () => {
       expect((await signedToB(path, fanout(), { timestamp: Date.now() + 6 * 60_000 })).status).toBe(401);
       expect((await signedToB(path, fanout(), { destination: 'c.test' })).status).toBe(401);
       expect((await signedToB(path, fanout({ source: 'carol@c.test' }), { origin: 'c.test', key: stranger })).status).toBe(401);
-      expect((await signedToB('/federation/v1/keys/claim', { requester: 'mallet@a.test', username: bob.username }, { key: stranger })).status).toBe(401);
+      expect(
+        (await signedToB('/federation/v1/keys/claim', { requester: 'mallet@a.test', username: bob.username }, { key: stranger })).status,
+      ).toBe(401);
       expect((await api(b, 'GET', '/v1/messages', undefined, { token: bob.token })).body.messages).toEqual([]);
     });
 
@@ -222,10 +302,14 @@ describe('federation (API.md section 5)', () => {
     it('holds a relayed fan-out to the same limits as a local send: 413 over 256 KiB, 400 for a device addressed twice', async () => {
       const [message] = opaqueTo([bob]);
       const oversized = { ...message, content: randomBytes(300 * 1024).toString('base64') };
-      expect(await signedToB('/federation/v1/messages', fanout({ messages: [oversized] })))
-        .toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
-      expect(await signedToB('/federation/v1/messages', fanout({ messages: [message, message] })))
-        .toMatchObject({ status: 400, body: { error: 'validation_failed' } });
+      expect(await signedToB('/federation/v1/messages', fanout({ messages: [oversized] }))).toMatchObject({
+        status: 413,
+        body: { error: 'payload_too_large' },
+      });
+      expect(await signedToB('/federation/v1/messages', fanout({ messages: [message, message] }))).toMatchObject({
+        status: 400,
+        body: { error: 'validation_failed' },
+      });
       expect((await api(b, 'GET', '/v1/messages', undefined, { token: bob.token })).body.messages).toEqual([]);
     });
 
@@ -250,8 +334,10 @@ describe('federation (API.md section 5)', () => {
     const carol = await newUser(c);
     const bob = await newUser(b);
     expect((await send(c, carol, `${bob.username}@b.test`, opaqueTo([bob]))).status).toBe(202);
-    expect(await api(c, 'GET', `/v1/keys/${bob.username}@b.test`, undefined, { token: carol.token }))
-      .toMatchObject({ status: 503, body: { error: 'peer_unavailable' } });
+    expect(await api(c, 'GET', `/v1/keys/${bob.username}@b.test`, undefined, { token: carol.token })).toMatchObject({
+      status: 503,
+      body: { error: 'peer_unavailable' },
+    });
     await until(() => false, 500).catch(() => undefined);
     expect((await api(b, 'GET', '/v1/messages', undefined, { token: bob.token })).body.messages).toEqual([]);
     expect(await metric(c, 'parley_federation_failures_total', 'peer="b.test",reason="http_401"')).toBeGreaterThan(0);
@@ -263,7 +349,7 @@ describe('federation (API.md section 5)', () => {
     const bobAddress = `${bob.username}@b.test`;
     await b.kill();
     for (const timestamp of [101, 102, 103]) {
-      expect((await send(a, alice, bobAddress, opaqueTo([bob]), { timestamp }))).toMatchObject({ status: 202 });
+      expect(await send(a, alice, bobAddress, opaqueTo([bob]), { timestamp })).toMatchObject({ status: 202 });
     }
     await until(() => false, 300).catch(() => undefined);
     // The sender's server goes down too: the outbox is in its database.
@@ -292,19 +378,34 @@ describe('federation (API.md section 5)', () => {
     b = await b.sibling({ PORT: String(portB) });
     await until(() => seen.length > 0, 20_000, 'delivery:failed');
     expect(seen[0]).toEqual({
-      destination: `${bobAccount.username}@b.test`, timestamp: 4242, error: 'mismatched_devices', missingDevices: [bob2.deviceId], extraDevices: [],
+      destination: `${bobAccount.username}@b.test`,
+      timestamp: 4242,
+      error: 'mismatched_devices',
+      missingDevices: [bob2.deviceId],
+      extraDevices: [],
     });
     expect((await api(b, 'GET', '/v1/messages', undefined, { token: bob1.token })).body.messages).toEqual([]);
   }, 60_000);
 
   it('gives up after the retry window with `delivery:failed` peer_unavailable', async () => {
     const deadPort = await freePort();
-    const d = await startServer({ ...FAST_RETRIES, PARLEY_DOMAIN: 'd.test', PARLEY_PEERS: `b.test=http://127.0.0.1:${deadPort}`, FEDERATION_RETRY_WINDOW_SECONDS: '2' });
+    const d = await startServer({
+      ...FAST_RETRIES,
+      PARLEY_DOMAIN: 'd.test',
+      PARLEY_PEERS: `b.test=http://127.0.0.1:${deadPort}`,
+      FEDERATION_RETRY_WINDOW_SECONDS: '2',
+    });
     try {
       const dave = await newUser(d);
       const socket = await connect(d, dave);
       const seen = failures(socket);
-      expect((await send(d, dave, 'bob@b.test', [{ destinationDeviceId: 1, destinationRegistrationId: 1, type: 2, content: 'AA==' }], { timestamp: 9 })).status).toBe(202);
+      expect(
+        (
+          await send(d, dave, 'bob@b.test', [{ destinationDeviceId: 1, destinationRegistrationId: 1, type: 2, content: 'AA==' }], {
+            timestamp: 9,
+          })
+        ).status,
+      ).toBe(202);
       await until(() => seen.length > 0, 15_000, 'delivery:failed');
       expect(seen[0]).toEqual({ destination: 'bob@b.test', timestamp: 9, error: 'peer_unavailable' });
     } finally {
@@ -314,14 +415,24 @@ describe('federation (API.md section 5)', () => {
 
   it('parley-admin shows the server key and peers, lists the outbox and retries a row', async () => {
     const deadPort = await freePort();
-    const e = await startServer({ PARLEY_DOMAIN: 'e.test', PARLEY_PEERS: `b.test=http://127.0.0.1:${deadPort}`, FEDERATION_RETRY_BASE_MS: '600000' });
+    const e = await startServer({
+      PARLEY_DOMAIN: 'e.test',
+      PARLEY_PEERS: `b.test=http://127.0.0.1:${deadPort}`,
+      FEDERATION_RETRY_BASE_MS: '600000',
+    });
     try {
       const erin = await newUser(e);
-      expect((await send(e, erin, 'bob@b.test', [{ destinationDeviceId: 1, destinationRegistrationId: 1, type: 2, content: 'AA==' }])).status).toBe(202);
+      expect(
+        (await send(e, erin, 'bob@b.test', [{ destinationDeviceId: 1, destinationRegistrationId: 1, type: 2, content: 'AA==' }])).status,
+      ).toBe(202);
       const published = (await api(e, 'GET', '/federation/v1/server-key')).body.publicKey;
       await e.kill(); // embedded storage admits one process at a time
       const admin = (...args: string[]) => {
-        const run = spawnSync(process.execPath, [ADMIN, ...args], { env: { PATH: process.env.PATH ?? '', ...e.env }, encoding: 'utf8', timeout: 60_000 });
+        const run = spawnSync(process.execPath, [ADMIN, ...args], {
+          env: { PATH: process.env.PATH ?? '', ...e.env },
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
         return { status: run.status, out: run.stdout + run.stderr };
       };
       expect(admin('server-key')).toMatchObject({ status: 0, out: expect.stringContaining(`publicKey: ${published}`) });
@@ -338,24 +449,30 @@ describe('federation (API.md section 5)', () => {
     }
   }, 90_000);
   // PostgreSQL only: embedded storage admits one process per data dir.
-  (usingRealServices() ? it : it.skip)('shares one outbox between two processes of a.test: every queued send arrives once, in order', async () => {
-    const second = await a.sibling();
-    try {
-      const alice = await newUser(a);
-      const bob = await newUser(b);
-      await b.kill();
-      for (let i = 0; i < 10; i++) {
-        expect((await send(i % 2 ? second : a, alice, `${bob.username}@b.test`, opaqueTo([bob]), { timestamp: 500 + i })).status).toBe(202);
+  (usingRealServices() ? it : it.skip)(
+    'shares one outbox between two processes of a.test: every queued send arrives once, in order',
+    async () => {
+      const second = await a.sibling();
+      try {
+        const alice = await newUser(a);
+        const bob = await newUser(b);
+        await b.kill();
+        for (let i = 0; i < 10; i++) {
+          expect((await send(i % 2 ? second : a, alice, `${bob.username}@b.test`, opaqueTo([bob]), { timestamp: 500 + i })).status).toBe(
+            202,
+          );
+        }
+        b = await b.sibling({ PORT: String(portB) });
+        const socket = await connect(b, bob);
+        await socket.waitForEnvelopes(10, 20_000);
+        await until(() => false, 1500).catch(() => undefined);
+        expect(socket.envelopes.map((e) => e.timestamp)).toEqual(Array.from({ length: 10 }, (_, i) => 500 + i));
+      } finally {
+        await second.stop();
       }
-      b = await b.sibling({ PORT: String(portB) });
-      const socket = await connect(b, bob);
-      await socket.waitForEnvelopes(10, 20_000);
-      await until(() => false, 1500).catch(() => undefined);
-      expect(socket.envelopes.map((e) => e.timestamp)).toEqual(Array.from({ length: 10 }, (_, i) => 500 + i));
-    } finally {
-      await second.stop();
-    }
-  }, 90_000);
+    },
+    90_000,
+  );
 
   // Last: it leaves a.test with a new key.
   it('refuses a peer whose key changed after it was pinned, until an operator unpins it', async () => {
@@ -369,7 +486,11 @@ describe('federation (API.md section 5)', () => {
     expect((await api(b, 'GET', '/v1/messages', undefined, { token: bob.token })).body.messages).toEqual([]);
 
     await b.kill(); // embedded storage admits one process at a time
-    const unpin = spawnSync(process.execPath, [ADMIN, 'peers', 'unpin', 'a.test'], { env: { PATH: process.env.PATH ?? '', ...b.env }, encoding: 'utf8', timeout: 60_000 });
+    const unpin = spawnSync(process.execPath, [ADMIN, 'peers', 'unpin', 'a.test'], {
+      env: { PATH: process.env.PATH ?? '', ...b.env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(unpin.stdout).toContain('unpinned the key of a.test');
     b = await b.sibling({ PORT: String(portB) });
     const socket = await connect(b, bob);

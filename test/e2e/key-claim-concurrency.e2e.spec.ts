@@ -18,8 +18,12 @@ const claimConcurrently = (servers: TestServer[]) =>
 
 describe(`one-time key claims under concurrency (${usingRealServices() ? 'PostgreSQL' : 'PGlite'})`, () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startServer(ENV); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startServer(ENV);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it(`hands out each of ${ONE_TIME_KEYS} keys exactly once to ${FETCHES} concurrent fetches from ${REQUESTERS} accounts`, async () => {
     await claimConcurrently([server]);
@@ -40,7 +44,10 @@ describe('one-time key claims across two server processes sharing PostgreSQL', (
   });
 
   // Runs whenever PARLEY_TEST_DATABASE_URL is set (pass 2 of .ci/run); PGlite is a single process.
-  (usingRealServices() ? it : it.skip)(`hands out each key exactly once to ${FETCHES} fetches split between the two processes`, async () => {
-    await claimConcurrently([server, sibling]);
-  });
+  (usingRealServices() ? it : it.skip)(
+    `hands out each key exactly once to ${FETCHES} fetches split between the two processes`,
+    async () => {
+      await claimConcurrently([server, sibling]);
+    },
+  );
 });

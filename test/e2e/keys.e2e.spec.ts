@@ -1,7 +1,13 @@
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
-  generateKyberPreKey, generateKyberPreKeys, generatePreKeys, generateSignedPreKey,
-  publicKyberPreKey, publicPreKey, publicSignedPreKey, toBase64,
+  generateKyberPreKey,
+  generateKyberPreKeys,
+  generatePreKeys,
+  generateSignedPreKey,
+  publicKyberPreKey,
+  publicPreKey,
+  publicSignedPreKey,
+  toBase64,
 } from '@parley/crypto';
 import type { DeviceBundle, PreKeyBundleResponse } from '@parley/protocol';
 import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
@@ -9,12 +15,17 @@ import { startServer, TestServer } from '../support/server';
 
 describe('prekey directory (API.md section 2)', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startServer(); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   const count = async (device: TestDevice) => (await api(server, 'GET', '/v1/keys/count', undefined, { token: device.token })).body;
   const upload = (device: TestDevice, body: unknown) => api(server, 'PUT', '/v1/keys', body, { token: device.token });
-  const fetchBundles = (requester: TestDevice, path: string) => api<PreKeyBundleResponse>(server, 'GET', `/v1/keys/${path}`, undefined, { token: requester.token });
+  const fetchBundles = (requester: TestDevice, path: string) =>
+    api<PreKeyBundleResponse>(server, 'GET', `/v1/keys/${path}`, undefined, { token: requester.token });
 
   describe('PUT /v1/keys and GET /v1/keys/count', () => {
     it('stores more one-time keys (204) and counts them', async () => {
@@ -77,7 +88,9 @@ describe('prekey directory (API.md section 2)', () => {
       expect(await count(device)).toEqual({ preKeys: 2, pqPreKeys: 2 });
       expect((await fetchBundles(peer, `${device.username}/1`)).body.devices[0].pqPreKey.keyId).toBe(2);
       // A fresh id for either is fine.
-      expect((await upload(device, { pqLastResortPreKey: publicKyberPreKey(generateKyberPreKey(device.keys.identity, 9)) })).status).toBe(204);
+      expect((await upload(device, { pqLastResortPreKey: publicKyberPreKey(generateKyberPreKey(device.keys.identity, 9)) })).status).toBe(
+        204,
+      );
       expect((await upload(device, { pqPreKeys: [publicKyberPreKey(generateKyberPreKey(device.keys.identity, 1))] })).status).toBe(204);
     });
 
@@ -92,7 +105,10 @@ describe('prekey directory (API.md section 2)', () => {
       expect(res.body.error).toBe('invalid_signature');
       expect(await count(device)).toEqual({ preKeys: 1, pqPreKeys: 1 });
 
-      const badSigned = await upload(device, { signedPreKey: publicSignedPreKey(generateSignedPreKey(other, 3)), preKeys: generatePreKeys(70, 1).map(publicPreKey) });
+      const badSigned = await upload(device, {
+        signedPreKey: publicSignedPreKey(generateSignedPreKey(other, 3)),
+        preKeys: generatePreKeys(70, 1).map(publicPreKey),
+      });
       expect(badSigned.status).toBe(400);
       expect(badSigned.body.error).toBe('invalid_signature');
       expect(await count(device)).toEqual({ preKeys: 1, pqPreKeys: 1 });
@@ -205,8 +221,12 @@ describe('prekey directory (API.md section 2)', () => {
 
 describe('bundle fetch throttling', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startServer({ RATE_LIMITS: 'keyFetch=5/60' }); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startServer({ RATE_LIMITS: 'keyFetch=5/60' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('throttles per requesting account with 429 and Retry-After, and spends no key when refused', async () => {
     const bob = await newUser(server, { oneTimeKeys: 10 });

@@ -9,7 +9,8 @@ import { socketPool } from '../support/sockets';
  * ignored), nothing is stored, and the server keeps serving.
  */
 const valid = (to: TestDevice) => ({
-  timestamp: 1, messages: [{ destinationDeviceId: to.deviceId, destinationRegistrationId: to.keys.registrationId, type: 2, content: 'AAAA' }],
+  timestamp: 1,
+  messages: [{ destinationDeviceId: to.deviceId, destinationRegistrationId: to.keys.registrationId, type: 2, content: 'AAAA' }],
 });
 const entry = (to: TestDevice, change: Record<string, unknown>) => ({ ...valid(to), messages: [{ ...valid(to).messages[0], ...change }] });
 
@@ -27,7 +28,10 @@ const badBodies = (to: TestDevice): [string, unknown][] => [
   ['messages of numbers', { timestamp: 1, messages: [1, 2] }],
   ['messages of strings', { timestamp: 1, messages: ['x'] }],
   ['messages of arrays', { timestamp: 1, messages: [[1]] }],
-  ['200 messages', { timestamp: 1, messages: Array.from({ length: 200 }, (_, i) => ({ ...valid(to).messages[0], destinationDeviceId: (i % 127) + 1 })) }],
+  [
+    '200 messages',
+    { timestamp: 1, messages: Array.from({ length: 200 }, (_, i) => ({ ...valid(to).messages[0], destinationDeviceId: (i % 127) + 1 })) },
+  ],
   ['20,000 empty messages', { timestamp: 1, messages: Array.from({ length: 20_000 }, () => ({})) }],
   ['timestamp as a string', { ...valid(to), timestamp: '1' }],
   ['timestamp negative', { ...valid(to), timestamp: -1 }],
@@ -63,7 +67,21 @@ const isClientError = (status: number) => status >= 400 && status < 500;
 /** Answers (name, status) that are not 4xx: what every check below expects to be empty. */
 const notClientErrors = (answers: [string, number][]) => answers.filter(([, status]) => !isClientError(status));
 
-const badAddresses = ['nobody_here', 'x', 'A'.repeat(5000), 'bob@', '@', '@@', 'a@b@c', 'bob@evil.example', '..', 'bob%00', 'ünïcode', ' ', 'bob@localhost:99999'];
+const badAddresses = [
+  'nobody_here',
+  'x',
+  'A'.repeat(5000),
+  'bob@',
+  '@',
+  '@@',
+  'a@b@c',
+  'bob@evil.example',
+  '..',
+  'bob%00',
+  'ünïcode',
+  ' ',
+  'bob@localhost:99999',
+];
 
 describe('message routes and socket events never answer 5xx to client input', () => {
   let server: TestServer;
@@ -71,14 +89,17 @@ describe('message routes and socket events never answer 5xx to client input', ()
   let bob: TestDevice;
   const sockets = socketPool(() => server);
   const { connect } = sockets;
-  const queueOf = async (device: TestDevice) => (await api(server, 'GET', '/v1/messages', undefined, { token: device.token })).body.messages as Envelope[];
+  const queueOf = async (device: TestDevice) =>
+    (await api(server, 'GET', '/v1/messages', undefined, { token: device.token })).body.messages as Envelope[];
 
   beforeAll(async () => {
     server = await startServer();
     [alice, bob] = await Promise.all([newUser(server), newUser(server)]);
   });
   afterEach(sockets.closeAll);
-  afterAll(async () => { await server?.stop(); });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('PUT /v1/messages/:address refuses malformed bodies with 4xx and stores nothing', async () => {
     const answers: [string, number, unknown][] = [];
@@ -87,22 +108,38 @@ describe('message routes and socket events never answer 5xx to client input', ()
       answers.push([name, res.status, res.body]);
     }
     expect(notClientErrors(answers.map(([name, status]) => [name, status]))).toEqual([]);
-    for (const [, , body] of answers) expect(body).toEqual(expect.objectContaining({ error: expect.any(String), message: expect.any(String) }));
+    for (const [, , body] of answers)
+      expect(body).toEqual(expect.objectContaining({ error: expect.any(String), message: expect.any(String) }));
     expect(await queueOf(bob)).toEqual([]);
   });
 
   it('PUT /v1/messages/:address refuses raw non-JSON, wrong content types and bad addresses with 4xx', async () => {
-    const raws = ['', '{', '{"timestamp":', 'nul', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[', '"\\ud800"', `{"timestamp":1,"messages":[${'{},'.repeat(10)}{}]}`];
+    const raws = [
+      '',
+      '{',
+      '{"timestamp":',
+      'nul',
+      '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[',
+      '"\\ud800"',
+      `{"timestamp":1,"messages":[${'{},'.repeat(10)}{}]}`,
+    ];
     const answers: [string, number][] = [];
     for (const raw of raws) {
-      answers.push([raw.slice(0, 20), (await api(server, 'PUT', `/v1/messages/${bob.username}`, undefined, { token: alice.token, raw })).status]);
+      answers.push([
+        raw.slice(0, 20),
+        (await api(server, 'PUT', `/v1/messages/${bob.username}`, undefined, { token: alice.token, raw })).status,
+      ]);
     }
     const textPlain = await fetch(`${server.url}/v1/messages/${bob.username}`, {
-      method: 'PUT', headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'text/plain' }, body: JSON.stringify(valid(bob)),
+      method: 'PUT',
+      headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'text/plain' },
+      body: JSON.stringify(valid(bob)),
     });
     answers.push(['text/plain', textPlain.status]);
     const tooBig = await fetch(`${server.url}/v1/messages/${bob.username}`, {
-      method: 'PUT', headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' }, body: 'x'.repeat(3 * 1024 * 1024),
+      method: 'PUT',
+      headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
+      body: 'x'.repeat(3 * 1024 * 1024),
     });
     expect(tooBig.status).toBe(413);
     for (const address of badAddresses) {
@@ -118,12 +155,28 @@ describe('message routes and socket events never answer 5xx to client input', ()
 
   it('GET and DELETE /v1/messages refuse garbage with 4xx', async () => {
     const answers: [string, number][] = [];
-    for (const id of ['x', '1', 'not-a-uuid', '00000000-0000-0000-0000-00000000000g', "'; DROP TABLE envelopes; --", '%E0%A4%A', '%', 'A'.repeat(3000)]) {
-      answers.push([id.slice(0, 20), (await api(server, 'DELETE', `/v1/messages/${encodeURI(id)}`, undefined, { token: bob.token })).status]);
+    for (const id of [
+      'x',
+      '1',
+      'not-a-uuid',
+      '00000000-0000-0000-0000-00000000000g',
+      "'; DROP TABLE envelopes; --",
+      '%E0%A4%A',
+      '%',
+      'A'.repeat(3000),
+    ]) {
+      answers.push([
+        id.slice(0, 20),
+        (await api(server, 'DELETE', `/v1/messages/${encodeURI(id)}`, undefined, { token: bob.token })).status,
+      ]);
     }
     expect(notClientErrors(answers)).toEqual([]);
     const wellFormed: [string, number][] = [];
-    for (const id of ['00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11']) {
+    for (const id of [
+      '00000000-0000-0000-0000-000000000000',
+      'ffffffff-ffff-ffff-ffff-ffffffffffff',
+      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    ]) {
       wellFormed.push([id, (await api(server, 'DELETE', `/v1/messages/${id}`, undefined, { token: bob.token })).status]);
     }
     expect(wellFormed.filter(([, status]) => status >= 500)).toEqual([]);
@@ -141,8 +194,10 @@ describe('message routes and socket events never answer 5xx to client input', ()
       ['destination an array', { ...valid(bob), destination: [bob.username] }],
       ['destination an object', { ...valid(bob), destination: { username: bob.username } }],
       ...badAddresses.map((a): [string, unknown] => [`destination ${a.slice(0, 20)}`, { ...valid(bob), destination: a }]),
-      ...badBodies(bob).map(([name, body]): [string, unknown] =>
-        [name, body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...body, destination: bob.username } : body]),
+      ...badBodies(bob).map(([name, body]): [string, unknown] => [
+        name,
+        body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...body, destination: bob.username } : body,
+      ]),
     ];
     const replies: [string, number][] = [];
     for (const [name, payload] of payloads) {
@@ -162,14 +217,26 @@ describe('message routes and socket events never answer 5xx to client input', ()
   });
 
   it('ignores garbage acks: the envelope stays queued and is delivered again; the server keeps serving', async () => {
-    const garbage: unknown[][] = [[], [null], ['ok'], [{ ok: 'true' }], [{ ok: 1 }], [[{ ok: true }]], [{ ok: false }], [1, 2, 3], [{ ok: { ok: true } }]];
+    const garbage: unknown[][] = [
+      [],
+      [null],
+      ['ok'],
+      [{ ok: 'true' }],
+      [{ ok: 1 }],
+      [[{ ok: true }]],
+      [{ ok: false }],
+      [1, 2, 3],
+      [{ ok: { ok: true } }],
+    ];
     const socket = await connect(bob, { autoAck: false });
     let n = 0;
     socket.socket.on('message', (_envelope: Envelope, ack: (...reply: unknown[]) => void) => {
       ack(...garbage[n++ % garbage.length]);
     });
     for (let i = 0; i < garbage.length; i++) {
-      expect((await api(server, 'PUT', `/v1/messages/${bob.username}`, { ...valid(bob), timestamp: 100 + i }, { token: alice.token })).status).toBe(200);
+      expect(
+        (await api(server, 'PUT', `/v1/messages/${bob.username}`, { ...valid(bob), timestamp: 100 + i }, { token: alice.token })).status,
+      ).toBe(200);
     }
     await socket.waitForEnvelopes(garbage.length);
     expect(socket.socket.connected).toBe(true);
@@ -190,11 +257,23 @@ describe('message routes and socket events never answer 5xx to client input', ()
     const carolAccount = await newAccount(server);
     const carol1 = await newDevice(server, carolAccount);
     const carol2 = await newDevice(server, carolAccount);
-    const body = { timestamp: 1, messages: [carol1, carol2].map((d) => ({ destinationDeviceId: d.deviceId, destinationRegistrationId: d.keys.registrationId, type: 2, content: 'AAAA' })) };
-    const sends = Array.from({ length: 60 }, (_, i) => new Promise((r) => setTimeout(r, i)).then(() =>
-      api(server, 'PUT', `/v1/messages/${carolAccount.username}`, body, { token: alice.token })));
+    const body = {
+      timestamp: 1,
+      messages: [carol1, carol2].map((d) => ({
+        destinationDeviceId: d.deviceId,
+        destinationRegistrationId: d.keys.registrationId,
+        type: 2,
+        content: 'AAAA',
+      })),
+    };
+    const sends = Array.from({ length: 60 }, (_, i) =>
+      new Promise((r) => setTimeout(r, i)).then(() =>
+        api(server, 'PUT', `/v1/messages/${carolAccount.username}`, body, { token: alice.token }),
+      ),
+    );
     const removal = new Promise((r) => setTimeout(r, 20)).then(() =>
-      api(server, 'DELETE', `/v1/devices/${carol2.deviceId}`, undefined, { token: carol1.token }));
+      api(server, 'DELETE', `/v1/devices/${carol2.deviceId}`, undefined, { token: carol1.token }),
+    );
     const statuses = (await Promise.all(sends)).map((r) => r.status);
     expect((await removal).status).toBe(204);
     expect(statuses.filter((s) => s !== 200 && s !== 409)).toEqual([]);

@@ -9,9 +9,13 @@ const text = (s: string) => new Uint8Array(Buffer.from(s));
 const fakeContent = (n: number) => Buffer.alloc(n, n % 251).toString('base64');
 
 /** A fan-out of opaque contents to the given devices: for tests of routing, not crypto. */
-const opaqueTo = (devices: TestDevice[], body = 'x') => devices.map((d) => ({
-  destinationDeviceId: d.deviceId, destinationRegistrationId: d.keys.registrationId, type: 2, content: fakeContent(body.length + 10),
-}));
+const opaqueTo = (devices: TestDevice[], body = 'x') =>
+  devices.map((d) => ({
+    destinationDeviceId: d.deviceId,
+    destinationRegistrationId: d.keys.registrationId,
+    type: 2,
+    content: fakeContent(body.length + 10),
+  }));
 
 describe('messages (API.md sections 3 and 4)', () => {
   let server: TestServer;
@@ -20,9 +24,13 @@ describe('messages (API.md sections 3 and 4)', () => {
   const send = (from: TestDevice, address: string, messages: OutgoingMessage[], extra: Record<string, unknown> = {}) =>
     api(server, 'PUT', `/v1/messages/${address}`, { timestamp: Date.now(), messages, ...extra }, { token: from.token });
 
-  beforeAll(async () => { server = await startServer({ RATE_LIMITS: 'keyFetch=1000/60' }); });
+  beforeAll(async () => {
+    server = await startServer({ RATE_LIMITS: 'keyFetch=1000/60' });
+  });
   afterEach(sockets.closeAll);
-  afterAll(async () => { await server?.stop(); });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('carries a real PQXDH + Double Ratchet conversation to both of bob’s devices and back', async () => {
     const alice = await newUser(server);
@@ -33,7 +41,8 @@ describe('messages (API.md sections 3 and 4)', () => {
     const addr = (d: TestDevice) => ProtocolAddress.new(d.username, d.deviceId);
     const [bob1Socket, bob2Socket, aliceSocket] = await Promise.all([connect(bob1), connect(bob2), connect(alice)]);
 
-    const bundle = (await api<PreKeyBundleResponse>(server, 'GET', `/v1/keys/${bobAccount.username}`, undefined, { token: alice.token })).body;
+    const bundle = (await api<PreKeyBundleResponse>(server, 'GET', `/v1/keys/${bobAccount.username}`, undefined, { token: alice.token }))
+      .body;
     expect(bundle.devices.map((d) => d.deviceId)).toEqual([bob1.deviceId, bob2.deviceId]);
     const messages = [];
     for (const device of bundle.devices) {
@@ -43,7 +52,10 @@ describe('messages (API.md sections 3 and 4)', () => {
     }
     expect((await send(alice, bobAccount.username, messages)).status).toBe(200);
 
-    for (const [bob, socket] of [[bob1, bob1Socket], [bob2, bob2Socket]] as const) {
+    for (const [bob, socket] of [
+      [bob1, bob1Socket],
+      [bob2, bob2Socket],
+    ] as const) {
       const [envelope] = await socket.waitForEnvelopes(1);
       expect(envelope).toMatchObject({ source: alice.username, sourceDeviceId: alice.deviceId, type: 3 });
       const plain = await decryptMessage(stores.get(bob)!, addr(bob), addr(alice), envelope.type, envelope.content);
@@ -55,7 +67,9 @@ describe('messages (API.md sections 3 and 4)', () => {
     expect((await bob1Socket.send({ destination: alice.username, timestamp: Date.now(), messages: [reply] })).status).toBe(200);
     const [fromBob] = await aliceSocket.waitForEnvelopes(1);
     expect(fromBob.type).toBe(2);
-    expect(Buffer.from(await decryptMessage(stores.get(alice)!, addr(alice), addr(bob1), fromBob.type, fromBob.content)).toString()).toBe('hi alice');
+    expect(Buffer.from(await decryptMessage(stores.get(alice)!, addr(alice), addr(bob1), fromBob.type, fromBob.content)).toString()).toBe(
+      'hi alice',
+    );
     // Acked envelopes are gone from the queue.
     const queued = await api(server, 'GET', '/v1/messages', undefined, { token: bob1.token });
     expect(queued.body.messages.filter((m: { source: string }) => m.source === alice.username)).toHaveLength(0);
@@ -75,7 +89,11 @@ describe('messages (API.md sections 3 and 4)', () => {
     expect(extra.status).toBe(409);
     expect(extra.body).toMatchObject({ error: 'mismatched_devices', missingDevices: [], extraDevices: [9] });
 
-    const stale = await send(alice, bobAccount.username, opaqueTo([bob1, bob2]).map((m, i) => i === 1 ? { ...m, destinationRegistrationId: (bob2.keys.registrationId % 16000) + 1 } : m));
+    const stale = await send(
+      alice,
+      bobAccount.username,
+      opaqueTo([bob1, bob2]).map((m, i) => (i === 1 ? { ...m, destinationRegistrationId: (bob2.keys.registrationId % 16000) + 1 } : m)),
+    );
     expect(stale.status).toBe(410);
     expect(stale.body).toEqual(expect.objectContaining({ error: 'stale_devices', staleDevices: [bob2.deviceId] }));
 
@@ -181,8 +199,11 @@ describe('messages (API.md sections 3 and 4)', () => {
     const bob2 = await newDevice(server, bobAccount);
     const socket = await connect(alice);
     const reply = await socket.send({ destination: bobAccount.username, timestamp: 1, messages: opaqueTo([bob2]) });
-    expect(reply).toEqual({ status: 409, body: expect.objectContaining({ error: 'mismatched_devices', missingDevices: [1], extraDevices: [] }) });
-    const invalid = await socket.send({ destination: bobAccount.username, timestamp: -1, messages: [] } as never);
+    expect(reply).toEqual({
+      status: 409,
+      body: expect.objectContaining({ error: 'mismatched_devices', missingDevices: [1], extraDevices: [] }),
+    });
+    const invalid = await socket.send({ destination: bobAccount.username, timestamp: -1, messages: [] });
     expect(invalid.status).toBe(400);
   });
 

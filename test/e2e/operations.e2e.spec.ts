@@ -3,8 +3,12 @@ import { startServer, TestServer } from '../support/server';
 
 describe('operations (API.md section 6)', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startServer(); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('GET /healthz answers 200 while the database answers', async () => {
     const res = await api(server, 'GET', '/healthz');
@@ -15,7 +19,8 @@ describe('operations (API.md section 6)', () => {
   it('GET /metrics serves Prometheus text with the prekey and HTTP counters', async () => {
     const bob = await newUser(server, { oneTimeKeys: 1 });
     const alice = await newUser(server);
-    for (let i = 0; i < 2; i++) expect((await api(server, 'GET', `/v1/keys/${bob.username}`, undefined, { token: alice.token })).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await api(server, 'GET', `/v1/keys/${bob.username}`, undefined, { token: alice.token })).status).toBe(200);
     const res = await fetch(`${server.url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -39,7 +44,9 @@ describe('operations (API.md section 6)', () => {
 
   describe('GET /docs/openapi.json', () => {
     let doc: any;
-    beforeAll(async () => { doc = (await api(server, 'GET', '/docs/openapi.json')).body; });
+    beforeAll(async () => {
+      doc = (await api(server, 'GET', '/docs/openapi.json')).body;
+    });
 
     // Every route of API.md sections 1, 2 and 6 with the statuses the contract names.
     it.each([
@@ -73,8 +80,13 @@ describe('operations (API.md section 6)', () => {
         }
       }
       expect(open.filter((r) => !r.includes('/federation')).sort()).toEqual([
-        'GET /healthz', 'GET /metrics',
-        'POST /v1/accounts', 'POST /v1/auth/challenge', 'POST /v1/auth/device', 'POST /v1/auth/login', 'POST /v1/auth/refresh',
+        'GET /healthz',
+        'GET /metrics',
+        'POST /v1/accounts',
+        'POST /v1/auth/challenge',
+        'POST /v1/auth/device',
+        'POST /v1/auth/login',
+        'POST /v1/auth/refresh',
       ]);
     });
 
@@ -87,9 +99,18 @@ describe('operations (API.md section 6)', () => {
       expect(account.required).toEqual(expect.arrayContaining(['username', 'password']));
 
       const device = bodySchema('post', '/v1/devices');
-      expect(Object.keys(device.properties).sort()).toEqual(
-        ['identityKey', 'name', 'pqLastResortPreKey', 'pqPreKeys', 'preKeys', 'registrationId', 'signedPreKey']);
-      expect(device.required).toEqual(expect.arrayContaining(['name', 'registrationId', 'identityKey', 'signedPreKey', 'pqLastResortPreKey']));
+      expect(Object.keys(device.properties).sort()).toEqual([
+        'identityKey',
+        'name',
+        'pqLastResortPreKey',
+        'pqPreKeys',
+        'preKeys',
+        'registrationId',
+        'signedPreKey',
+      ]);
+      expect(device.required).toEqual(
+        expect.arrayContaining(['name', 'registrationId', 'identityKey', 'signedPreKey', 'pqLastResortPreKey']),
+      );
       expect(device.properties.registrationId).toMatchObject({ type: 'number', minimum: 1, maximum: 16380 });
       expect(device.properties.identityKey.description).toMatch(/33 bytes/);
       expect(device.properties.preKeys).toMatchObject({ type: 'array', description: expect.stringMatching(/at most 100/i) });
@@ -112,8 +133,14 @@ describe('operations (API.md section 6)', () => {
       const bundle = schemaOf(doc.paths['/v1/keys/{address}'].get.responses['200'].content['application/json'].schema);
       expect(Object.keys(bundle.properties).sort()).toEqual(['address', 'devices']);
       const device = schemaOf(bundle.properties.devices.items);
-      expect(Object.keys(device.properties).sort()).toEqual(
-        ['deviceId', 'identityKey', 'pqPreKey', 'preKey', 'registrationId', 'signedPreKey']);
+      expect(Object.keys(device.properties).sort()).toEqual([
+        'deviceId',
+        'identityKey',
+        'pqPreKey',
+        'preKey',
+        'registrationId',
+        'signedPreKey',
+      ]);
       expect(device.properties.preKey.nullable).toBe(true);
       const tokens = schemaOf(doc.paths['/v1/auth/login'].post.responses['200'].content['application/json'].schema);
       expect(Object.keys(tokens.properties).sort()).toEqual(['accessToken', 'expiresIn', 'refreshToken']);

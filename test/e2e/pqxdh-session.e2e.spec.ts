@@ -14,8 +14,12 @@ const read = (bytes: Uint8Array) => Buffer.from(bytes).toString();
  */
 describe('a real libsignal session through bundles fetched from the server', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startServer(); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('establishes PQXDH sessions with every device of an account and ratchets both ways', async () => {
     const alice = await newUser(server, { oneTimeKeys: 2 });
@@ -28,15 +32,26 @@ describe('a real libsignal session through bundles fetched from the server', () 
     expect(fetched.status).toBe(200);
     expect(fetched.body.devices).toHaveLength(2);
 
-    for (const [device, bundle] of [[bob, fetched.body.devices[0]], [bobPhone, fetched.body.devices[1]]] as const) {
+    for (const [device, bundle] of [
+      [bob, fetched.body.devices[0]],
+      [bobPhone, fetched.body.devices[1]],
+    ] as const) {
       expect(bundle.preKey).not.toBeNull();
       const bobStore = new MemoryProtocolStore(device.keys);
       const bobAddress = ProtocolAddress.new(bob.username, device.deviceId);
       await startSession(aliceStore, aliceAddress, bobAddress, bundle);
 
-      const first = await encryptMessage(aliceStore, aliceAddress, bobAddress, text(`hello device ${device.deviceId}`), bundle.registrationId);
+      const first = await encryptMessage(
+        aliceStore,
+        aliceAddress,
+        bobAddress,
+        text(`hello device ${device.deviceId}`),
+        bundle.registrationId,
+      );
       expect(first.type).toBe(CiphertextMessageType.PreKey);
-      expect(read(await decryptMessage(bobStore, bobAddress, aliceAddress, first.type, first.content))).toBe(`hello device ${device.deviceId}`);
+      expect(read(await decryptMessage(bobStore, bobAddress, aliceAddress, first.type, first.content))).toBe(
+        `hello device ${device.deviceId}`,
+      );
       // Bob's device used (and dropped) exactly the one-time keys the server handed out.
       expect(bobStore.preKeys.records.has(bundle.preKey!.keyId)).toBe(false);
       expect(bobStore.kyberPreKeys.records.has(bundle.pqPreKey.keyId)).toBe(false);
@@ -60,7 +75,8 @@ describe('a real libsignal session through bundles fetched from the server', () 
     const aliceAddress = ProtocolAddress.new(alice.username, 1);
     const bobAddress = ProtocolAddress.new(bob.username, 1);
 
-    const [bundle] = (await api<PreKeyBundleResponse>(server, 'GET', `/v1/keys/${bob.username}/1`, undefined, { token: alice.token })).body.devices;
+    const [bundle] = (await api<PreKeyBundleResponse>(server, 'GET', `/v1/keys/${bob.username}/1`, undefined, { token: alice.token })).body
+      .devices;
     expect(bundle.preKey).toBeNull();
     expect(bundle.pqPreKey.keyId).toBe(bob.keys.pqLastResortPreKey.id());
     await startSession(aliceStore, aliceAddress, bobAddress, bundle);

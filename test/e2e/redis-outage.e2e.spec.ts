@@ -4,15 +4,20 @@ import { ParleyClient, RealtimeConnection } from '@parley/protocol';
 import { generateServerKey, loadPrivateKey, newNonce, rawPublicKey, signRequest } from '../../apps/server/src/federation/signature';
 import { api, newUser } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
-import { openSocket, until } from '../support/sockets';
+import { openSocket } from '../support/sockets';
 
 /** A private, disposable Redis, so the test can take it away without touching anyone else's. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   const net = await import('node:net');
   for (let i = 0; i < 100; i++) {
     const up = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => { c.end(); resolve(true); });
+      const c = net.connect(port, '127.0.0.1', () => {
+        c.end();
+        resolve(true);
+      });
       c.on('error', () => resolve(false));
     });
     if (up) return redis;
@@ -30,7 +35,15 @@ describe('when Redis is unreachable (REDIS_URL set)', () => {
   const signedClaim = () => {
     const path = '/federation/v1/keys/claim';
     const body = Buffer.from(JSON.stringify({ requester: 'mallet@peer.test', username: 'nobody' }));
-    const headers = signRequest(peerKey, { method: 'POST', path, origin: 'peer.test', destination: 'outage.test', timestamp: Date.now(), nonce: newNonce(), body });
+    const headers = signRequest(peerKey, {
+      method: 'POST',
+      path,
+      origin: 'peer.test',
+      destination: 'outage.test',
+      timestamp: Date.now(),
+      nonce: newNonce(),
+      body,
+    });
     return fetch(`${server.url}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
   };
 
@@ -38,8 +51,10 @@ describe('when Redis is unreachable (REDIS_URL set)', () => {
     redisPort = await freePort();
     redis = await startRedis(redisPort);
     server = await startServer({
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_PREFIX: 'outage:',
-      PARLEY_DOMAIN: 'outage.test', PARLEY_PEERS: `peer.test=http://127.0.0.1:9#${rawPublicKey(peerKey)}`,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_PREFIX: 'outage:',
+      PARLEY_DOMAIN: 'outage.test',
+      PARLEY_PEERS: `peer.test=http://127.0.0.1:9#${rawPublicKey(peerKey)}`,
     });
   });
   afterAll(async () => {

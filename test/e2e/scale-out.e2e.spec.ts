@@ -12,17 +12,21 @@ import { openSocket, TestSocket, until } from '../support/sockets';
  */
 const real = usingRealServices();
 const describeScaleOut = real ? describe : describe.skip;
-const title = (what: string) => real
-  ? `scale-out: ${what} (two processes, PostgreSQL + Redis)`
-  : `scale-out: ${what} [skipped: needs PARLEY_TEST_DATABASE_URL and PARLEY_TEST_REDIS_URL; PGlite cannot be shared between processes]`;
+const title = (what: string) =>
+  real
+    ? `scale-out: ${what} (two processes, PostgreSQL + Redis)`
+    : `scale-out: ${what} [skipped: needs PARLEY_TEST_DATABASE_URL and PARLEY_TEST_REDIS_URL; PGlite cannot be shared between processes]`;
 
 /** Delivery from one process to a device on the other must be prompt; this is a bound, not a performance goal. */
 const PROMPT_MS = 2000;
 
-const opaqueTo = (devices: TestDevice[], marker = 'x') => devices.map((d) => ({
-  destinationDeviceId: d.deviceId, destinationRegistrationId: d.keys.registrationId, type: 2,
-  content: Buffer.from(`opaque ${marker}`).toString('base64'),
-}));
+const opaqueTo = (devices: TestDevice[], marker = 'x') =>
+  devices.map((d) => ({
+    destinationDeviceId: d.deviceId,
+    destinationRegistrationId: d.keys.registrationId,
+    type: 2,
+    content: Buffer.from(`opaque ${marker}`).toString('base64'),
+  }));
 
 /** Starts a deployment of two processes sharing storage and Redis. */
 async function startPair(env: Record<string, string> = {}): Promise<[TestServer, TestServer]> {
@@ -35,10 +39,11 @@ async function startPair(env: Record<string, string> = {}): Promise<[TestServer,
 }
 
 /** Resolves with the disconnect reason once the socket is closed. */
-const disconnected = (socket: TestSocket) => new Promise<string>((resolve) => {
-  if (socket.socket.disconnected) resolve('already disconnected');
-  else socket.socket.once('disconnect', (reason) => resolve(reason));
-});
+const disconnected = (socket: TestSocket) =>
+  new Promise<string>((resolve) => {
+    if (socket.socket.disconnected) resolve('already disconnected');
+    else socket.socket.once('disconnect', (reason) => resolve(reason));
+  });
 
 /**
  * Waits until a socket's process has subscribed the device to its channel
@@ -47,15 +52,22 @@ const disconnected = (socket: TestSocket) => new Promise<string>((resolve) => {
  */
 async function subscribed(server: TestServer, from: TestDevice, to: TestDevice, socket: TestSocket) {
   const before = socket.envelopes.length;
-  const sent = await api(server, 'PUT', `/v1/messages/${to.username}`, { timestamp: 1, messages: opaqueTo([to], 'ready') }, { token: from.token });
+  const sent = await api(
+    server,
+    'PUT',
+    `/v1/messages/${to.username}`,
+    { timestamp: 1, messages: opaqueTo([to], 'ready') },
+    { token: from.token },
+  );
   expect(sent.status).toBe(200);
   await socket.waitForEnvelopes(before + 1, PROMPT_MS);
 }
 
-const withTimeout = <T>(promise: Promise<T>, ms: number, what: string) => Promise.race([
-  promise,
-  new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
-]);
+const withTimeout = <T>(promise: Promise<T>, ms: number, what: string) =>
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+  ]);
 
 describeScaleOut(title('delivery, takeover, removal and revocation across processes'), () => {
   let a: TestServer;
@@ -67,8 +79,12 @@ describeScaleOut(title('delivery, takeover, removal and revocation across proces
     return s;
   };
 
-  beforeAll(async () => { [a, b] = await startPair(); });
-  afterEach(() => { sockets.splice(0).forEach((s) => s.close()); });
+  beforeAll(async () => {
+    [a, b] = await startPair();
+  });
+  afterEach(() => {
+    sockets.splice(0).forEach((s) => s.close());
+  });
   afterAll(async () => {
     await b?.stop();
     await a?.stop();
@@ -80,7 +96,13 @@ describeScaleOut(title('delivery, takeover, removal and revocation across proces
     const bobOnB = await connect(b, bob);
     for (let i = 0; i < 5; i++) {
       const started = Date.now();
-      const sent = await api(a, 'PUT', `/v1/messages/${bob.username}`, { timestamp: 1000 + i, messages: opaqueTo([bob], `m${i}`) }, { token: alice.token });
+      const sent = await api(
+        a,
+        'PUT',
+        `/v1/messages/${bob.username}`,
+        { timestamp: 1000 + i, messages: opaqueTo([bob], `m${i}`) },
+        { token: alice.token },
+      );
       expect(sent.status).toBe(200);
       await bobOnB.waitForEnvelopes(i + 1, PROMPT_MS);
       const elapsed = Date.now() - started;
@@ -110,7 +132,9 @@ describeScaleOut(title('delivery, takeover, removal and revocation across proces
     expect(await withTimeout(olderClosed, 5000, 'the older socket on A to close')).toBe('io server disconnect');
     expect(newer.socket.connected).toBe(true);
 
-    expect((await api(a, 'PUT', `/v1/messages/${bob.username}`, { timestamp: 5, messages: opaqueTo([bob]) }, { token: alice.token })).status).toBe(200);
+    expect(
+      (await api(a, 'PUT', `/v1/messages/${bob.username}`, { timestamp: 5, messages: opaqueTo([bob]) }, { token: alice.token })).status,
+    ).toBe(200);
     await until(() => newer.envelopes.some((e) => e.timestamp === 5), PROMPT_MS, 'the envelope on the newer socket');
     expect(older.envelopes.filter((e) => e.timestamp === 5)).toHaveLength(0);
     expect(newer.socket.connected).toBe(true);
@@ -143,13 +167,18 @@ describeScaleOut(title('delivery, takeover, removal and revocation across proces
 describeScaleOut(title('rate limits shared by both processes'), () => {
   let a: TestServer;
   let b: TestServer;
-  beforeAll(async () => { [a, b] = await startPair({ RATE_LIMITS: 'keyFetch=5/60' }); });
+  beforeAll(async () => {
+    [a, b] = await startPair({ RATE_LIMITS: 'keyFetch=5/60' });
+  });
   afterAll(async () => {
     await b?.stop();
     await a?.stop();
   });
 
-  it.each([['A', 0], ['B', 1]])('refuses the 6th of keyFetch=5/60 when it lands on process %s', async (_name, last) => {
+  it.each([
+    ['A', 0],
+    ['B', 1],
+  ])('refuses the 6th of keyFetch=5/60 when it lands on process %s', async (_name, last) => {
     const bob = await newUser(a, { oneTimeKeys: 10 });
     const alice = await newUser(a);
     const servers = [a, b];
@@ -174,7 +203,9 @@ describeScaleOut(title('one-time keys handed out exactly once across both proces
   const FETCHES = 100;
   let a: TestServer;
   let b: TestServer;
-  beforeAll(async () => { [a, b] = await startPair({ RATE_LIMITS: 'keyFetch=10000/1' }); });
+  beforeAll(async () => {
+    [a, b] = await startPair({ RATE_LIMITS: 'keyFetch=10000/1' });
+  });
   afterAll(async () => {
     await b?.stop();
     await a?.stop();

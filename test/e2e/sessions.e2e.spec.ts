@@ -6,8 +6,12 @@ import { startServer, TestServer, usingRealServices } from '../support/server';
 
 describe('refresh rotation and logout (API.md section 1)', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startServer(); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   const works = async (accessToken: string) => (await api(server, 'GET', '/v1/keys/count', undefined, { token: accessToken })).status;
   const refresh = (refreshToken: string) => api<TokenPair>(server, 'POST', '/v1/auth/refresh', { refreshToken });
@@ -15,9 +19,13 @@ describe('refresh rotation and logout (API.md section 1)', () => {
   /** A second session of the same device, through challenge and signature. */
   async function deviceLogin(device: TestDevice): Promise<TokenPair> {
     const { challenge } = (await api(server, 'POST', '/v1/auth/challenge', { username: device.username, deviceId: device.deviceId })).body;
-    const signature = toBase64(device.keys.identity.privateKey.sign(
-      new Uint8Array(Buffer.concat([Buffer.from(DEVICE_LOGIN_CONTEXT), Buffer.from(challenge, 'base64')]))));
-    return (await api(server, 'POST', '/v1/auth/device', { username: device.username, deviceId: device.deviceId, challenge, signature })).body;
+    const signature = toBase64(
+      device.keys.identity.privateKey.sign(
+        new Uint8Array(Buffer.concat([Buffer.from(DEVICE_LOGIN_CONTEXT), Buffer.from(challenge, 'base64')])),
+      ),
+    );
+    return (await api(server, 'POST', '/v1/auth/device', { username: device.username, deviceId: device.deviceId, challenge, signature }))
+      .body;
   }
 
   it('exchanges a refresh token for a new pair, again and again', async () => {
@@ -62,13 +70,23 @@ describe('refresh rotation and logout (API.md section 1)', () => {
     const db = new Client({ connectionString: server.env.DATABASE_URL });
     await db.connect();
     try {
-      await db.query(`UPDATE auth_challenges SET expires_at = now() - interval '1 second' WHERE challenge = $1`, [Buffer.from(challenge, 'base64')]);
+      await db.query(`UPDATE auth_challenges SET expires_at = now() - interval '1 second' WHERE challenge = $1`, [
+        Buffer.from(challenge, 'base64'),
+      ]);
     } finally {
       await db.end();
     }
-    const signature = toBase64(device.keys.identity.privateKey.sign(
-      new Uint8Array(Buffer.concat([Buffer.from(DEVICE_LOGIN_CONTEXT), Buffer.from(challenge, 'base64')]))));
-    const res = await api(server, 'POST', '/v1/auth/device', { username: device.username, deviceId: device.deviceId, challenge, signature });
+    const signature = toBase64(
+      device.keys.identity.privateKey.sign(
+        new Uint8Array(Buffer.concat([Buffer.from(DEVICE_LOGIN_CONTEXT), Buffer.from(challenge, 'base64')])),
+      ),
+    );
+    const res = await api(server, 'POST', '/v1/auth/device', {
+      username: device.username,
+      deviceId: device.deviceId,
+      challenge,
+      signature,
+    });
     expect(res.status).toBe(401);
   });
 

@@ -55,23 +55,37 @@ describeOnPostgres('federation outbox and inbox (medium)', () => {
     await dataSource?.destroy();
     await cleanup?.();
   });
-  beforeEach(async () => { await db.execute('DELETE FROM federation_outbox'); });
+  beforeEach(async () => {
+    await db.execute('DELETE FROM federation_outbox');
+  });
 
   /** A relay and a worker sharing one clock, a scripted peer and a delivery bus that records delivery:failed. */
   function setup(answers: (payload: any) => PeerAnswer | Promise<PeerAnswer>) {
     const config = {
-      domain: 'a.test', peers: [{ domain: 'b.test', baseUrl: 'http://b.invalid' }], redisPrefix: 'test:',
-      federationRetryWindowSeconds: WINDOW_SECONDS, federationRetryBaseMs: 1000, federationRetryMaxMs: 60_000,
-      federationOutboxPollMs: 1000, federationRequestTimeoutMs: 1000,
+      domain: 'a.test',
+      peers: [{ domain: 'b.test', baseUrl: 'http://b.invalid' }],
+      redisPrefix: 'test:',
+      federationRetryWindowSeconds: WINDOW_SECONDS,
+      federationRetryBaseMs: 1000,
+      federationRetryMaxMs: 60_000,
+      federationOutboxPollMs: 1000,
+      federationRequestTimeoutMs: 1000,
     } as ParleyConfig;
     const clock = new ManualClock(Date.parse('2030-01-01T00:00:00Z'));
     const sent: any[] = [];
-    const client = { post: jest.fn(async (_domain: string, _path: string, payload: any) => { sent.push(payload); return answers(payload); }) } as unknown as FederationClient;
+    const client = {
+      post: jest.fn(async (_domain: string, _path: string, payload: any) => {
+        sent.push(payload);
+        return answers(payload);
+      }),
+    } as unknown as FederationClient;
     const metrics = new MetricsService();
     const peers = new PeerDirectory(config, new PeersRepository(db), clock);
     const bus = new LocalDeliveryBus();
     const failures: DeliveryFailed[] = [];
-    void bus.subscribe(sender.accountId, sender.deviceId, (signal) => { if (signal.kind === 'deliveryFailed') failures.push(signal.failure); });
+    void bus.subscribe(sender.accountId, sender.deviceId, (signal) => {
+      if (signal.kind === 'deliveryFailed') failures.push(signal.failure);
+    });
     const relay = new FederationRelayService(config, client, repository, clock, metrics);
     const worker = () => new OutboxWorker(config, repository, client, bus, peers, clock, metrics);
     return { clock, sent, relay, worker: worker(), worker2: worker(), failures };
@@ -113,13 +127,18 @@ describeOnPostgres('federation outbox and inbox (medium)', () => {
     answer = { reached: true, status: 409, body: { error: 'mismatched_devices', message: 'no', missingDevices: [2], extraDevices: [] } };
     clock.advance(60_000);
     await worker.runOnce();
-    expect(failures).toEqual([{ destination: 'bob@b.test', timestamp: 12, error: 'mismatched_devices', missingDevices: [2], extraDevices: [] }]);
+    expect(failures).toEqual([
+      { destination: 'bob@b.test', timestamp: 12, error: 'mismatched_devices', missingDevices: [2], extraDevices: [] },
+    ]);
     expect(await outbox()).toEqual([]);
   });
 
   it('passes a direct refusal back to the client and stores nothing', async () => {
     const { relay } = setup(() => ({ reached: true, status: 410, body: { error: 'stale_devices', message: 'stale', staleDevices: [1] } }));
-    await expect(relay.relayMessages(sender, 'bob', 'b.test', dto(13))).rejects.toMatchObject({ code: 'stale_devices', extra: { staleDevices: [1] } });
+    await expect(relay.relayMessages(sender, 'bob', 'b.test', dto(13))).rejects.toMatchObject({
+      code: 'stale_devices',
+      extra: { staleDevices: [1] },
+    });
     expect(await outbox()).toEqual([]);
   });
 
@@ -132,7 +151,9 @@ describeOnPostgres('federation outbox and inbox (medium)', () => {
     expect((await relay.relayMessages(sender, 'bob', 'b.test', dto(3))).status).toBe(202);
     expect(sent).toHaveLength(1);
     clock.advance(60_000);
-    while (await worker.runOnce() > 0) { /* one row of bob's per pass */ }
+    while ((await worker.runOnce()) > 0) {
+      /* one row of bob's per pass */
+    }
     expect(sent.map((p) => p.timestamp)).toEqual([1, 1, 2, 3]);
     expect(await outbox()).toEqual([]);
     expect((await relay.relayMessages(sender, 'bob', 'b.test', dto(4))).status).toBe(200);

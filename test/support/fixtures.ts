@@ -22,7 +22,11 @@ export interface RequestOptions {
 }
 
 export async function api<T = any>(
-  server: Pick<TestServer, 'url'>, method: string, path: string, body?: unknown, options: RequestOptions = {},
+  server: Pick<TestServer, 'url'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  options: RequestOptions = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -31,7 +35,11 @@ export async function api<T = any>(
   const res = await fetch(`${server.url}${path}`, { method, headers, body: payload });
   const text = await res.text();
   let parsed: unknown = text;
-  try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep the text */ }
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
   return { status: res.status, body: parsed as T, headers: res.headers };
 }
 

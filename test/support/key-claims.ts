@@ -11,14 +11,18 @@ import type { TestServer } from './server';
  * the rest get preKey null and the last-resort Kyber key, and none is left.
  */
 export async function expectEachKeyClaimedOnce(
-  servers: TestServer[], { oneTimeKeys, fetches, requesters: requesterCount }: { oneTimeKeys: number; fetches: number; requesters: number },
+  servers: TestServer[],
+  { oneTimeKeys, fetches, requesters: requesterCount }: { oneTimeKeys: number; fetches: number; requesters: number },
 ) {
   const bob = await newUser(servers[0], { oneTimeKeys });
   const requesters: TestDevice[] = [];
   for (let i = 0; i < requesterCount; i++) requesters.push(await newUser(servers[i % servers.length], { oneTimeKeys: 0 }));
 
-  const responses = await Promise.all(Array.from({ length: fetches }, (_, i) => api(
-    servers[i % servers.length], 'GET', `/v1/keys/${bob.username}`, undefined, { token: requesters[i % requesterCount].token })));
+  const responses = await Promise.all(
+    Array.from({ length: fetches }, (_, i) =>
+      api(servers[i % servers.length], 'GET', `/v1/keys/${bob.username}`, undefined, { token: requesters[i % requesterCount].token }),
+    ),
+  );
   expect(responses.map((r) => r.status)).toEqual(Array(fetches).fill(200));
   const bundles: DeviceBundle[] = responses.map((r) => r.body.devices[0]);
 

@@ -41,7 +41,9 @@ export function openSocket(server: Pick<TestServer, 'url'>, token: string, optio
       return state.envelopes;
     },
     send: (request) => new Promise((resolve) => socket.emit('send', request, resolve)),
-    close: () => { socket.disconnect(); },
+    close: () => {
+      socket.disconnect();
+    },
   };
   socket.on('message', (envelope: Envelope, ack: (reply: MessageAck) => void) => {
     state.envelopes.push(envelope);
@@ -64,6 +66,8 @@ export function socketPool(server: () => Pick<TestServer, 'url'>) {
       open.push(socket);
       return socket;
     },
-    closeAll: () => { open.splice(0).forEach((s) => s.close()); },
+    closeAll: () => {
+      open.splice(0).forEach((s) => s.close());
+    },
   };
 }

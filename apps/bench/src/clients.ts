@@ -14,7 +14,11 @@ export function connectDevice(baseUrl: string, device: BenchDevice, onEnvelope?:
 
 /** Connects every device, spreading them over the deployment's processes. */
 export function connectAll(urls: string[], devices: BenchDevice[], onEnvelope?: (envelope: Envelope) => void): Promise<DeviceSocket[]> {
-  return inParallel(devices.map((d, i) => [d, urls[i % urls.length]] as const), 64, ([device, url]) => connectDevice(url, device, onEnvelope));
+  return inParallel(
+    devices.map((d, i) => [d, urls[i % urls.length]] as const),
+    64,
+    ([device, url]) => connectDevice(url, device, onEnvelope),
+  );
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -54,11 +54,13 @@ export async function startDeployment(storage: Storage, processes: number): Prom
 
 /** CPU seconds the deployment's server processes have used so far, from their own /metrics. */
 export async function totalCpuSeconds(urls: string[]): Promise<number> {
-  const seconds = await Promise.all(urls.map(async (url) => {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const match = /^parley_process_cpu_seconds_total (\S+)$/m.exec(text);
-    return match ? Number(match[1]) : NaN;
-  }));
+  const seconds = await Promise.all(
+    urls.map(async (url) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const match = /^parley_process_cpu_seconds_total (\S+)$/m.exec(text);
+      return match ? Number(match[1]) : NaN;
+    }),
+  );
   return seconds.reduce((a, b) => a + b, 0);
 }
 

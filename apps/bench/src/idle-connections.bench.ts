@@ -2,7 +2,10 @@ import { connectAll } from './clients';
 import { Deployment, residentBytes } from './deployment';
 import { createAccounts } from './population';
 
-export interface IdleResult { connections: number; bytesPerConnection: number }
+export interface IdleResult {
+  connections: number;
+  bytesPerConnection: number;
+}
 
 /**
  * Server resident memory per connected idle device: RSS of every server
@@ -16,7 +19,10 @@ export async function runIdleConnections(deployment: Deployment, count: number):
   const rss = () => deployment.servers.reduce((sum, s) => sum + residentBytes(s.process.pid!), 0);
   await new Promise((r) => setTimeout(r, 2000));
   const before = rss();
-  const sockets = await connectAll(deployment.servers.map((s) => s.url), devices);
+  const sockets = await connectAll(
+    deployment.servers.map((s) => s.url),
+    devices,
+  );
   await new Promise((r) => setTimeout(r, 3000));
   const after = rss();
   sockets.forEach((s) => s.disconnect());

@@ -52,31 +52,35 @@ async function createTargets(baseUrl: string, count: number, keysPerTarget: numb
   const ecKey = publicPreKey(keys.preKeys[0]).publicKey;
   const kyberKey = publicKyberPreKey(keys.pqPreKeys[0]);
   const run = randomBytes(3).toString('hex');
-  return inParallel(Array.from({ length: count }, (_, i) => i), 4, async (i) => {
-    const username = `k${run}_${i}`;
-    const post = async <T>(path: string, body: unknown, token?: string) => {
-      const res = await fetch(`${baseUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<T>;
-    };
-    await post(`/v1/accounts`, { username, password: 'benchmark password' });
-    const login = await post<TokenPair>('/v1/auth/login', { username, password: 'benchmark password' });
-    const registration = { ...deviceRegistrationRequest(keys, 'bench target'), preKeys: [], pqPreKeys: [] };
-    const device = await post<TokenPair & { deviceId: number }>('/v1/devices', registration, login.accessToken);
-    // Key id 1 is the last-resort Kyber key; one-time ids start at 2.
-    for (let first = 2; first < keysPerTarget + 2; first += 100) {
-      const ids = Array.from({ length: Math.min(100, keysPerTarget + 2 - first) }, (_, j) => first + j);
-      const preKeys: PreKey[] = ids.map((keyId) => ({ keyId, publicKey: ecKey }));
-      const pqPreKeys: SignedPreKey[] = ids.map((keyId) => ({ ...kyberKey, keyId }));
-      const res = await request(`${baseUrl}/v1/keys`, 'PUT', device.accessToken, { preKeys, pqPreKeys });
-      if (res.status !== 204) throw new Error(`PUT /v1/keys: ${res.status} ${JSON.stringify(res.body)}`);
-    }
-    return { username, deviceId: device.deviceId };
-  });
+  return inParallel(
+    Array.from({ length: count }, (_, i) => i),
+    4,
+    async (i) => {
+      const username = `k${run}_${i}`;
+      const post = async <T>(path: string, body: unknown, token?: string) => {
+        const res = await fetch(`${baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+        });
+        if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+        return res.json() as Promise<T>;
+      };
+      await post(`/v1/accounts`, { username, password: 'benchmark password' });
+      const login = await post<TokenPair>('/v1/auth/login', { username, password: 'benchmark password' });
+      const registration = { ...deviceRegistrationRequest(keys, 'bench target'), preKeys: [], pqPreKeys: [] };
+      const device = await post<TokenPair & { deviceId: number }>('/v1/devices', registration, login.accessToken);
+      // Key id 1 is the last-resort Kyber key; one-time ids start at 2.
+      for (let first = 2; first < keysPerTarget + 2; first += 100) {
+        const ids = Array.from({ length: Math.min(100, keysPerTarget + 2 - first) }, (_, j) => first + j);
+        const preKeys: PreKey[] = ids.map((keyId) => ({ keyId, publicKey: ecKey }));
+        const pqPreKeys: SignedPreKey[] = ids.map((keyId) => ({ ...kyberKey, keyId }));
+        const res = await request(`${baseUrl}/v1/keys`, 'PUT', device.accessToken, { preKeys, pqPreKeys });
+        if (res.status !== 204) throw new Error(`PUT /v1/keys: ${res.status} ${JSON.stringify(res.body)}`);
+      }
+      return { username, deviceId: device.deviceId };
+    },
+  );
 }
 
 /**
@@ -107,10 +111,14 @@ export async function runKeyFetch(deployment: Deployment, options: KeyFetchOptio
     for (let n = index; !stopped; n++) {
       const target = targets[n % targets.length];
       const started = performance.now();
-      const res = await request<{ devices: DeviceBundle[] }>(`${url}/v1/keys/${target.username}/${target.deviceId}`, 'GET', token)
-        .catch(() => ({ status: 0, body: { devices: [] } }));
+      const res = await request<{ devices: DeviceBundle[] }>(`${url}/v1/keys/${target.username}/${target.deviceId}`, 'GET', token).catch(
+        () => ({ status: 0, body: { devices: [] } }),
+      );
       const elapsed = performance.now() - started;
-      if (res.status !== 200) { failed++; continue; }
+      if (res.status !== 200) {
+        failed++;
+        continue;
+      }
       const bundle = res.body.devices[0];
       // Duplicates are counted over the whole run, warm-up included.
       if (bundle.preKey) {

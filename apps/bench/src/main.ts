@@ -37,7 +37,13 @@ async function main() {
   const only = option('only', DEPLOYMENTS.map((d) => d.storage).join(',')).split(',');
   const chosen = DEPLOYMENTS.filter((d) => only.includes(d.storage));
   const suites = option('suites', 'keys,messages,idle').split(',');
-  const keyFetchOptions = { requesters: 50, targets: 4, keysPerTarget: Number(option('keys', '2500')), seconds: Number(option('key-seconds', '5')), warmupSeconds: 2 };
+  const keyFetchOptions = {
+    requesters: 50,
+    targets: 4,
+    keysPerTarget: Number(option('keys', '2500')),
+    seconds: Number(option('key-seconds', '5')),
+    warmupSeconds: 2,
+  };
 
   const throughput: [string, ThroughputResult][] = [];
   const memory: [string, number][] = [];
@@ -58,38 +64,77 @@ async function main() {
     }
   }
 
-  if (keyFetch.length) printTable(
-    `Bundle fetches, each claiming one one-time EC and one Kyber prekey: ${keyFetchOptions.requesters} concurrent requesters, `
-      + `${keyFetchOptions.targets} target devices (${keyFetchOptions.seconds} s after ${keyFetchOptions.warmupSeconds} s warm-up)`,
-    ['deployment', 'fetches/s', 'keys claimed/s', 'claims vs raw pg (6,000/s)', 'p50/p99 ms', 'server CPU ms/fetch', 'duplicates', 'exhausted', 'failed'],
-    keyFetch.map(([label, r]) => [
-      label, fixed(r.fetchesPerSecond), fixed(r.keysClaimedPerSecond),
-      ratio(r.keysClaimedPerSecond, REFERENCE.postgresOneTimeKeyClaimsPerSecond), `${r.p50} / ${r.p99}`, fixed(r.serverCpuMsPerFetch, 2), r.duplicates, r.exhausted, r.failed,
-    ]),
-  );
+  if (keyFetch.length)
+    printTable(
+      `Bundle fetches, each claiming one one-time EC and one Kyber prekey: ${keyFetchOptions.requesters} concurrent requesters, ` +
+        `${keyFetchOptions.targets} target devices (${keyFetchOptions.seconds} s after ${keyFetchOptions.warmupSeconds} s warm-up)`,
+      [
+        'deployment',
+        'fetches/s',
+        'keys claimed/s',
+        'claims vs raw pg (6,000/s)',
+        'p50/p99 ms',
+        'server CPU ms/fetch',
+        'duplicates',
+        'exhausted',
+        'failed',
+      ],
+      keyFetch.map(([label, r]) => [
+        label,
+        fixed(r.fetchesPerSecond),
+        fixed(r.keysClaimedPerSecond),
+        ratio(r.keysClaimedPerSecond, REFERENCE.postgresOneTimeKeyClaimsPerSecond),
+        `${r.p50} / ${r.p99}`,
+        fixed(r.serverCpuMsPerFetch, 2),
+        r.duplicates,
+        r.exhausted,
+        r.failed,
+      ]),
+    );
 
-  if (throughput.length) printTable(
-    `Messages: 50 senders -> 50 recipients x 2 connected devices, 300-byte ciphertexts, socket.io send + ack (${seconds} s per phase)`,
-    ['deployment', 'envelopes/s max', 'server CPU ms/envelope', 'vs hand-written socket.io+pg', 'vs Prosody 2-device', 'p50/p99 ms at max',
-      'p50/p99 ms at half', 'vs hand-written p99', 'p50/p99 ms at quarter', `p50/p99 ms at ${GOAL_HALF_RATE}/s (goal p99 < 50)`, 'left queued', 'refused'],
-    throughput.map(([label, r]) => [
-      label, fixed(r.maxEnvelopesPerSecond), fixed(r.serverCpuMsPerEnvelope, 3),
-      ratio(r.maxEnvelopesPerSecond, REFERENCE.handWrittenEnvelopesPerSecond),
-      ratio(r.maxEnvelopesPerSecond, REFERENCE.prosodyTwoDeviceDeliveriesPerSecond),
-      `${r.latencyAtMax.p50} / ${r.latencyAtMax.p99}`,
-      `${r.latencyAtHalf.p50} / ${r.latencyAtHalf.p99}`,
-      ratio(r.latencyAtHalf.p99, REFERENCE.handWrittenP99AtHalfMs),
-      `${r.latencyAtQuarter.p50} / ${r.latencyAtQuarter.p99}`,
-      `${r.latencyAtGoalHalf.p50} / ${r.latencyAtGoalHalf.p99}`,
-      r.leftInQueues, r.refusedSends,
-    ]),
-  );
-  if (memory.length) printTable(
-    `Server memory per idle connected device (${idle} devices, RSS delta of all server processes)`,
-    ['deployment', 'KiB per connection', 'vs socket.io alone (17 KiB)', 'vs Prosody (37 KiB)'],
-    memory.map(([label, bytes]) => [label, fixed(bytes / 1024, 1),
-      ratio(bytes, REFERENCE.socketIoBytesPerIdleConnection), ratio(bytes, REFERENCE.prosodyBytesPerIdleConnection)]),
-  );
+  if (throughput.length)
+    printTable(
+      `Messages: 50 senders -> 50 recipients x 2 connected devices, 300-byte ciphertexts, socket.io send + ack (${seconds} s per phase)`,
+      [
+        'deployment',
+        'envelopes/s max',
+        'server CPU ms/envelope',
+        'vs hand-written socket.io+pg',
+        'vs Prosody 2-device',
+        'p50/p99 ms at max',
+        'p50/p99 ms at half',
+        'vs hand-written p99',
+        'p50/p99 ms at quarter',
+        `p50/p99 ms at ${GOAL_HALF_RATE}/s (goal p99 < 50)`,
+        'left queued',
+        'refused',
+      ],
+      throughput.map(([label, r]) => [
+        label,
+        fixed(r.maxEnvelopesPerSecond),
+        fixed(r.serverCpuMsPerEnvelope, 3),
+        ratio(r.maxEnvelopesPerSecond, REFERENCE.handWrittenEnvelopesPerSecond),
+        ratio(r.maxEnvelopesPerSecond, REFERENCE.prosodyTwoDeviceDeliveriesPerSecond),
+        `${r.latencyAtMax.p50} / ${r.latencyAtMax.p99}`,
+        `${r.latencyAtHalf.p50} / ${r.latencyAtHalf.p99}`,
+        ratio(r.latencyAtHalf.p99, REFERENCE.handWrittenP99AtHalfMs),
+        `${r.latencyAtQuarter.p50} / ${r.latencyAtQuarter.p99}`,
+        `${r.latencyAtGoalHalf.p50} / ${r.latencyAtGoalHalf.p99}`,
+        r.leftInQueues,
+        r.refusedSends,
+      ]),
+    );
+  if (memory.length)
+    printTable(
+      `Server memory per idle connected device (${idle} devices, RSS delta of all server processes)`,
+      ['deployment', 'KiB per connection', 'vs socket.io alone (17 KiB)', 'vs Prosody (37 KiB)'],
+      memory.map(([label, bytes]) => [
+        label,
+        fixed(bytes / 1024, 1),
+        ratio(bytes, REFERENCE.socketIoBytesPerIdleConnection),
+        ratio(bytes, REFERENCE.prosodyBytesPerIdleConnection),
+      ]),
+    );
   process.exit(0);
 }
 

@@ -50,7 +50,12 @@ async function populate(deployment: Deployment): Promise<Population> {
     senders: senders.map((device, i) => ({ device, socket: senderSockets[i] })),
     fanouts: recipientAccounts.map((devices) => ({
       address: devices[0].username,
-      messages: devices.map((d) => ({ destinationDeviceId: d.deviceId, destinationRegistrationId: d.registrationId, type: 2, content: CONTENT })),
+      messages: devices.map((d) => ({
+        destinationDeviceId: d.deviceId,
+        destinationRegistrationId: d.registrationId,
+        type: 2,
+        content: CONTENT,
+      })),
     })),
     delivered,
     recipients: recipientAccounts.flat(),
@@ -61,20 +66,26 @@ async function populate(deployment: Deployment): Promise<Population> {
 function sendFanout(population: Population, i: number): Promise<number> {
   const sender = population.senders[i % population.senders.length];
   const fanout = population.fanouts[i % population.fanouts.length];
-  return new Promise((resolve) => sender.socket.emit('send',
-    { destination: fanout.address, timestamp: Date.now(), messages: fanout.messages },
-    (reply) => resolve(reply.status)));
+  return new Promise((resolve) =>
+    sender.socket.emit('send', { destination: fanout.address, timestamp: Date.now(), messages: fanout.messages }, (reply) =>
+      resolve(reply.status),
+    ),
+  );
 }
 
 /** Every sender keeps WINDOW_PER_SENDER sends outstanding for `seconds`. */
 async function pushFlatOut(population: Population, seconds: number, refused: { n: number }): Promise<void> {
   const until = Date.now() + seconds * 1000;
   let counter = 0;
-  await Promise.all(population.senders.flatMap(() => Array.from({ length: WINDOW_PER_SENDER }, async () => {
-    while (Date.now() < until) {
-      if ((await sendFanout(population, counter++)) !== 200) refused.n++;
-    }
-  })));
+  await Promise.all(
+    population.senders.flatMap(() =>
+      Array.from({ length: WINDOW_PER_SENDER }, async () => {
+        while (Date.now() < until) {
+          if ((await sendFanout(population, counter++)) !== 200) refused.n++;
+        }
+      }),
+    ),
+  );
 }
 
 /** Sends fan-outs at a steady `envelopesPerSecond` for `seconds`. */
@@ -85,7 +96,12 @@ async function pace(population: Population, envelopesPerSecond: number, seconds:
   let sent = 0;
   while (Date.now() - start < seconds * 1000) {
     const due = Math.floor(((Date.now() - start) / 1000) * fanoutsPerSecond);
-    for (; sent < due; sent++) pending.push(sendFanout(population, sent).then((s) => { if (s !== 200) refused.n++; }));
+    for (; sent < due; sent++)
+      pending.push(
+        sendFanout(population, sent).then((s) => {
+          if (s !== 200) refused.n++;
+        }),
+      );
     await new Promise((r) => setTimeout(r, 5));
   }
   await Promise.all(pending);

@@ -14,7 +14,12 @@ export enum ExitCode {
 
 /** An error the user can act on: its message is printed as is, without a stack. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: ExitCode = ExitCode.Failure) { super(message); }
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = ExitCode.Failure,
+  ) {
+    super(message);
+  }
 }
 
 const API_EXIT_CODES: Record<number, ExitCode> = {
@@ -29,7 +34,8 @@ const API_EXIT_CODES: Record<number, ExitCode> = {
 const API_MESSAGES: Partial<Record<string, string>> = {
   [ErrorCode.UsernameTaken]: 'that username is taken',
   [ErrorCode.InvalidCredentials]: 'wrong username or password',
-  [ErrorCode.Unauthorized]: "this device is not logged in (its tokens expired or were revoked, or the device was removed); try `parley login`",
+  [ErrorCode.Unauthorized]:
+    'this device is not logged in (its tokens expired or were revoked, or the device was removed); try `parley login`',
   [ErrorCode.DeviceLimitReached]: 'this account already has the maximum number of devices; remove one with `parley devices remove <id>`',
   [ErrorCode.UnknownAddress]: 'no such user',
   [ErrorCode.RateLimited]: 'the server is throttling requests; wait a moment and try again',
@@ -50,7 +56,10 @@ export function toCliError(error: unknown): CliError {
   }
   if (error instanceof TypeError && /fetch failed/.test(error.message)) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return new CliError(`cannot reach the server${cause ? ` (${cause})` : ''}; is it running, and is --server right?`, ExitCode.Unreachable);
+    return new CliError(
+      `cannot reach the server${cause ? ` (${cause})` : ''}; is it running, and is --server right?`,
+      ExitCode.Unreachable,
+    );
   }
   return new CliError(error instanceof Error ? error.message : String(error));
 }

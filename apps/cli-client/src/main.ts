@@ -8,16 +8,18 @@ import { buildProgram } from './program';
  * The explicit exit ends keep-alive HTTP connections that would otherwise
  * hold the process open for a few seconds.
  */
-buildProgram().parseAsync(process.argv).then(
-  () => process.exit(ExitCode.Ok),
-  (error: unknown) => {
-    if (error instanceof CommanderError) {
-      // commander has printed the message or the help already.
-      process.exit(error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage);
-    }
-    const cliError = toCliError(error);
-    process.stderr.write(`parley: ${cliError.message}\n`);
-    if (process.env.PARLEY_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.exit(cliError.exitCode);
-  },
-);
+buildProgram()
+  .parseAsync(process.argv)
+  .then(
+    () => process.exit(ExitCode.Ok),
+    (error: unknown) => {
+      if (error instanceof CommanderError) {
+        // commander has printed the message or the help already.
+        process.exit(error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage);
+      }
+      const cliError = toCliError(error);
+      process.stderr.write(`parley: ${cliError.message}\n`);
+      if (process.env.PARLEY_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+      process.exit(cliError.exitCode);
+    },
+  );

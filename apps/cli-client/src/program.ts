@@ -11,14 +11,25 @@ import { sendCommand } from './commands/send';
 export function buildProgram(): Command {
   const program = new Command('parley')
     .description('Parley reference client: end-to-end encrypted messages (PQXDH + Double Ratchet, one session per device pair)')
-    .addOption(new Option('--profile <name-or-dir>', 'device profile: a name under $PARLEY_HOME (default ~/.parley), or a directory')
-      .env('PARLEY_PROFILE').default('default'))
-    .addOption(new Option('--server <url>', 'server base URL (stored at register/link; default http://localhost:3000)')
-      .env('PARLEY_SERVER'))
+    .addOption(
+      new Option('--profile <name-or-dir>', 'device profile: a name under $PARLEY_HOME (default ~/.parley), or a directory')
+        .env('PARLEY_PROFILE')
+        .default('default'),
+    )
+    .addOption(
+      new Option('--server <url>', 'server base URL (stored at register/link; default http://localhost:3000)').env('PARLEY_SERVER'),
+    )
     .option('--json', 'machine-readable output: one JSON document per result');
   for (const command of [
-    registerCommand(), linkCommand(), loginCommand(), devicesCommand(), sendCommand(),
-    inboxCommand(), chatCommand(), fingerprintCommand(), keysCommand(),
+    registerCommand(),
+    linkCommand(),
+    loginCommand(),
+    devicesCommand(),
+    sendCommand(),
+    inboxCommand(),
+    chatCommand(),
+    fingerprintCommand(),
+    keysCommand(),
   ]) {
     program.addCommand(command);
   }

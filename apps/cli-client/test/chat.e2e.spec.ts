@@ -21,7 +21,9 @@ describe('parley chat in a terminal', () => {
     await alice.json('register', 'alice');
     await bob.json('register', 'bob');
   });
-  afterEach(async () => { await terminal?.close(); });
+  afterEach(async () => {
+    await terminal?.close();
+  });
   afterAll(async () => {
     await server?.stop();
     home?.remove();
@@ -52,7 +54,10 @@ describe('parley chat in a terminal', () => {
     expect((await alice.inbox()).map((m) => m.text)).toEqual(['yes, I am here']);
 
     // What alice typed while bob's chat was open all came through, once each, in order.
-    const lines = terminal.screen().split('\n').filter((l) => /alice \(device 1\):/.test(l));
+    const lines = terminal
+      .screen()
+      .split('\n')
+      .filter((l) => /alice \(device 1\):/.test(l));
     expect(lines.map((l) => l.replace(/^\[[\d:]+\] /, ''))).toEqual([
       'alice (device 1): sent while bob was away',
       'alice (device 1): are you there?',
@@ -62,14 +67,13 @@ describe('parley chat in a terminal', () => {
     terminal.press('C-d');
     expect(await terminal.waitForEnd()).toBe(0);
     // Everything shown was acknowledged: nothing is delivered again.
-    expect((await new CliDevice('bob', env).inbox())).toEqual([]);
+    expect(await new CliDevice('bob', env).inbox()).toEqual([]);
   });
 
   it('reconnects by itself when the network drops, and catches up on what it missed', async () => {
     const proxy = await TcpProxy.start(server.port);
     try {
-      terminal = new TmuxTerminal(
-        [process.execPath, cliMain(), '--profile', 'bob', '--server', proxy.url, 'chat', 'alice'], env);
+      terminal = new TmuxTerminal([process.execPath, cliMain(), '--profile', 'bob', '--server', proxy.url, 'chat', 'alice'], env);
       await terminal.waitFor(/connected as bob/);
 
       proxy.disconnect();

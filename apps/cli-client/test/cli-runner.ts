@@ -13,7 +13,11 @@ export function cliMain(): string {
   return found;
 }
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export const PASSPHRASE = 'profile passphrase';
 export const PASSWORD = 'correct horse battery';
@@ -38,9 +42,14 @@ export function runCli(env: Record<string, string>, args: string[]): Promise<Cli
 
 /** One device profile driven through the CLI. */
 export class CliDevice {
-  constructor(readonly profile: string, private readonly env: Record<string, string>) {}
+  constructor(
+    readonly profile: string,
+    private readonly env: Record<string, string>,
+  ) {}
 
-  run(...args: string[]): Promise<CliResult> { return runCli(this.env, ['--profile', this.profile, ...args]); }
+  run(...args: string[]): Promise<CliResult> {
+    return runCli(this.env, ['--profile', this.profile, ...args]);
+  }
 
   /** Runs with --json and parses stdout; fails the test with stderr when the command fails. */
   async json<T = any>(...args: string[]): Promise<T> {
@@ -53,7 +62,10 @@ export class CliDevice {
   async inbox(): Promise<any[]> {
     const result = await this.run('--json', 'inbox');
     if (result.code !== 0) throw new Error(`parley inbox exited ${result.code}: ${result.stderr}`);
-    return result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    return result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   }
 }
 

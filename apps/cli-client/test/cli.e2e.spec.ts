@@ -96,9 +96,7 @@ describe('parley CLI end to end', () => {
     const { deviceId } = await bob3.json('link', 'bob');
     const report = await alice1.json('send', 'bob', 'welcome new device');
     expect(report.devices.sort()).toEqual([1, deviceId].sort());
-    expect(await bob3.inbox()).toEqual([
-      expect.objectContaining({ from: 'alice', fromDeviceId: 1, text: 'welcome new device' }),
-    ]);
+    expect(await bob3.inbox()).toEqual([expect.objectContaining({ from: 'alice', fromDeviceId: 1, text: 'welcome new device' })]);
     // alice2 last sent before the removal: one 409 names both the removed device (extra) and
     // the new one (missing). Device ids are never reused, so a 410 cannot be provoked here.
     const fromPhone = await alice2.json('send', 'bob', 'phone says hi');

@@ -34,9 +34,7 @@ describe('parley CLI across federated servers', () => {
   it('sends to a user on another server and gets the reply back', async () => {
     const sent = await alice.json('send', 'bob@b.test', 'hello from a.test');
     expect(sent).toMatchObject({ to: 'bob@b.test', devices: [1], syncedDevices: [2] });
-    expect(await bob.inbox()).toEqual([
-      expect.objectContaining({ from: 'alice@a.test', fromDeviceId: 1, text: 'hello from a.test' }),
-    ]);
+    expect(await bob.inbox()).toEqual([expect.objectContaining({ from: 'alice@a.test', fromDeviceId: 1, text: 'hello from a.test' })]);
 
     await bob.json('send', 'alice@a.test', 'hello from b.test');
     expect(await alice.inbox()).toEqual([

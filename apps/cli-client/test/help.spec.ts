@@ -1,15 +1,28 @@
 import { runCli } from './cli-runner';
 
 const COMMANDS = [
-  [], ['register'], ['link'], ['login'], ['devices'], ['devices', 'list'], ['devices', 'remove'], ['send'],
-  ['inbox'], ['chat'], ['fingerprint'], ['keys'], ['keys', 'status'], ['keys', 'replenish'], ['keys', 'rotate'],
+  [],
+  ['register'],
+  ['link'],
+  ['login'],
+  ['devices'],
+  ['devices', 'list'],
+  ['devices', 'remove'],
+  ['send'],
+  ['inbox'],
+  ['chat'],
+  ['fingerprint'],
+  ['keys'],
+  ['keys', 'status'],
+  ['keys', 'replenish'],
+  ['keys', 'rotate'],
 ];
 
 describe('parley --help', () => {
   it.each(COMMANDS.map((c) => [c.join(' ') || '(none)', c]))('documents %s', async (_name, command) => {
-    const { code, stdout } = await runCli({ PATH: process.env.PATH ?? '' }, [...(command as string[]), '--help']);
+    const { code, stdout } = await runCli({ PATH: process.env.PATH ?? '' }, [...command, '--help']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(new RegExp(`^Usage: parley ${(command as string[]).join(' ')}`));
+    expect(stdout).toMatch(new RegExp(`^Usage: parley ${command.join(' ')}`));
   });
 
   it('answers a usage error with exit code 2 and the command’s help', async () => {

@@ -18,14 +18,18 @@ export class TcpProxy {
     return proxy;
   }
 
-  get url(): string { return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`; }
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
 
   disconnect(): void {
     this.cut = true;
     for (const socket of this.sockets) socket.resetAndDestroy();
   }
 
-  reconnect(): void { this.cut = false; }
+  reconnect(): void {
+    this.cut = false;
+  }
 
   close(): Promise<void> {
     this.disconnect();
@@ -35,11 +39,17 @@ export class TcpProxy {
   private relay(client: Socket, targetPort: number): void {
     if (this.cut) return void client.resetAndDestroy();
     const upstream = connect(targetPort, '127.0.0.1');
-    for (const [from, to] of [[client, upstream], [upstream, client]]) {
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ]) {
       this.sockets.add(from);
       from.pipe(to);
       from.on('error', () => to.destroy());
-      from.on('close', () => { this.sockets.delete(from); to.destroy(); });
+      from.on('close', () => {
+        this.sockets.delete(from);
+        to.destroy();
+      });
     }
   }
 }

@@ -13,15 +13,31 @@ export class TmuxTerminal {
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     // The shell prints the exit status on screen: tmux's own record of it is sometimes empty.
     const reportingExit = ['sh', '-c', '"$@"; echo "[exit $?]"', 'sh', ...command];
-    this.tmux('new-session', '-d', '-s', 'main', '-x', String(size.columns), '-y', String(size.rows), ...envArgs,
-      reportingExit.map(shellQuote).join(' '));
+    this.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'main',
+      '-x',
+      String(size.columns),
+      '-y',
+      String(size.rows),
+      ...envArgs,
+      reportingExit.map(shellQuote).join(' '),
+    );
     // Keep the screen after the program exits, to read its last words and exit status.
     this.tmux('set-option', '-t', 'main', 'remain-on-exit', 'on');
   }
 
-  type(text: string): void { this.tmux('send-keys', '-t', 'main', '-l', text); }
-  press(...keys: string[]): void { this.tmux('send-keys', '-t', 'main', ...keys); }
-  screen(): string { return this.tmux('capture-pane', '-t', 'main', '-p'); }
+  type(text: string): void {
+    this.tmux('send-keys', '-t', 'main', '-l', text);
+  }
+  press(...keys: string[]): void {
+    this.tmux('send-keys', '-t', 'main', ...keys);
+  }
+  screen(): string {
+    return this.tmux('capture-pane', '-t', 'main', '-p');
+  }
 
   /** Waits until the screen matches, and returns it; on timeout fails with what the screen showed. */
   async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
@@ -47,8 +63,17 @@ export class TmuxTerminal {
       const shell = this.tmux('display-message', '-t', 'main', '-p', '#{pane_pid}').trim();
       pids = [shell, ...childPids(shell)].map(Number);
       this.tmux('kill-server');
-    } catch { /* already gone */ }
-    const running = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    } catch {
+      /* already gone */
+    }
+    const running = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     while (pids.some(running)) await new Promise((resolve) => setTimeout(resolve, 50));
   }
 
@@ -58,7 +83,11 @@ export class TmuxTerminal {
 }
 
 function childPids(pid: string): string[] {
-  try { return execFileSync('pgrep', ['-P', pid], { encoding: 'utf8' }).split('\n').filter(Boolean); } catch { return []; }
+  try {
+    return execFileSync('pgrep', ['-P', pid], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;

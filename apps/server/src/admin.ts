@@ -19,22 +19,34 @@ import { ServerKeyService } from './federation/outbound/server-key.service';
 @Module({})
 class AdminModule {
   static forConfig(config: ParleyConfig): DynamicModule {
-    return { module: AdminModule, imports: [ConfigModule.forRoot(config), DatabaseModule], providers: [PeersRepository, OutboxRepository, ServerIdentityRepository, ServerKeyService] };
+    return {
+      module: AdminModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule],
+      providers: [PeersRepository, OutboxRepository, ServerIdentityRepository, ServerKeyService],
+    };
   }
 }
 
 const iso = (date: Date | string | null) => (date ? new Date(date).toISOString() : '-');
 
-function table(rows: Record<string, unknown>[]) {
+function table(rows: Record<string, string | number>[]) {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]);
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '-').length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${line(columns)}\n`);
-  for (const row of rows) process.stdout.write(`${line(columns.map((c) => String(row[c] ?? '-')))}\n`);
+  for (const row of rows) process.stdout.write(`${line(columns.map((c) => String(row[c])))}\n`);
 }
 
-interface AdminContext { peers: PeersRepository; outbox: OutboxRepository; serverKey: ServerKeyService }
+interface AdminContext {
+  peers: PeersRepository;
+  outbox: OutboxRepository;
+  serverKey: ServerKeyService;
+}
 
 async function withContext<T>(config: ParleyConfig, work: (context: AdminContext) => Promise<T>): Promise<T> {
   const app = await NestFactory.createApplicationContext(AdminModule.forConfig(config), { logger: ['error'] });
@@ -58,55 +70,93 @@ async function main(argv: string[]) {
   }
   const program = new Command('parley-admin').description('Parley server administration (federation)');
 
-  const peers = program.command('peers').description('list configured peers: key, outbox depth, last success and failure')
-    .action(() => withContext(config, async ({ peers: repository, outbox }) => {
-      const [rows, depths] = await Promise.all([repository.listPeers(), outbox.outboxDepthByPeer()]);
-      const known = new Map(rows.map((r) => [r.domain, r]));
-      const depth = new Map(depths.map((d) => [d.peer, d.depth]));
-      table(config.peers.map((peer) => {
-        const row = known.get(peer.domain);
-        return {
-          domain: peer.domain,
-          baseUrl: peer.baseUrl,
-          key: peer.publicKey ? `${peer.publicKey} (config)` : row?.public_key ? `${row.public_key} (pinned ${iso(row.pinned_at)})` : 'not pinned yet',
-          outbox: depth.get(peer.domain) ?? 0,
-          lastSuccess: iso(row?.last_success_at ?? null),
-          lastFailure: row?.last_failure_at ? `${iso(row.last_failure_at)} ${row.last_error}` : '-',
-        };
-      }));
-      if (config.peers.length === 0) process.stdout.write('no peers configured (PARLEY_PEERS)\n');
-    }));
-  peers.command('unpin <domain>').description('forget the pinned key of a peer that legitimately changed its key; it is pinned again on next contact')
-    .action((domain: string) => withContext(config, async ({ peers: repository }) => {
-      const done = await repository.unpinPeerKey(domain.toLowerCase());
-      process.stdout.write(done ? `unpinned the key of ${domain}\n` : `no pinned key for ${domain}\n`);
-      if (!done) process.exitCode = 1;
-    }));
+  const peers = program
+    .command('peers')
+    .description('list configured peers: key, outbox depth, last success and failure')
+    .action(() =>
+      withContext(config, async ({ peers: repository, outbox }) => {
+        const [rows, depths] = await Promise.all([repository.listPeers(), outbox.outboxDepthByPeer()]);
+        const known = new Map(rows.map((r) => [r.domain, r]));
+        const depth = new Map(depths.map((d) => [d.peer, d.depth]));
+        table(
+          config.peers.map((peer) => {
+            const row = known.get(peer.domain);
+            return {
+              domain: peer.domain,
+              baseUrl: peer.baseUrl,
+              key: peer.publicKey
+                ? `${peer.publicKey} (config)`
+                : row?.public_key
+                  ? `${row.public_key} (pinned ${iso(row.pinned_at)})`
+                  : 'not pinned yet',
+              outbox: depth.get(peer.domain) ?? 0,
+              lastSuccess: iso(row?.last_success_at ?? null),
+              lastFailure: row?.last_failure_at ? `${iso(row.last_failure_at)} ${row.last_error}` : '-',
+            };
+          }),
+        );
+        if (config.peers.length === 0) process.stdout.write('no peers configured (PARLEY_PEERS)\n');
+      }),
+    );
+  peers
+    .command('unpin <domain>')
+    .description('forget the pinned key of a peer that legitimately changed its key; it is pinned again on next contact')
+    .action((domain: string) =>
+      withContext(config, async ({ peers: repository }) => {
+        const done = await repository.unpinPeerKey(domain.toLowerCase());
+        process.stdout.write(done ? `unpinned the key of ${domain}\n` : `no pinned key for ${domain}\n`);
+        if (!done) process.exitCode = 1;
+      }),
+    );
 
-  program.command('server-key').description("show this server's domain and Ed25519 public key")
-    .action(() => withContext(config, async ({ serverKey }) => {
-      const { domain, publicKey } = serverKey.publication();
-      process.stdout.write(`domain: ${domain}\npublicKey: ${publicKey}\nsource: ${serverKey.source}\n`
-        + `peers may pin it in config: PARLEY_PEERS=${domain}=<this server's base URL>#${publicKey}\n`);
-    }));
+  program
+    .command('server-key')
+    .description("show this server's domain and Ed25519 public key")
+    .action(() =>
+      withContext(config, async ({ serverKey }) => {
+        const { domain, publicKey } = serverKey.publication();
+        process.stdout.write(
+          `domain: ${domain}\npublicKey: ${publicKey}\nsource: ${serverKey.source}\n` +
+            `peers may pin it in config: PARLEY_PEERS=${domain}=<this server's base URL>#${publicKey}\n`,
+        );
+      }),
+    );
 
   const outbox = program.command('outbox').description('inspect or retry sends queued for peers');
-  outbox.command('list').description('queued sends, oldest first').option('--limit <n>', 'at most this many rows', '100')
-    .action((options: { limit: string }) => withContext(config, async ({ outbox: repository }) => {
-      const rows = await repository.listOutbox(Number(options.limit));
-      table(rows.map((r) => ({
-        id: r.seq, transaction: r.transaction_id, peer: r.peer, destination: r.destination, sender: `${r.sender_account_id}.${r.sender_device_id}`,
-        attempts: r.attempts, nextAttempt: iso(r.next_attempt_at), expires: iso(r.expires_at), lastError: r.last_error ?? '-',
-      })));
-      if (rows.length === 0) process.stdout.write('the outbox is empty\n');
-    }));
-  outbox.command('retry <id>').description('make a queued send due now; a running server sends it on its next poll')
-    .action((id: string) => withContext(config, async ({ outbox: repository }) => {
-      if (!/^\d+$/.test(id)) throw new Error('id must be a number from `outbox list`');
-      const done = await repository.retryOutboxNow(id, new Date());
-      process.stdout.write(done ? `outbox row ${id} is due now\n` : `no outbox row ${id}\n`);
-      if (!done) process.exitCode = 1;
-    }));
+  outbox
+    .command('list')
+    .description('queued sends, oldest first')
+    .option('--limit <n>', 'at most this many rows', '100')
+    .action((options: { limit: string }) =>
+      withContext(config, async ({ outbox: repository }) => {
+        const rows = await repository.listOutbox(Number(options.limit));
+        table(
+          rows.map((r) => ({
+            id: r.seq,
+            transaction: r.transaction_id,
+            peer: r.peer,
+            destination: r.destination,
+            sender: `${r.sender_account_id}.${r.sender_device_id}`,
+            attempts: r.attempts,
+            nextAttempt: iso(r.next_attempt_at),
+            expires: iso(r.expires_at),
+            lastError: r.last_error ?? '-',
+          })),
+        );
+        if (rows.length === 0) process.stdout.write('the outbox is empty\n');
+      }),
+    );
+  outbox
+    .command('retry <id>')
+    .description('make a queued send due now; a running server sends it on its next poll')
+    .action((id: string) =>
+      withContext(config, async ({ outbox: repository }) => {
+        if (!/^\d+$/.test(id)) throw new Error('id must be a number from `outbox list`');
+        const done = await repository.retryOutboxNow(id, new Date());
+        process.stdout.write(done ? `outbox row ${id} is due now\n` : `no outbox row ${id}\n`);
+        if (!done) process.exitCode = 1;
+      }),
+    );
 
   await program.parseAsync(argv);
 }

@@ -1,11 +1,4 @@
-import {
-  IdentityKeyPair,
-  KEMKeyPair,
-  KyberPreKeyRecord,
-  PreKeyRecord,
-  PrivateKey,
-  SignedPreKeyRecord,
-} from '@signalapp/libsignal-client';
+import { IdentityKeyPair, KEMKeyPair, KyberPreKeyRecord, PreKeyRecord, PrivateKey, SignedPreKeyRecord } from '@signalapp/libsignal-client';
 import type { CreateDeviceRequest, DeviceBundle, PreKey, SignedPreKey } from '@parley/protocol';
 import { toBase64 } from './base64';
 

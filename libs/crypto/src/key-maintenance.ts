@@ -1,6 +1,11 @@
 import type { KeyCountResponse, UploadKeysRequest } from '@parley/protocol';
 import {
-  generateKyberPreKey, generatePreKey, generateSignedPreKey, publicKyberPreKey, publicPreKey, publicSignedPreKey,
+  generateKyberPreKey,
+  generatePreKey,
+  generateSignedPreKey,
+  publicKyberPreKey,
+  publicPreKey,
+  publicSignedPreKey,
 } from './key-generation';
 import type { ProtocolStore } from './store/protocol-store';
 
@@ -17,7 +22,9 @@ const SIGNED_PREKEYS_KEPT = 3;
  * the server hands out must never be one this device cannot use.
  */
 export async function topUpOneTimeKeys(
-  store: ProtocolStore, counts: KeyCountResponse, target = ONE_TIME_KEY_TARGET,
+  store: ProtocolStore,
+  counts: KeyCountResponse,
+  target = ONE_TIME_KEY_TARGET,
 ): Promise<UploadKeysRequest | null> {
   const ecIds = store.allocateKeyIds('preKey', Math.max(0, target - counts.preKeys));
   const kyberIds = store.allocateKeyIds('kyberPreKey', Math.max(0, target - counts.pqPreKeys));

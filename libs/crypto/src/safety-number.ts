@@ -4,7 +4,10 @@ import { Fingerprint, PublicKey } from '@signalapp/libsignal-client';
 const FINGERPRINT_VERSION = 2;
 const FINGERPRINT_ITERATIONS = 5200;
 
-export interface SafetyNumberParty { username: string; identityKey: PublicKey }
+export interface SafetyNumberParty {
+  username: string;
+  identityKey: PublicKey;
+}
 
 /**
  * The 60-digit safety number of two identity keys, in twelve groups of five,
@@ -16,9 +19,14 @@ export interface SafetyNumberParty { username: string; identityKey: PublicKey }
 export function safetyNumber(local: SafetyNumberParty, remote: SafetyNumberParty): string {
   const identifier = (username: string) => new Uint8Array(Buffer.from(username.split('@')[0], 'utf8'));
   const digits = Fingerprint.new(
-    FINGERPRINT_ITERATIONS, FINGERPRINT_VERSION,
-    identifier(local.username), local.identityKey,
-    identifier(remote.username), remote.identityKey,
-  ).displayableFingerprint().toString();
+    FINGERPRINT_ITERATIONS,
+    FINGERPRINT_VERSION,
+    identifier(local.username),
+    local.identityKey,
+    identifier(remote.username),
+    remote.identityKey,
+  )
+    .displayableFingerprint()
+    .toString();
   return digits.match(/.{5}/g)!.join(' ');
 }

@@ -66,8 +66,14 @@ export async function decryptMessage(
   const bytes = fromBase64(content);
   if (type === CiphertextMessageType.PreKey) {
     return signalDecryptPreKey(
-      PreKeySignalMessage.deserialize(bytes), remote, local,
-      stores.sessions, stores.identities, stores.preKeys, stores.signedPreKeys, stores.kyberPreKeys,
+      PreKeySignalMessage.deserialize(bytes),
+      remote,
+      local,
+      stores.sessions,
+      stores.identities,
+      stores.preKeys,
+      stores.signedPreKeys,
+      stores.kyberPreKeys,
     );
   }
   if (type === CiphertextMessageType.Whisper) {

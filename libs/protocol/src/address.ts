@@ -1,7 +1,10 @@
 import { Limits } from './wire';
 
 /** A parsed `username` or `username@domain` (API.md, Conventions). */
-export interface ParsedAddress { username: string; domain: string | null }
+export interface ParsedAddress {
+  username: string;
+  domain: string | null;
+}
 
 /**
  * Splits an address into its username and optional domain; null when either

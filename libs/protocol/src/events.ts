@@ -3,9 +3,16 @@ import type { Envelope, KeyCountResponse, SendMessagesRequest } from './wire';
 /** Socket namespace of the contract (section 4). */
 export const SOCKET_NAMESPACE = '/v1';
 
-export interface SocketSendRequest extends SendMessagesRequest { destination: string }
-export interface SocketReply<T = unknown> { status: number; body: T }
-export interface MessageAck { ok: boolean }
+export interface SocketSendRequest extends SendMessagesRequest {
+  destination: string;
+}
+export interface SocketReply<T = unknown> {
+  status: number;
+  body: T;
+}
+export interface MessageAck {
+  ok: boolean;
+}
 
 export interface DeliveryFailed {
   destination: string;
@@ -25,7 +32,9 @@ export interface DeliveryFailed {
  * `device_removed`, or two copies of a device would take turns closing
  * each other; after `logged_out` it needs new tokens first.
  */
-export interface ClosingNotice { reason: 'replaced' | 'device_removed' | 'logged_out' }
+export interface ClosingNotice {
+  reason: 'replaced' | 'device_removed' | 'logged_out';
+}
 
 export interface ServerToClientEvents {
   message: (envelope: Envelope, ack: (reply: MessageAck) => void) => void;

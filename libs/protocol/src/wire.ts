@@ -25,17 +25,48 @@ export const Limits = {
 /** Prefix of the bytes a device signs to log in with its identity key (section 1). */
 export const DEVICE_LOGIN_CONTEXT = 'parley-login-v1:';
 
-export interface CreateAccountRequest { username: string; password: string }
-export interface CreateAccountResponse { username: string }
-export interface LoginRequest { username: string; password: string }
-export interface TokenPair { accessToken: string; refreshToken: string; expiresIn: number }
-export interface RefreshRequest { refreshToken: string }
-export interface ChallengeRequest { username: string; deviceId: number }
-export interface ChallengeResponse { challenge: string }
-export interface DeviceLoginRequest { username: string; deviceId: number; challenge: string; signature: string }
+export interface CreateAccountRequest {
+  username: string;
+  password: string;
+}
+export interface CreateAccountResponse {
+  username: string;
+}
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+export interface RefreshRequest {
+  refreshToken: string;
+}
+export interface ChallengeRequest {
+  username: string;
+  deviceId: number;
+}
+export interface ChallengeResponse {
+  challenge: string;
+}
+export interface DeviceLoginRequest {
+  username: string;
+  deviceId: number;
+  challenge: string;
+  signature: string;
+}
 
-export interface PreKey { keyId: number; publicKey: string }
-export interface SignedPreKey { keyId: number; publicKey: string; signature: string }
+export interface PreKey {
+  keyId: number;
+  publicKey: string;
+}
+export interface SignedPreKey {
+  keyId: number;
+  publicKey: string;
+  signature: string;
+}
 
 export interface CreateDeviceRequest {
   name: string;
@@ -46,7 +77,9 @@ export interface CreateDeviceRequest {
   preKeys?: PreKey[];
   pqPreKeys?: SignedPreKey[];
 }
-export interface CreateDeviceResponse extends TokenPair { deviceId: number }
+export interface CreateDeviceResponse extends TokenPair {
+  deviceId: number;
+}
 
 export interface DeviceInfo {
   deviceId: number;
@@ -55,7 +88,9 @@ export interface DeviceInfo {
   createdAt: string;
   lastSeenAt: string | null;
 }
-export interface ListDevicesResponse { devices: DeviceInfo[] }
+export interface ListDevicesResponse {
+  devices: DeviceInfo[];
+}
 
 export interface UploadKeysRequest {
   signedPreKey?: SignedPreKey;
@@ -63,7 +98,10 @@ export interface UploadKeysRequest {
   preKeys?: PreKey[];
   pqPreKeys?: SignedPreKey[];
 }
-export interface KeyCountResponse { preKeys: number; pqPreKeys: number }
+export interface KeyCountResponse {
+  preKeys: number;
+  pqPreKeys: number;
+}
 
 export interface DeviceBundle {
   deviceId: number;
@@ -73,7 +111,10 @@ export interface DeviceBundle {
   preKey: PreKey | null;
   pqPreKey: SignedPreKey;
 }
-export interface PreKeyBundleResponse { address: string; devices: DeviceBundle[] }
+export interface PreKeyBundleResponse {
+  address: string;
+  devices: DeviceBundle[];
+}
 
 export interface OutgoingMessage {
   destinationDeviceId: number;
@@ -87,7 +128,9 @@ export interface SendMessagesRequest {
   urgent?: boolean;
   messages: OutgoingMessage[];
 }
-export interface SendMessagesResponse { needsSync?: boolean }
+export interface SendMessagesResponse {
+  needsSync?: boolean;
+}
 
 export interface Envelope {
   id: string;
@@ -98,4 +141,7 @@ export interface Envelope {
   timestamp: number;
   serverTimestamp: number;
 }
-export interface MessageListResponse { messages: Envelope[]; more: boolean }
+export interface MessageListResponse {
+  messages: Envelope[];
+  more: boolean;
+}

@@ -6,8 +6,12 @@ import { startServer, TestServer } from '../../../test/support/server';
 describe('SDK', () => {
   let server: TestServer;
   let counter = 0;
-  beforeAll(async () => { server = await startServer(); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   /** A fresh account with one device; returns that device's token pair. */
   async function newDevice(): Promise<TokenPair> {

@@ -66,7 +66,10 @@ export async function createScratchDatabase(baseUrl: string): Promise<{ url: str
 }
 
 /** Spawns the server with `env` (PORT is chosen unless given) and waits until /healthz answers. */
-export async function launchServer(env: Record<string, string>, cleanup: () => Promise<void> = async () => undefined): Promise<ServerProcess> {
+export async function launchServer(
+  env: Record<string, string>,
+  cleanup: () => Promise<void> = async () => undefined,
+): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const fullEnv = { ...env, PORT: String(port) };
   // PARLEY_SERVER_NODE_ARGS passes flags to the server's node, e.g. --cpu-prof when profiling a benchmark.
@@ -76,8 +79,12 @@ export async function launchServer(env: Record<string, string>, cleanup: () => P
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 30_000;
@@ -85,20 +92,34 @@ export async function launchServer(env: Record<string, string>, cleanup: () => P
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`server did not start:\n${out}`); }
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   const { PORT: _ownPort, ...shared } = fullEnv;
   return {
-    url, port, env: fullEnv, process: child,
+    url,
+    port,
+    env: fullEnv,
+    process: child,
     output: () => out,
     stop: async () => {
-      if (child.exitCode === null) { child.kill('SIGTERM'); await exited; }
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
       await cleanup();
     },
     kill: async () => {
-      if (child.exitCode === null) { child.kill('SIGKILL'); await exited; }
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
     },
     sibling: (extraEnv = {}) => launchServer({ ...shared, ...extraEnv }),
   };

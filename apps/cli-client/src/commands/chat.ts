@@ -19,7 +19,9 @@ import { parseRecipient } from './recipient';
 function makeShow(out: Output, rl: ReturnType<typeof createInterface>, interactive: boolean) {
   // Output that lands after the input closed (a last message while leaving) gets no prompt after it.
   let inputOpen = true;
-  rl.once('close', () => { inputOpen = false; });
+  rl.once('close', () => {
+    inputOpen = false;
+  });
   return (human: string, data: unknown) => {
     if (!interactive || !inputOpen) return out.result(human, data);
     clearLine(process.stdout, 0);
@@ -37,10 +39,11 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
   const status = (text: string) => show(`· ${text}`, { event: 'status', text });
   const connection = new RealtimeConnection(ctx.profile.server, ctx.client.tokens);
   const { socket } = connection;
-  let exitError: Error | null = null;
+  let exitError = null as Error | null; // assigned in a callback: keep TypeScript from narrowing it to null
 
   connection.on('connected', () =>
-    status(`connected as ${ctx.profile.username} (device ${ctx.profile.deviceId}); type a message and press Enter, Ctrl-D to leave`));
+    status(`connected as ${ctx.profile.username} (device ${ctx.profile.deviceId}); type a message and press Enter, Ctrl-D to leave`),
+  );
   connection.on('disconnected', (reason) => status(`disconnected (${reason}); reconnecting…`));
   // main.ts prints why, once the chat has wound down.
   connection.on('closed', (error) => {
@@ -56,19 +59,24 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
   socket.on('keys:low', (counts) => {
     replenishKeys(ctx, counts).then(
       (added) => status(`uploaded ${added.preKeys} EC and ${added.pqPreKeys} Kyber one-time prekeys`),
-      (error) => status(`could not replenish prekeys: ${toCliError(error).message}`));
+      (error) => status(`could not replenish prekeys: ${toCliError(error).message}`),
+    );
   });
   socket.on('delivery:failed', (failure) =>
-    show(`! delivery to ${failure.destination} failed: ${failure.error}`, { event: 'delivery:failed', ...failure }));
+    show(`! delivery to ${failure.destination} failed: ${failure.error}`, { event: 'delivery:failed', ...failure }),
+  );
 
   // Sends go one after another, so they reach the server in the order typed.
   let sending = Promise.resolve();
   rl.on('line', (line) => {
     const text = line.trim();
     if (!text) return rl.prompt();
-    sending = sending.then(() => sendText(ctx, peer, text).then(
-      (report) => show(formatSendReport(report), { event: 'sent', text, ...report }),
-      (error) => show(`! not sent: ${toCliError(error).message}`, { event: 'error', text, error: toCliError(error).message })));
+    sending = sending.then(() =>
+      sendText(ctx, peer, text).then(
+        (report) => show(formatSendReport(report), { event: 'sent', text, ...report }),
+        (error) => show(`! not sent: ${toCliError(error).message}`, { event: 'error', text, error: toCliError(error).message }),
+      ),
+    );
   });
   // Ctrl-C leaves like Ctrl-D; readline would otherwise only pause the input.
   rl.on('SIGINT', () => rl.close());
@@ -84,7 +92,8 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
   if (exitError) throw exitError;
 }
 
-export const chatCommand = () => new Command('chat')
-  .description('talk with <user> interactively: live messages from all their devices, your input line, delivery acks')
-  .argument('<user>', 'the other person', parseRecipient)
-  .action(deviceAction(async (ctx, out, [peer]) => chat(ctx, out, peer)));
+export const chatCommand = () =>
+  new Command('chat')
+    .description('talk with <user> interactively: live messages from all their devices, your input line, delivery acks')
+    .argument('<user>', 'the other person', parseRecipient)
+    .action(deviceAction(async (ctx, out, [peer]) => chat(ctx, out, peer)));

@@ -21,19 +21,16 @@ function enrollCommand(name: string, description: string, createAccount: boolean
         const profile = profileDirectory(options.profile);
         new Output(Boolean(options.json)).result(
           `${createAccount ? 'registered' : 'linked'} ${username} on ${server}: this profile is device ${deviceId} (${profile})`,
-          { username, deviceId, server, profile });
+          { username, deviceId, server, profile },
+        );
       } finally {
         await ctx.close();
       }
     });
 }
 
-export const registerCommand = () => enrollCommand(
-  'register',
-  'create an account, and make this profile its first device (password from PARLEY_PASSWORD or a prompt)',
-  true);
+export const registerCommand = () =>
+  enrollCommand('register', 'create an account, and make this profile its first device (password from PARLEY_PASSWORD or a prompt)', true);
 
-export const linkCommand = () => enrollCommand(
-  'link',
-  'add this profile as another device of an existing account (logs in with the password)',
-  false);
+export const linkCommand = () =>
+  enrollCommand('link', 'add this profile as another device of an existing account (logs in with the password)', false);

@@ -9,20 +9,21 @@ import { openEnvelope } from '../messaging/receiver';
  * that order: a crash before the acknowledgement redelivers the envelope,
  * which the receiver recognises as a duplicate.
  */
-export const inboxCommand = () => new Command('inbox')
-  .description('receive every message queued for this device (JSON lines with --json)')
-  .action(deviceAction(async (ctx, out) => {
-    let received = 0;
-    for (let more = true; more;) {
-      const page = await ctx.client.listMessages();
-      for (const envelope of page.messages) {
-        const incoming = await openEnvelope(ctx, envelope);
-        if (incoming) out.result(formatIncoming(incoming), incoming);
-        await ctx.client.ackMessage(envelope.id);
-        if (incoming) received++;
+export const inboxCommand = () =>
+  new Command('inbox').description('receive every message queued for this device (JSON lines with --json)').action(
+    deviceAction(async (ctx, out) => {
+      let received = 0;
+      for (let more = true; more;) {
+        const page = await ctx.client.listMessages();
+        for (const envelope of page.messages) {
+          const incoming = await openEnvelope(ctx, envelope);
+          if (incoming) out.result(formatIncoming(incoming), incoming);
+          await ctx.client.ackMessage(envelope.id);
+          if (incoming) received++;
+        }
+        more = page.more && page.messages.length > 0;
       }
-      more = page.more && page.messages.length > 0;
-    }
-    if (received === 0 && !out.json) out.note('no new messages');
-    await replenishKeysIfLow(ctx);
-  }));
+      if (received === 0 && !out.json) out.note('no new messages');
+      await replenishKeysIfLow(ctx);
+    }),
+  );

@@ -4,11 +4,14 @@ import { formatSendReport } from '../messaging/format';
 import { sendText } from '../messaging/sender';
 import { parseRecipient } from './recipient';
 
-export const sendCommand = () => new Command('send')
-  .description("send a message to every device of <user>, with copies to this account's other devices")
-  .argument('<user>', 'the recipient: bob, or bob@other.example on another server', parseRecipient)
-  .argument('<text...>', 'the message (several words are joined with spaces)')
-  .action(deviceAction(async (ctx, out, [to, ...words]) => {
-    const report = await sendText(ctx, to, words.join(' '));
-    out.result(formatSendReport(report), report);
-  }));
+export const sendCommand = () =>
+  new Command('send')
+    .description("send a message to every device of <user>, with copies to this account's other devices")
+    .argument('<user>', 'the recipient: bob, or bob@other.example on another server', parseRecipient)
+    .argument('<text...>', 'the message (several words are joined with spaces)')
+    .action(
+      deviceAction(async (ctx, out, [to, ...words]) => {
+        const report = await sendText(ctx, to, words.join(' '));
+        out.result(formatSendReport(report), report);
+      }),
+    );

@@ -3,7 +3,10 @@
  * only on sync copies to the sender's own devices, which otherwise could not
  * tell whom their user wrote to.
  */
-export interface MessagePayload { text: string; to?: string }
+export interface MessagePayload {
+  text: string;
+  to?: string;
+}
 
 export const encodePayload = (payload: MessagePayload): Uint8Array<ArrayBuffer> =>
   new Uint8Array(Buffer.from(JSON.stringify({ v: 1, ...payload })));
@@ -16,6 +19,8 @@ export function decodePayload(bytes: Uint8Array): MessagePayload {
     if (parsed.v === 1 && typeof parsed.text === 'string') {
       return typeof parsed.to === 'string' ? { text: parsed.text, to: parsed.to } : { text: parsed.text };
     }
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return { text: raw };
 }

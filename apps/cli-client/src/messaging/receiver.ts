@@ -45,13 +45,12 @@ export function openEnvelope(ctx: DeviceContext, envelope: Envelope): Promise<In
   return ctx.exclusive(async () => {
     try {
       const remote = ProtocolAddress.new(envelope.source, envelope.sourceDeviceId);
-      const payload = decodePayload(
-        await decryptMessage(ctx.store, ctx.localAddress, remote, envelope.type, envelope.content));
+      const payload = decodePayload(await decryptMessage(ctx.store, ctx.localAddress, remote, envelope.type, envelope.content));
       const outgoing = envelope.source === ctx.profile.username;
       return {
         kind: 'message',
         ...received,
-        conversation: outgoing ? payload.to ?? envelope.source : envelope.source,
+        conversation: outgoing ? (payload.to ?? envelope.source) : envelope.source,
         outgoing,
         text: payload.text,
       };

@@ -8,7 +8,11 @@ import { profileDirectory, storePath } from './profile-location';
 import { readPassphrase, readPassword } from './secrets';
 
 /** Options every command accepts (see program.ts). */
-export interface GlobalOptions { profile: string; server?: string; json?: boolean }
+export interface GlobalOptions {
+  profile: string;
+  server?: string;
+  json?: boolean;
+}
 
 /** What the CLI keeps next to the libsignal state, encrypted in the same file. */
 export interface DeviceProfile {
@@ -31,17 +35,24 @@ export class DeviceContext {
   readonly client: ParleyClient;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly store: DeviceStore<DeviceProfile>, private readonly release: () => void) {
+  constructor(
+    readonly store: DeviceStore<DeviceProfile>,
+    private readonly release: () => void,
+  ) {
     this.client = new ParleyClient(store.profile.server, store.profile.tokens);
     // Refresh tokens rotate: the new one must be on disk, or the next run is logged out.
     this.client.tokens.onChange((tokens) => {
       store.profile.tokens = tokens;
-      void store.save().catch((error) => process.stderr.write(`could not save new tokens: ${error.message}\n`));
+      void store.save().catch((error: Error) => process.stderr.write(`could not save new tokens: ${error.message}\n`));
     });
   }
 
-  get profile(): DeviceProfile { return this.store.profile; }
-  get localAddress(): ProtocolAddress { return ProtocolAddress.new(this.profile.username, this.profile.deviceId); }
+  get profile(): DeviceProfile {
+    return this.store.profile;
+  }
+  get localAddress(): ProtocolAddress {
+    return ProtocolAddress.new(this.profile.username, this.profile.deviceId);
+  }
 
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task);
@@ -72,7 +83,11 @@ export async function openDevice(options: GlobalOptions): Promise<DeviceContext>
   }
 }
 
-export interface EnrollOptions { username: string; deviceName: string; createAccount: boolean }
+export interface EnrollOptions {
+  username: string;
+  deviceName: string;
+  createAccount: boolean;
+}
 
 /**
  * Adds a device to an account (creating the account first for `register`):
@@ -99,7 +114,8 @@ export async function enrollDevice(options: GlobalOptions, enroll: EnrollOptions
     await client.login(enroll.username, password);
     const keys = generateDeviceKeys(ONE_TIME_KEY_TARGET);
     const { deviceId, accessToken, refreshToken, expiresIn } = await client.createDevice(
-      deviceRegistrationRequest(keys, enroll.deviceName));
+      deviceRegistrationRequest(keys, enroll.deviceName),
+    );
     const store = await DeviceStore.create<DeviceProfile>(storePath(dir), passphrase, keys, {
       server,
       username: enroll.username,

@@ -3,7 +3,12 @@ import { CliError, ExitCode } from '../cli-error';
 import { lockPath } from './profile-location';
 
 const isRunning = (pid: number) => {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 };
 
 /**
@@ -20,7 +25,11 @@ export function lockProfile(dir: string): () => void {
       // Removes our own lock exactly once: after release another process may hold the file.
       const release = () => {
         process.off('exit', release);
-        try { unlinkSync(path); } catch { /* already gone */ }
+        try {
+          unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
       };
       process.once('exit', release);
       return release;

@@ -9,14 +9,21 @@ import { CreateAccountDto, CreateAccountResponseDto } from './dto/create-account
 @ApiTags('accounts')
 @Controller('v1/accounts')
 export class AccountsController {
-  constructor(private readonly accounts: AccountsService, private readonly limits: RateLimiterService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly limits: RateLimiterService,
+  ) {}
 
   @Public()
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Register an account' })
   @ApiResponse({ status: 201, type: CreateAccountResponseDto, description: 'The account exists; log in to add a device.' })
-  @ApiErrors({ 400: 'Invalid username or password (validation_failed, unknown_field).', 409: 'username_taken.', 429: 'Too many registrations from this address.' })
+  @ApiErrors({
+    400: 'Invalid username or password (validation_failed, unknown_field).',
+    409: 'username_taken.',
+    429: 'Too many registrations from this address.',
+  })
   async createAccount(@Body() dto: CreateAccountDto, @Ip() ip: string) {
     await this.limits.enforce('registrationPerIp', ip);
     return this.accounts.register(dto);

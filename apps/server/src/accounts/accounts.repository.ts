@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, Tx } from '../database/database.service';
 
-export interface AccountRow { id: string; username: string; password_hash: string }
+export interface AccountRow {
+  id: string;
+  username: string;
+  password_hash: string;
+}
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -33,7 +37,8 @@ export class AccountsRepository {
   async takeNextDeviceId(accountId: string, tx: Tx): Promise<number> {
     const row = await this.db.one<{ device_id: number }>(
       'UPDATE accounts SET next_device_id = next_device_id + 1 WHERE id = $1 RETURNING next_device_id - 1 AS device_id',
-      [accountId], tx,
+      [accountId],
+      tx,
     );
     return row!.device_id;
   }

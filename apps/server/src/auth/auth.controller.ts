@@ -10,14 +10,21 @@ import { TokenService } from './token.service';
 @ApiTags('auth')
 @Controller('v1/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService, private readonly tokens: TokenService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly tokens: TokenService,
+  ) {}
 
   @Public()
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in with a password; the tokens are scoped to the account, not a device' })
   @ApiResponse({ status: 200, type: TokenPairDto, description: 'Account-scoped token pair: use it to register a device.' })
-  @ApiErrors({ 400: 'Malformed body.', 401: 'invalid_credentials: unknown user or wrong password (indistinguishable).', 429: 'rate_limited: too many failures for this account or address; see Retry-After.' })
+  @ApiErrors({
+    400: 'Malformed body.',
+    401: 'invalid_credentials: unknown user or wrong password (indistinguishable).',
+    429: 'rate_limited: too many failures for this account or address; see Retry-After.',
+  })
   login(@Body() dto: LoginDto, @Ip() ip: string) {
     return this.auth.login(dto, ip);
   }

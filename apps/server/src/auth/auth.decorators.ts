@@ -19,11 +19,13 @@ export function Authenticated(options: { device?: boolean } = {}) {
     SetMetadata(NEEDS_DEVICE, device),
     ApiBearerAuth(),
     ApiResponse({ status: 401, description: 'Missing, expired or revoked token (unauthorized).' }),
-    ...(device ? [ApiResponse({ status: 403, description: 'device_token_required: an account-scoped token; register or log in a device.' })] : []),
+    ...(device
+      ? [ApiResponse({ status: 403, description: 'device_token_required: an account-scoped token; register or log in a device.' })]
+      : []),
   );
 }
 
 /** The caller's identity as established by the guard. */
 export const CurrentUser = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): AuthenticatedUser => context.switchToHttp().getRequest().user,
+  (_data: unknown, context: ExecutionContext): AuthenticatedUser => context.switchToHttp().getRequest<{ user: AuthenticatedUser }>().user,
 );

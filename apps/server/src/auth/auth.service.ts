@@ -21,7 +21,10 @@ export class AuthService {
    * 429 before the password is even checked.
    */
   async login(dto: LoginDto, ip: string): Promise<TokenPair> {
-    for (const [name, key] of [['loginFailuresPerAccount', dto.username], ['loginFailuresPerIp', ip]] as const) {
+    for (const [name, key] of [
+      ['loginFailuresPerAccount', dto.username],
+      ['loginFailuresPerIp', ip],
+    ] as const) {
       const { allowed, retryAfterMs } = await this.limits.check(name, key);
       if (!allowed) throw ParleyException.rateLimited(retryAfterMs);
     }

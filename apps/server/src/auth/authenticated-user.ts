@@ -7,7 +7,9 @@ export interface AuthenticatedUser {
 }
 
 /** A caller known to hold a device token (routes marked `@Authenticated()`). */
-export interface AuthenticatedDevice extends AuthenticatedUser { deviceId: number }
+export interface AuthenticatedDevice extends AuthenticatedUser {
+  deviceId: number;
+}
 
 /** Claims inside an access token. */
 export interface AccessTokenClaims {

@@ -13,14 +13,16 @@ import type { AuthenticatedUser } from './authenticated-user';
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) { super(); }
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     await super.canActivate(context);
-    const user = context.switchToHttp().getRequest().user as AuthenticatedUser;
+    const { user } = context.switchToHttp().getRequest<{ user: AuthenticatedUser }>();
     const needsDevice = this.reflector.getAllAndOverride<boolean>(NEEDS_DEVICE, targets) ?? true;
     if (needsDevice && user.deviceId === null) {
       throw new ParleyException(ErrorCode.DeviceTokenRequired, 'this route needs a device token; register or log in a device first');

@@ -9,7 +9,10 @@ import { TokenService } from './token.service';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
-  constructor(@Inject(PARLEY_CONFIG) config: ParleyConfig, private readonly tokens: TokenService) {
+  constructor(
+    @Inject(PARLEY_CONFIG) config: ParleyConfig,
+    private readonly tokens: TokenService,
+  ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // passport-jwt's types predate KeyObject; it hands the key to jsonwebtoken.verify unchanged.

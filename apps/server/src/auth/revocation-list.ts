@@ -17,7 +17,9 @@ export abstract class RevocationList {
 export class MemoryRevocationList extends RevocationList {
   private readonly revoked = new Map<string, number>();
 
-  constructor(private readonly clock: Clock) { super(); }
+  constructor(private readonly clock: Clock) {
+    super();
+  }
 
   async revoke(sessionIds: string[], ttlSeconds: number) {
     const until = this.clock.now() + ttlSeconds * 1000;
@@ -27,14 +29,22 @@ export class MemoryRevocationList extends RevocationList {
   async isRevoked(sessionId: string) {
     const until = this.revoked.get(sessionId);
     if (until === undefined) return false;
-    if (until < this.clock.now()) { this.revoked.delete(sessionId); return false; }
+    if (until < this.clock.now()) {
+      this.revoked.delete(sessionId);
+      return false;
+    }
     return true;
   }
 }
 
 /** Scale-out: keys with a TTL in Redis, shared by every process. */
 export class RedisRevocationList extends RevocationList {
-  constructor(private readonly redis: Redis, private readonly prefix: string) { super(); }
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    super();
+  }
 
   async revoke(sessionIds: string[], ttlSeconds: number) {
     const pipeline = this.redis.pipeline();

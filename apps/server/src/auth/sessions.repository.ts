@@ -20,7 +20,8 @@ export class SessionsRepository {
   async insertSession(row: { id: string; accountId: string; deviceId: number | null; refreshHash: Buffer; expiresAt: Date }, tx?: Tx) {
     await this.db.execute(
       'INSERT INTO sessions (id, account_id, device_id, refresh_hash, expires_at) VALUES ($1, $2, $3, $4, $5)',
-      [row.id, row.accountId, row.deviceId, row.refreshHash, row.expiresAt], tx,
+      [row.id, row.accountId, row.deviceId, row.refreshHash, row.expiresAt],
+      tx,
     );
   }
 
@@ -53,7 +54,8 @@ export class SessionsRepository {
   async deleteDeviceSessions(accountId: string, deviceId: number | null, tx?: Tx): Promise<string[]> {
     const rows = await this.db.rows<{ id: string }>(
       'DELETE FROM sessions WHERE account_id = $1 AND device_id IS NOT DISTINCT FROM $2 RETURNING id',
-      [accountId, deviceId], tx,
+      [accountId, deviceId],
+      tx,
     );
     return rows.map((r) => r.id);
   }

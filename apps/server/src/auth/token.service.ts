@@ -36,9 +36,16 @@ export class TokenService {
   async startSession(account: { id: string; username: string }, deviceId: number | null, tx?: Tx): Promise<TokenPair> {
     const sessionId = randomUUID();
     const secret = randomBytes(32).toString('base64url');
-    await this.sessions.insertSession({
-      id: sessionId, accountId: account.id, deviceId, refreshHash: sha256(secret), expiresAt: this.refreshExpiry(),
-    }, tx);
+    await this.sessions.insertSession(
+      {
+        id: sessionId,
+        accountId: account.id,
+        deviceId,
+        refreshHash: sha256(secret),
+        expiresAt: this.refreshExpiry(),
+      },
+      tx,
+    );
     return this.tokenPair({ sub: account.id, usr: account.username, dev: deviceId, sid: sessionId }, 0, secret);
   }
 
@@ -52,8 +59,10 @@ export class TokenService {
     const presented = sha256(secret);
     const isCurrent = generation === session.generation && timingSafeEqual(presented, session.refresh_hash);
     if (!isCurrent) {
-      const isSpent = generation === session.generation - 1 && session.spent_refresh_hash !== null
-        && timingSafeEqual(presented, session.spent_refresh_hash);
+      const isSpent =
+        generation === session.generation - 1 &&
+        session.spent_refresh_hash !== null &&
+        timingSafeEqual(presented, session.spent_refresh_hash);
       if (!isSpent) throw ParleyException.unauthorized('invalid refresh token');
       await this.revokeDevice(session.account_id, session.device_id, 'logged_out');
       throw ParleyException.unauthorized('refresh token reused; the sessions of this device were revoked');

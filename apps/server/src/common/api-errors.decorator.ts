@@ -12,6 +12,7 @@ export class ErrorBodyDto {
 export function ApiErrors(descriptions: Record<number, string>) {
   return applyDecorators(
     ...Object.entries(descriptions).map(([status, description]) =>
-      ApiResponse({ status: Number(status), description, type: ErrorBodyDto })),
+      ApiResponse({ status: Number(status), description, type: ErrorBodyDto }),
+    ),
   );
 }

@@ -16,19 +16,20 @@ export const MAX_DECODED_BYTES = 'maxDecodedBytes';
  * bytes, measured without decoding it.
  */
 export function MaxDecodedBytes(bytes: number) {
-  return (object: object, propertyName: string) => registerDecorator({
-    name: MAX_DECODED_BYTES,
-    target: object.constructor,
-    propertyName,
-    options: { message: `must decode to at most ${bytes} bytes` },
-    validator: {
-      validate(value: unknown) {
-        if (typeof value !== 'string') return true;
-        const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
-        return Math.floor((value.length * 3) / 4) - padding <= bytes;
+  return (object: object, propertyName: string) =>
+    registerDecorator({
+      name: MAX_DECODED_BYTES,
+      target: object.constructor,
+      propertyName,
+      options: { message: `must decode to at most ${bytes} bytes` },
+      validator: {
+        validate(value: unknown) {
+          if (typeof value !== 'string') return true;
+          const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+          return Math.floor((value.length * 3) / 4) - padding <= bytes;
+        },
       },
-    },
-  });
+    });
 }
 
 /**
@@ -38,16 +39,17 @@ export function MaxDecodedBytes(bytes: number) {
  * pipe maps to `invalid_key`.
  */
 export function IsBase64Bytes(bytes: number, typeByte?: number, options?: ValidationOptions) {
-  return (object: object, propertyName: string) => registerDecorator({
-    name: 'isParleyKey',
-    target: object.constructor,
-    propertyName,
-    options: { message: `must be base64 of ${bytes} bytes`, ...options },
-    validator: {
-      validate(value: unknown) {
-        const decoded = decodeBase64(value);
-        return decoded !== null && decoded.length === bytes && (typeByte === undefined || decoded[0] === typeByte);
+  return (object: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isParleyKey',
+      target: object.constructor,
+      propertyName,
+      options: { message: `must be base64 of ${bytes} bytes`, ...options },
+      validator: {
+        validate(value: unknown) {
+          const decoded = decodeBase64(value);
+          return decoded !== null && decoded.length === bytes && (typeByte === undefined || decoded[0] === typeByte);
+        },
       },
-    },
-  });
+    });
 }

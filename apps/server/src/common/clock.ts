@@ -14,7 +14,13 @@ export class Clock {
 
 /** A clock that only moves when told to (tests). */
 export class ManualClock extends Clock {
-  constructor(private current = Date.now()) { super(); }
-  now() { return this.current; }
-  advance(ms: number) { this.current += ms; }
+  constructor(private current = Date.now()) {
+    super();
+  }
+  now() {
+    return this.current;
+  }
+  advance(ms: number) {
+    this.current += ms;
+  }
 }

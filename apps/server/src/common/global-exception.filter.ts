@@ -49,7 +49,11 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
 /** The contract code for an error status that came without one of ours (Nest, the body parser, a peer). */
 export const codeForStatus = (status: number): ErrorCode => CODE_BY_STATUS[status] ?? ErrorCode.ValidationFailed;
 
-export interface MappedError { status: number; body: ErrorBody & Record<string, unknown>; retryAfterMs?: number }
+export interface MappedError {
+  status: number;
+  body: ErrorBody & Record<string, unknown>;
+  retryAfterMs?: number;
+}
 
 /**
  * Maps anything thrown to the contract's `{error, message}` body. The one

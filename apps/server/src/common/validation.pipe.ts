@@ -34,7 +34,8 @@ export function createValidationPipe() {
       const tooMany = flat.find((e) => e.constraints?.[TOO_MANY_KEYS] && KEY_LISTS.test(e.property));
       if (tooMany) return new ParleyException(ErrorCode.TooManyKeys, `${tooMany.property}: at most 100 keys per list`);
       const tooLarge = flat.find((e) => e.constraints?.[MAX_DECODED_BYTES]);
-      if (tooLarge) return new ParleyException(ErrorCode.PayloadTooLarge, `${tooLarge.property}: ${tooLarge.constraints![MAX_DECODED_BYTES]}`);
+      if (tooLarge)
+        return new ParleyException(ErrorCode.PayloadTooLarge, `${tooLarge.property}: ${tooLarge.constraints![MAX_DECODED_BYTES]}`);
       const first = flat[0];
       const keyError = flat.find((e) => e.constraints?.isParleyKey);
       if (keyError) return new ParleyException(ErrorCode.InvalidKey, `${keyError.property}: ${Object.values(keyError.constraints!)[0]}`);

@@ -6,8 +6,14 @@ describe('loadConfig', () => {
   it('yields the documented defaults for an empty environment (with a JWT secret)', () => {
     const config = loadConfig({ JWT_SECRET: SECRET });
     expect(config).toMatchObject({
-      port: 3000, databaseUrl: null, redisUrl: null, domain: 'localhost', peers: [],
-      jwtSecret: SECRET, maxDevicesPerAccount: 6, preKeyLowThreshold: 10,
+      port: 3000,
+      databaseUrl: null,
+      redisUrl: null,
+      domain: 'localhost',
+      peers: [],
+      jwtSecret: SECRET,
+      maxDevicesPerAccount: 6,
+      preKeyLowThreshold: 10,
     });
     expect(config.dataDir).toMatch(/\/data$/);
     expect(config.rateLimits.keyFetch).toEqual({ capacity: 300, refillPerSecond: 5 });
@@ -15,13 +21,25 @@ describe('loadConfig', () => {
 
   it('reads every variable it knows', () => {
     const config = loadConfig({
-      JWT_SECRET: SECRET, PORT: '8080', DATABASE_URL: 'postgres://db/parley', REDIS_URL: 'redis://cache:6379',
-      PARLEY_DOMAIN: 'a.example', PARLEY_PEERS: 'b.example=https://b.example/, c.example=http://10.0.0.3:3000',
-      MAX_DEVICES_PER_ACCOUNT: '3', RATE_LIMITS: 'keyFetch=5/60,loginFailuresPerIp=7/7',
+      JWT_SECRET: SECRET,
+      PORT: '8080',
+      DATABASE_URL: 'postgres://db/parley',
+      REDIS_URL: 'redis://cache:6379',
+      PARLEY_DOMAIN: 'a.example',
+      PARLEY_PEERS: 'b.example=https://b.example/, c.example=http://10.0.0.3:3000',
+      MAX_DEVICES_PER_ACCOUNT: '3',
+      RATE_LIMITS: 'keyFetch=5/60,loginFailuresPerIp=7/7',
     });
     expect(config).toMatchObject({
-      port: 8080, databaseUrl: 'postgres://db/parley', redisUrl: 'redis://cache:6379', domain: 'a.example', maxDevicesPerAccount: 3,
-      peers: [{ domain: 'b.example', baseUrl: 'https://b.example' }, { domain: 'c.example', baseUrl: 'http://10.0.0.3:3000' }],
+      port: 8080,
+      databaseUrl: 'postgres://db/parley',
+      redisUrl: 'redis://cache:6379',
+      domain: 'a.example',
+      maxDevicesPerAccount: 3,
+      peers: [
+        { domain: 'b.example', baseUrl: 'https://b.example' },
+        { domain: 'c.example', baseUrl: 'http://10.0.0.3:3000' },
+      ],
     });
     expect(config.rateLimits.keyFetch).toEqual({ capacity: 5, refillPerSecond: 5 / 60 });
     expect(config.rateLimits.loginFailuresPerIp).toEqual({ capacity: 7, refillPerSecond: 1 });
@@ -30,12 +48,22 @@ describe('loadConfig', () => {
 
   it('fails naming every bad variable at once', () => {
     const env = {
-      PORT: 'eighty', DATABASE_URL: 'mysql://db', REDIS_URL: 'http://cache', PARLEY_DOMAIN: 'Upper.Example',
-      JWT_SECRET: 'short', MAX_DEVICES_PER_ACCOUNT: '0', LOG_LEVEL: 'loud', RATE_LIMITS: 'keyFetch=lots',
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://db',
+      REDIS_URL: 'http://cache',
+      PARLEY_DOMAIN: 'Upper.Example',
+      JWT_SECRET: 'short',
+      MAX_DEVICES_PER_ACCOUNT: '0',
+      LOG_LEVEL: 'loud',
+      RATE_LIMITS: 'keyFetch=lots',
       PARLEY_PEERS: 'b.example',
     };
     let error: unknown;
-    try { loadConfig(env); } catch (e) { error = e; }
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(ConfigError);
     for (const name of Object.keys(env)) expect((error as Error).message).toContain(name);
   });

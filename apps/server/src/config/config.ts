@@ -7,7 +7,11 @@ import { EnvDto } from './env.dto';
 import { RateLimitName, RATE_LIMITS, RateLimitRule } from '../limits/rate-limits';
 
 /** A federation peer: where it listens, and its Ed25519 public key when the operator pinned it in config. */
-export interface PeerConfig { domain: string; baseUrl: string; publicKey?: string }
+export interface PeerConfig {
+  domain: string;
+  baseUrl: string;
+  publicKey?: string;
+}
 
 /** The server's typed configuration; built once from the environment by loadConfig. */
 export interface ParleyConfig {
@@ -47,17 +51,21 @@ export class ConfigError extends Error {}
 
 function parsePeers(value: string | undefined): PeerConfig[] {
   if (!value) return [];
-  return value.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
-    const [domain, target] = entry.split('=');
-    const [baseUrl, publicKey] = (target ?? '').split('#');
-    if (!domain || !baseUrl || !/^https?:\/\//.test(baseUrl)) {
-      throw new ConfigError(`PARLEY_PEERS: "${entry}" must be domain=http(s)://base-url[#base64-ed25519-public-key]`);
-    }
-    if (publicKey !== undefined && Buffer.from(publicKey, 'base64').length !== 32) {
-      throw new ConfigError(`PARLEY_PEERS: the key of "${domain}" must be the base64 of a 32-byte Ed25519 public key`);
-    }
-    return { domain: domain.toLowerCase(), baseUrl: baseUrl.replace(/\/$/, ''), ...(publicKey !== undefined && { publicKey }) };
-  });
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [domain, target] = entry.split('=');
+      const [baseUrl, publicKey] = (target ?? '').split('#');
+      if (!domain || !baseUrl || !/^https?:\/\//.test(baseUrl)) {
+        throw new ConfigError(`PARLEY_PEERS: "${entry}" must be domain=http(s)://base-url[#base64-ed25519-public-key]`);
+      }
+      if (publicKey !== undefined && Buffer.from(publicKey, 'base64').length !== 32) {
+        throw new ConfigError(`PARLEY_PEERS: the key of "${domain}" must be the base64 of a 32-byte Ed25519 public key`);
+      }
+      return { domain: domain.toLowerCase(), baseUrl: baseUrl.replace(/\/$/, ''), ...(publicKey !== undefined && { publicKey }) };
+    });
 }
 
 function parseRateLimits(value: string | undefined): Record<RateLimitName, RateLimitRule> {

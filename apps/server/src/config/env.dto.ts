@@ -8,82 +8,137 @@ const toInt = ({ value }: { value: unknown }) => (value === undefined || value =
  * once at start-up (config.ts); nothing else reads process.env.
  */
 export class EnvDto {
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT?: number;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   HOST?: string;
 
   /** Which proxies may set X-Forwarded-For: Express's `trust proxy` value (e.g. `loopback`, `uniquelocal`, `10.0.0.0/8`, or a hop count). */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   TRUST_PROXY?: string;
 
-  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   PARLEY_DATA_DIR?: string;
 
-  @IsOptional() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  @IsOptional()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   REDIS_PREFIX?: string;
 
-  @IsOptional() @Matches(/^[a-z0-9.-]+(:[0-9]{1,5})?$/, { message: 'PARLEY_DOMAIN must be a lower-case host name (optionally :port)' })
+  @IsOptional()
+  @Matches(/^[a-z0-9.-]+(:[0-9]{1,5})?$/, { message: 'PARLEY_DOMAIN must be a lower-case host name (optionally :port)' })
   PARLEY_DOMAIN?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   PARLEY_PEERS?: string;
 
-  @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(30) @Max(86400)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(30)
+  @Max(86400)
   ACCESS_TOKEN_TTL_SECONDS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(60)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
   REFRESH_TOKEN_TTL_SECONDS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(127)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(127)
   MAX_DEVICES_PER_ACCOUNT?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100000)
   PREKEY_LOW_THRESHOLD?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   MESSAGE_TTL_SECONDS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   MAX_QUEUED_PER_DEVICE?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   FEDERATION_RETRY_WINDOW_SECONDS?: number;
 
   /** First retry delay of the federation outbox (ms); doubles per attempt, with jitter. */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(10)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
   FEDERATION_RETRY_BASE_MS?: number;
 
   /** Longest delay between two attempts of one outbox row (ms). */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(10)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
   FEDERATION_RETRY_MAX_MS?: number;
 
   /** How often each process looks for due outbox rows (ms). */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
   FEDERATION_OUTBOX_POLL_MS?: number;
 
   /** Timeout of one server-to-server request (ms). */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
   FEDERATION_REQUEST_TIMEOUT_MS?: number;
 
   /** This server's Ed25519 private key: base64 of its PKCS#8 DER, or PEM. Absent: generated once and kept in the database. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   PARLEY_SERVER_KEY?: string;
 
-  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 
   /** `name=capacity/seconds,...` overrides of rate-limits.ts, e.g. `keyFetch=100/60`. */
-  @IsOptional() @Matches(/^([a-zA-Z]+=\d+\/\d+)(,[a-zA-Z]+=\d+\/\d+)*$/, { message: 'RATE_LIMITS must look like name=capacity/seconds,...' })
+  @IsOptional()
+  @Matches(/^([a-zA-Z]+=\d+\/\d+)(,[a-zA-Z]+=\d+\/\d+)*$/, { message: 'RATE_LIMITS must look like name=capacity/seconds,...' })
   RATE_LIMITS?: string;
 }

@@ -19,29 +19,49 @@ export class SerializedPGlitePool extends EventEmitter {
 
   connect(callback: (error: Error | null, client: unknown, done: Done) => void) {
     let release!: Done;
-    const turn = new Promise<void>((resolve) => { release = resolve; });
+    const turn = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const previous = this.tail;
     this.tail = previous.then(() => turn);
     previous
       .then(() => PGliteInstance.getInstance())
-      .then(() => callback(null, this.client(), once(release)), (error) => { release(); callback(error, null, () => undefined); });
+      .then(
+        () => callback(null, this.client(), once(release)),
+        (error: Error) => {
+          release();
+          callback(error, null, () => undefined);
+        },
+      );
   }
 
   /** Used by TypeORM only for one-off statements; they wait their turn like any holder. */
   query(sql: string, params: unknown[] | QueryCallback | undefined, callback?: QueryCallback) {
     return new Promise((resolve, reject) => {
       this.connect((error, client, done) => {
-        if (error) { reject(error); return; }
+        if (error) {
+          reject(error);
+          return;
+        }
         (client as { query: typeof runQuery }).query(sql, params, callback).then(
-          (r: unknown) => { done(); resolve(r); },
-          (e: Error) => { done(); reject(e); },
+          (r: unknown) => {
+            done();
+            resolve(r);
+          },
+          (e: Error) => {
+            done();
+            reject(e);
+          },
         );
       });
     });
   }
 
   end(callback: (error: Error | null) => void) {
-    PGliteInstance.close().then(() => callback(null), (error: Error) => callback(error));
+    PGliteInstance.close().then(
+      () => callback(null),
+      (error: Error) => callback(error),
+    );
   }
 
   private client() {
@@ -54,18 +74,27 @@ export class SerializedPGlitePool extends EventEmitter {
 
 function once(fn: Done): Done {
   let called = false;
-  return () => { if (!called) { called = true; fn(); } };
+  return () => {
+    if (!called) {
+      called = true;
+      fn();
+    }
+  };
 }
 
 async function runQuery(sql: string, params?: unknown[] | QueryCallback, callback?: QueryCallback) {
-  if (typeof params === 'function') { callback = params; params = undefined; }
+  if (typeof params === 'function') {
+    callback = params;
+    params = undefined;
+  }
   const db = await PGliteInstance.getInstance();
   try {
-    const result = Array.isArray(params) && params.length > 0
-      ? await db.query(sql, params)
-      // Multi-statement strings (migrations) go through exec; TypeORM wants the last result.
-      : await db.exec(sql).then((results) => results[results.length - 1] ?? { rows: [] });
-    const normalized = asPgResult(sql, result as PGliteResult);
+    const result =
+      Array.isArray(params) && params.length > 0
+        ? await db.query(sql, params)
+        : // Multi-statement strings (migrations) go through exec; TypeORM wants the last result.
+          await db.exec(sql).then((results) => results[results.length - 1] ?? { rows: [] });
+    const normalized = asPgResult(sql, result);
     callback?.(null, normalized);
     return normalized;
   } catch (error) {
@@ -74,7 +103,10 @@ async function runQuery(sql: string, params?: unknown[] | QueryCallback, callbac
   }
 }
 
-interface PGliteResult { rows: unknown[]; affectedRows?: number }
+interface PGliteResult {
+  rows: unknown[];
+  affectedRows?: number;
+}
 
 /**
  * Shapes a PGlite result like node-postgres's (command, rowCount), so that

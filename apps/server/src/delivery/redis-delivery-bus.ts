@@ -18,7 +18,10 @@ export class RedisDeliveryBus extends DeliveryBus {
   private readonly subscriber: Redis;
   private readonly handlers = new Map<string, Set<DeviceSignalHandler>>();
 
-  constructor(url: string, private readonly prefix: string) {
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
     super();
     this.publisher = connectRedis(url, 'delivery publisher', { lazyConnect: false, enableAutoPipelining: true });
     this.subscriber = connectRedis(url, 'delivery subscriber', { lazyConnect: false });
@@ -54,8 +57,8 @@ export class RedisDeliveryBus extends DeliveryBus {
     }
     set.add(handler);
     return async () => {
-      set!.delete(handler);
-      if (set!.size === 0 && this.handlers.get(channel) === set) {
+      set.delete(handler);
+      if (set.size === 0 && this.handlers.get(channel) === set) {
         this.handlers.delete(channel);
         await this.subscriber.unsubscribe(channel).catch(() => undefined);
       }

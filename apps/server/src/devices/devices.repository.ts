@@ -13,7 +13,10 @@ export interface NewDevice {
 }
 
 /** A device's id and registration id: what the fan-out check compares against. */
-export interface DeviceRegistration { deviceId: number; registrationId: number }
+export interface DeviceRegistration {
+  deviceId: number;
+  registrationId: number;
+}
 
 @Injectable()
 export class DevicesRepository {
@@ -24,9 +27,19 @@ export class DevicesRepository {
       `INSERT INTO devices (account_id, device_id, name, registration_id, identity_key,
          signed_prekey_id, signed_prekey, signed_prekey_signature, pq_last_resort_id, pq_last_resort_key, pq_last_resort_signature)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [d.accountId, d.deviceId, d.name, d.registrationId, d.identityKey,
-        d.signedPreKey.keyId, d.signedPreKey.publicKey, d.signedPreKey.signature,
-        d.pqLastResortPreKey.keyId, d.pqLastResortPreKey.publicKey, d.pqLastResortPreKey.signature],
+      [
+        d.accountId,
+        d.deviceId,
+        d.name,
+        d.registrationId,
+        d.identityKey,
+        d.signedPreKey.keyId,
+        d.signedPreKey.publicKey,
+        d.signedPreKey.signature,
+        d.pqLastResortPreKey.keyId,
+        d.pqLastResortPreKey.publicKey,
+        d.pqLastResortPreKey.signature,
+      ],
       tx,
     );
   }
@@ -50,7 +63,8 @@ export class DevicesRepository {
   listRegistrations(accountId: string, tx?: Tx): Promise<DeviceRegistration[]> {
     return this.db.rows<DeviceRegistration>(
       'SELECT device_id AS "deviceId", registration_id AS "registrationId" FROM devices WHERE account_id = $1 ORDER BY device_id',
-      [accountId], tx,
+      [accountId],
+      tx,
     );
   }
 

@@ -39,11 +39,24 @@ export class DevicesService {
       if ((await this.devices.countDevices(user.accountId, tx)) >= this.config.maxDevicesPerAccount || deviceId > MAX_DEVICE_ID) {
         throw new ParleyException(ErrorCode.DeviceLimitReached, `an account has at most ${this.config.maxDevicesPerAccount} devices`);
       }
-      await this.devices.insertDevice({
-        accountId: user.accountId, deviceId, name: dto.name, registrationId: dto.registrationId, identityKey,
-        signedPreKey: verified.signedPreKey!, pqLastResortPreKey: verified.pqLastResortPreKey!,
-      }, tx);
-      await this.keys.storeVerifiedKeys(user.accountId, deviceId, { ...verified, signedPreKey: undefined, pqLastResortPreKey: undefined }, tx);
+      await this.devices.insertDevice(
+        {
+          accountId: user.accountId,
+          deviceId,
+          name: dto.name,
+          registrationId: dto.registrationId,
+          identityKey,
+          signedPreKey: verified.signedPreKey!,
+          pqLastResortPreKey: verified.pqLastResortPreKey!,
+        },
+        tx,
+      );
+      await this.keys.storeVerifiedKeys(
+        user.accountId,
+        deviceId,
+        { ...verified, signedPreKey: undefined, pqLastResortPreKey: undefined },
+        tx,
+      );
       const tokens = await this.tokens.startSession({ id: user.accountId, username: user.username }, deviceId, tx);
       return { deviceId, ...tokens };
     });

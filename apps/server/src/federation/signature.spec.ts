@@ -1,13 +1,29 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { ManualClock } from '../common/clock';
 import {
-  canonicalString, generateServerKey, isFresh, loadPrivateKey, newNonce, parseSignatureHeaders, publicKeyFromRaw, rawPublicKey,
-  SignedRequest, signRequest, SIGNATURE_WINDOW_MS, verifyRequest,
+  canonicalString,
+  generateServerKey,
+  isFresh,
+  loadPrivateKey,
+  newNonce,
+  parseSignatureHeaders,
+  publicKeyFromRaw,
+  rawPublicKey,
+  SignedRequest,
+  signRequest,
+  SIGNATURE_WINDOW_MS,
+  verifyRequest,
 } from './signature';
 
 const request = (over: Partial<SignedRequest> = {}): SignedRequest => ({
-  method: 'POST', path: '/federation/v1/messages', origin: 'a.example', destination: 'b.example',
-  timestamp: 1763800000000, nonce: 'abcdefghijklmnopqrstuvwx', body: Buffer.from('{"x":1}'), ...over,
+  method: 'POST',
+  path: '/federation/v1/messages',
+  origin: 'a.example',
+  destination: 'b.example',
+  timestamp: 1763800000000,
+  nonce: 'abcdefghijklmnopqrstuvwx',
+  body: Buffer.from('{"x":1}'),
+  ...over,
 });
 
 describe('federation request signatures', () => {
@@ -15,10 +31,18 @@ describe('federation request signatures', () => {
   const publicKey = publicKeyFromRaw(rawPublicKey(privateKey))!;
 
   it('signs exactly the documented canonical string', () => {
-    expect(canonicalString(request())).toBe([
-      'parley-federation-v1', 'POST', '/federation/v1/messages', 'a.example', 'b.example', '1763800000000',
-      'abcdefghijklmnopqrstuvwx', createHash('sha256').update('{"x":1}').digest('hex'),
-    ].join('\n'));
+    expect(canonicalString(request())).toBe(
+      [
+        'parley-federation-v1',
+        'POST',
+        '/federation/v1/messages',
+        'a.example',
+        'b.example',
+        '1763800000000',
+        'abcdefghijklmnopqrstuvwx',
+        createHash('sha256').update('{"x":1}').digest('hex'),
+      ].join('\n'),
+    );
   });
 
   it('verifies its own signature from the published 32-byte key', () => {
@@ -48,16 +72,45 @@ describe('federation request signatures', () => {
 
   it.each([
     ['no headers', {}, 'unsigned request'],
-    ['no signature', { 'x-parley-origin': 'a', 'x-parley-destination': 'b', 'x-parley-timestamp': '1', 'x-parley-nonce': newNonce() }, 'unsigned request'],
-    ['a non-numeric timestamp', { 'x-parley-origin': 'a', 'x-parley-destination': 'b', 'x-parley-timestamp': 'soon', 'x-parley-nonce': newNonce(), 'x-parley-signature': 's' }, 'malformed timestamp'],
-    ['a short nonce', { 'x-parley-origin': 'a', 'x-parley-destination': 'b', 'x-parley-timestamp': '1', 'x-parley-nonce': 'abc', 'x-parley-signature': 's' }, 'malformed nonce'],
+    [
+      'no signature',
+      { 'x-parley-origin': 'a', 'x-parley-destination': 'b', 'x-parley-timestamp': '1', 'x-parley-nonce': newNonce() },
+      'unsigned request',
+    ],
+    [
+      'a non-numeric timestamp',
+      {
+        'x-parley-origin': 'a',
+        'x-parley-destination': 'b',
+        'x-parley-timestamp': 'soon',
+        'x-parley-nonce': newNonce(),
+        'x-parley-signature': 's',
+      },
+      'malformed timestamp',
+    ],
+    [
+      'a short nonce',
+      {
+        'x-parley-origin': 'a',
+        'x-parley-destination': 'b',
+        'x-parley-timestamp': '1',
+        'x-parley-nonce': 'abc',
+        'x-parley-signature': 's',
+      },
+      'malformed nonce',
+    ],
   ])('refuses headers with %s', (_name, headers, reason) => {
     expect(parseSignatureHeaders(headers)).toEqual({ ok: false, reason });
   });
 
   it('parses what signRequest writes', () => {
     const headers = signRequest(privateKey, request());
-    expect(parseSignatureHeaders(headers)).toMatchObject({ ok: true, origin: 'a.example', destination: 'b.example', timestamp: 1763800000000 });
+    expect(parseSignatureHeaders(headers)).toMatchObject({
+      ok: true,
+      origin: 'a.example',
+      destination: 'b.example',
+      timestamp: 1763800000000,
+    });
   });
 
   it('is fresh for five minutes either side of now', () => {

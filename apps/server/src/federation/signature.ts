@@ -75,11 +75,13 @@ export function verifyRequest(publicKey: KeyObject, request: SignedRequest, sign
 
 /** The signed headers of an incoming request, or the reason they are unusable. */
 export type ParsedHeaders =
-  | { ok: true; origin: string; destination: string; timestamp: number; nonce: string; signature: string }
-  | { ok: false; reason: string };
+  { ok: true; origin: string; destination: string; timestamp: number; nonce: string; signature: string } | { ok: false; reason: string };
 
 export function parseSignatureHeaders(headers: Record<string, string | string[] | undefined>): ParsedHeaders {
-  const get = (name: string) => { const v = headers[name]; return typeof v === 'string' ? v : undefined; };
+  const get = (name: string) => {
+    const v = headers[name];
+    return typeof v === 'string' ? v : undefined;
+  };
   const origin = get(FederationHeader.origin)?.toLowerCase();
   const destination = get(FederationHeader.destination)?.toLowerCase();
   const timestamp = get(FederationHeader.timestamp);

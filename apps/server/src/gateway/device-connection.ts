@@ -30,11 +30,17 @@ export class DeviceConnection {
   private pendingDrain = false;
   private closed = false;
 
-  constructor(private readonly socket: EnvelopeSink, private readonly queue: QueueAccess) {}
+  constructor(
+    private readonly socket: EnvelopeSink,
+    private readonly queue: QueueAccess,
+  ) {}
 
   /** Drains the queue; live envelopes arriving meanwhile are held and sent after it, in queue order. */
   async drain(): Promise<void> {
-    if (this.draining) { this.pendingDrain = true; return; }
+    if (this.draining) {
+      this.pendingDrain = true;
+      return;
+    }
     this.draining = true;
     try {
       do {
@@ -58,7 +64,10 @@ export class DeviceConnection {
   /** A live envelope from the delivery bus. */
   offer(queued: QueuedEnvelope) {
     if (this.closed) return;
-    if (!this.draining) { this.sendOrDefer(queued); return; }
+    if (!this.draining) {
+      this.sendOrDefer(queued);
+      return;
+    }
     if (this.held.length < MAX_HELD_DURING_DRAIN) this.held.push(queued);
     else if (queued.stored) this.pendingDrain = true;
   }
@@ -84,7 +93,10 @@ export class DeviceConnection {
   /** Online-only envelopes beyond the window are dropped; stored ones wait in the queue. */
   private sendOrDefer(queued: QueuedEnvelope) {
     const windowFull = this.inFlight.size >= MAX_IN_FLIGHT;
-    if (queued.stored && (this.pendingDrain || windowFull)) { this.pendingDrain = true; return; }
+    if (queued.stored && (this.pendingDrain || windowFull)) {
+      this.pendingDrain = true;
+      return;
+    }
     if (!windowFull) this.send(queued);
   }
 

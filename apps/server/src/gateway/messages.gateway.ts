@@ -1,6 +1,12 @@
 import { Logger } from '@nestjs/common';
 import {
-  ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway,
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { ClientToServerEvents, ClosingNotice, ErrorCode, Limits, ServerToClientEvents, SOCKET_NAMESPACE } from '@parley/protocol';
@@ -17,7 +23,11 @@ import { SocketSendDto } from '../messages/dto/send-messages.dto';
 import { MessagesService } from '../messages/messages.service';
 import { DeviceConnection } from './device-connection';
 
-interface SocketState { device: AuthenticatedDevice; connection?: DeviceConnection; unsubscribe?: () => Promise<void> }
+interface SocketState {
+  device: AuthenticatedDevice;
+  connection?: DeviceConnection;
+  unsubscribe?: () => Promise<void>;
+}
 
 /** A device's socket, typed by the contract's event maps (libs/protocol events.ts). */
 type DeviceSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketState>;
@@ -50,17 +60,20 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    */
   afterInit(namespace: Namespace) {
     namespace.use((socket, next) => {
-      this.admit(socket as DeviceSocket).then(() => next(), (error) => {
-        const unavailable = error instanceof ParleyException && error.code === ErrorCode.ServiceUnavailable;
-        next(new Error(unavailable ? 'unavailable' : 'unauthorized'));
-      });
+      this.admit(socket as DeviceSocket).then(
+        () => next(),
+        (error) => {
+          const unavailable = error instanceof ParleyException && error.code === ErrorCode.ServiceUnavailable;
+          next(new Error(unavailable ? 'unavailable' : 'unauthorized'));
+        },
+      );
     });
   }
 
   handleConnection(socket: DeviceSocket) {
     const { device, connection } = socket.data;
-    void connection!.drain().catch((error) => this.logger.warn({ err: error }, 'queue drain failed'));
-    void this.queue.deviceConnected(device).catch((error) => this.logger.warn({ err: error }, 'connect bookkeeping failed'));
+    void connection!.drain().catch((error: unknown) => this.logger.warn({ err: error }, 'queue drain failed'));
+    void this.queue.deviceConnected(device).catch((error: unknown) => this.logger.warn({ err: error }, 'connect bookkeeping failed'));
   }
 
   private async admit(socket: DeviceSocket) {
@@ -91,7 +104,10 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   @SubscribeMessage('send')
   async send(@ConnectedSocket() socket: DeviceSocket, @MessageBody() payload: unknown): Promise<SendReply> {
     try {
-      const { destination, ...request } = await this.validation.transform(payload, { type: 'body', metatype: SocketSendDto }) as SocketSendDto;
+      const { destination, ...request } = (await this.validation.transform(payload, {
+        type: 'body',
+        metatype: SocketSendDto,
+      })) as SocketSendDto;
       const outcome = await this.messages.sendMessages(socket.data.device, destination, request);
       return { status: outcome.status, body: outcome.body };
     } catch (error) {
@@ -104,11 +120,21 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private onSignal(socket: DeviceSocket, signal: DeviceSignal) {
     const state = socket.data;
     switch (signal.kind) {
-      case 'envelope': state.connection?.offer(signal.queued); break;
-      case 'takeover': if (signal.connectionId !== socket.id) this.close(socket, 'replaced'); break;
-      case 'sessionsEnded': if (signal.sessionIds.includes(state.device.sessionId)) this.close(socket, signal.reason); break;
-      case 'keysLow': socket.emit('keys:low', signal.counts); break;
-      case 'deliveryFailed': socket.emit('delivery:failed', signal.failure); break;
+      case 'envelope':
+        state.connection?.offer(signal.queued);
+        break;
+      case 'takeover':
+        if (signal.connectionId !== socket.id) this.close(socket, 'replaced');
+        break;
+      case 'sessionsEnded':
+        if (signal.sessionIds.includes(state.device.sessionId)) this.close(socket, signal.reason);
+        break;
+      case 'keysLow':
+        socket.emit('keys:low', signal.counts);
+        break;
+      case 'deliveryFailed':
+        socket.emit('delivery:failed', signal.failure);
+        break;
     }
   }
 

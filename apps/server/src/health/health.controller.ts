@@ -10,7 +10,10 @@ import type { SharedState } from '../shared-state/shared-state.factory';
 @ApiTags('operations')
 @Controller('healthz')
 export class HealthController {
-  constructor(private readonly db: DatabaseService, @Inject(SHARED_STATE) private readonly sharedState: SharedState) {}
+  constructor(
+    private readonly db: DatabaseService,
+    @Inject(SHARED_STATE) private readonly sharedState: SharedState,
+  ) {}
 
   @Public()
   @Get()
@@ -18,7 +21,10 @@ export class HealthController {
   @ApiResponse({ status: 200, description: 'The database and Redis answer.' })
   @ApiResponse({ status: 503, description: 'The database or Redis does not answer.' })
   async health() {
-    const database = await this.db.execute('SELECT 1').then(() => true, () => false);
+    const database = await this.db.execute('SELECT 1').then(
+      () => true,
+      () => false,
+    );
     if (!database) throw new ParleyException(ErrorCode.ServiceUnavailable, 'database unreachable');
     if (!(await this.sharedState.isReachable())) throw new ParleyException(ErrorCode.ServiceUnavailable, 'redis unreachable');
     return { status: 'ok' };

@@ -50,10 +50,16 @@ export class KeysController {
   @ApiOperation({ summary: 'Prekey bundle for one device of an account' })
   @ApiResponse({ status: 200, type: PreKeyBundleDto })
   @ApiErrors({
-    400: 'deviceId is not a decimal integer.', 404: 'unknown_address, unknown_device or unknown_peer.', 429: 'rate_limited.',
+    400: 'deviceId is not a decimal integer.',
+    404: 'unknown_address, unknown_device or unknown_peer.',
+    429: 'rate_limited.',
     503: 'peer_unavailable: the remote address’s server cannot be reached now.',
   })
-  fetchDeviceBundle(@CurrentUser() device: AuthenticatedDevice, @Param('address') address: string, @Param('deviceId', DeviceIdPipe) deviceId: number) {
+  fetchDeviceBundle(
+    @CurrentUser() device: AuthenticatedDevice,
+    @Param('address') address: string,
+    @Param('deviceId', DeviceIdPipe) deviceId: number,
+  ) {
     return this.keys.fetchBundle(device, address, deviceId);
   }
 }

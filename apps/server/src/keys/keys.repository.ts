@@ -1,8 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, Tx } from '../database/database.service';
 
-export interface StoredPreKey { keyId: number; publicKey: Buffer }
-export interface StoredSignedPreKey extends StoredPreKey { signature: Buffer }
+export interface StoredPreKey {
+  keyId: number;
+  publicKey: Buffer;
+}
+export interface StoredSignedPreKey extends StoredPreKey {
+  signature: Buffer;
+}
 
 /**
  * One device's bundle material as claimed: the device row's keys, the
@@ -88,7 +93,8 @@ export class KeysRepository {
     await this.db.execute(
       `INSERT INTO one_time_prekeys (account_id, device_id, key_id, public_key)
        SELECT $1, $2, k, p FROM unnest($3::int[], $4::bytea[]) WITH ORDINALITY AS t(k, p, o) ORDER BY o`,
-      [accountId, deviceId, keys.map((k) => k.keyId), keys.map((k) => k.publicKey)], tx,
+      [accountId, deviceId, keys.map((k) => k.keyId), keys.map((k) => k.publicKey)],
+      tx,
     );
   }
 
@@ -98,7 +104,8 @@ export class KeysRepository {
     await this.db.execute(
       `INSERT INTO kyber_prekeys (account_id, device_id, key_id, public_key, signature)
        SELECT $1, $2, k, p, s FROM unnest($3::int[], $4::bytea[], $5::bytea[]) WITH ORDINALITY AS t(k, p, s, o) ORDER BY o`,
-      [accountId, deviceId, keys.map((k) => k.keyId), keys.map((k) => k.publicKey), keys.map((k) => k.signature)], tx,
+      [accountId, deviceId, keys.map((k) => k.keyId), keys.map((k) => k.publicKey), keys.map((k) => k.signature)],
+      tx,
     );
   }
 
@@ -111,7 +118,8 @@ export class KeysRepository {
     const row = await this.db.one(
       `SELECT 1 AS clash FROM kyber_prekeys k JOIN devices d USING (account_id, device_id)
         WHERE d.account_id = $1 AND d.device_id = $2 AND k.key_id = d.pq_last_resort_id LIMIT 1`,
-      [accountId, deviceId], tx,
+      [accountId, deviceId],
+      tx,
     );
     return row !== null;
   }
@@ -119,14 +127,16 @@ export class KeysRepository {
   async replaceSignedPreKey(accountId: string, deviceId: number, key: StoredSignedPreKey, tx?: Tx) {
     await this.db.execute(
       'UPDATE devices SET signed_prekey_id = $3, signed_prekey = $4, signed_prekey_signature = $5 WHERE account_id = $1 AND device_id = $2',
-      [accountId, deviceId, key.keyId, key.publicKey, key.signature], tx,
+      [accountId, deviceId, key.keyId, key.publicKey, key.signature],
+      tx,
     );
   }
 
   async replaceLastResortKyberPreKey(accountId: string, deviceId: number, key: StoredSignedPreKey, tx?: Tx) {
     await this.db.execute(
       'UPDATE devices SET pq_last_resort_id = $3, pq_last_resort_key = $4, pq_last_resort_signature = $5 WHERE account_id = $1 AND device_id = $2',
-      [accountId, deviceId, key.keyId, key.publicKey, key.signature], tx,
+      [accountId, deviceId, key.keyId, key.publicKey, key.signature],
+      tx,
     );
   }
 
@@ -155,9 +165,10 @@ export class KeysRepository {
   }
 
   async findIdentityKey(accountId: string, deviceId: number): Promise<Buffer | null> {
-    const row = await this.db.one<{ identity_key: Buffer }>(
-      'SELECT identity_key FROM devices WHERE account_id = $1 AND device_id = $2', [accountId, deviceId],
-    );
+    const row = await this.db.one<{ identity_key: Buffer }>('SELECT identity_key FROM devices WHERE account_id = $1 AND device_id = $2', [
+      accountId,
+      deviceId,
+    ]);
     return row?.identity_key ?? null;
   }
 }

@@ -57,7 +57,10 @@ export class KeysService {
       }
       throw error;
     }
-    if ((verified.pqPreKeys.length > 0 || verified.pqLastResortPreKey) && (await this.keys.kyberIdClashesWithLastResort(accountId, deviceId, tx))) {
+    if (
+      (verified.pqPreKeys.length > 0 || verified.pqLastResortPreKey) &&
+      (await this.keys.kyberIdClashesWithLastResort(accountId, deviceId, tx))
+    ) {
       throw new ParleyException(ErrorCode.DuplicateKeyId, 'one-time Kyber keys and the last-resort Kyber key share one key id space');
     }
   }
@@ -84,9 +87,12 @@ export class KeysService {
     const threshold = this.config.preKeyLowThreshold;
     const devices = await this.keys.claimBundleKeys(username, deviceId ?? null, threshold + 1);
     if (devices.length === 0) {
-      if (!(await this.accounts.findByUsername(username))) throw new ParleyException(ErrorCode.UnknownAddress, `unknown address ${username}`);
-      throw new ParleyException(deviceId === undefined ? ErrorCode.UnknownAddress : ErrorCode.UnknownDevice,
-        deviceId === undefined ? `${username} has no devices` : `${username} has no device ${deviceId}`);
+      if (!(await this.accounts.findByUsername(username)))
+        throw new ParleyException(ErrorCode.UnknownAddress, `unknown address ${username}`);
+      throw new ParleyException(
+        deviceId === undefined ? ErrorCode.UnknownAddress : ErrorCode.UnknownDevice,
+        deviceId === undefined ? `${username} has no devices` : `${username} has no device ${deviceId}`,
+      );
     }
     for (const device of devices) {
       this.countClaim('ec', device.ec_key_id !== null);
@@ -135,8 +141,9 @@ function toDeviceBundle(device: ClaimedDeviceKeys): DeviceBundle {
     identityKey: b64(device.identity_key),
     signedPreKey: { keyId: device.signed_prekey_id, publicKey: b64(device.signed_prekey), signature: b64(device.signed_prekey_signature) },
     preKey: device.ec_key_id === null ? null : { keyId: device.ec_key_id, publicKey: b64(device.ec_public_key!) },
-    pqPreKey: device.pq_key_id === null
-      ? { keyId: device.pq_last_resort_id, publicKey: b64(device.pq_last_resort_key), signature: b64(device.pq_last_resort_signature) }
-      : { keyId: device.pq_key_id, publicKey: b64(device.pq_public_key!), signature: b64(device.pq_signature!) },
+    pqPreKey:
+      device.pq_key_id === null
+        ? { keyId: device.pq_last_resort_id, publicKey: b64(device.pq_last_resort_key), signature: b64(device.pq_last_resort_signature) }
+        : { keyId: device.pq_key_id, publicKey: b64(device.pq_public_key!), signature: b64(device.pq_signature!) },
   };
 }

@@ -31,7 +31,12 @@ function parseKey(field: string, publicKey: Buffer, kind: 'ec' | 'kyber') {
   }
 }
 
-function verifySigned(identity: PublicKey, field: string, key: { keyId: number; publicKey: string; signature: string }, kind: 'ec' | 'kyber'): StoredSignedPreKey {
+function verifySigned(
+  identity: PublicKey,
+  field: string,
+  key: { keyId: number; publicKey: string; signature: string },
+  kind: 'ec' | 'kyber',
+): StoredSignedPreKey {
   const publicKey = bytes(key.publicKey);
   parseKey(field, publicKey, kind);
   if (!identity.verify(new Uint8Array(publicKey), new Uint8Array(bytes(key.signature)))) {

@@ -4,7 +4,10 @@ import { requireRedis } from '../shared-state/redis-client';
 import type { RateLimitRule } from './rate-limits';
 import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
 
-export interface TakeResult { allowed: boolean; retryAfterMs: number }
+export interface TakeResult {
+  allowed: boolean;
+  retryAfterMs: number;
+}
 
 /**
  * Where token buckets live. Allowed only when at least max(cost, 1)
@@ -19,7 +22,9 @@ export abstract class BucketStore {
 export class MemoryBucketStore extends BucketStore {
   private readonly buckets = new Map<string, { tokens: number; ts: number }>();
 
-  constructor(private readonly clock: Clock) { super(); }
+  constructor(private readonly clock: Clock) {
+    super();
+  }
 
   async take(bucketKey: string, rule: RateLimitRule, cost: number): Promise<TakeResult> {
     const now = this.clock.now();
@@ -39,14 +44,19 @@ export class MemoryBucketStore extends BucketStore {
 
 /** Scale-out: one atomic script per take, so every process shares each bucket. */
 export class RedisBucketStore extends BucketStore {
-  constructor(private readonly redis: Redis, private readonly clock: Clock) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly clock: Clock,
+  ) {
     super();
     redis.defineCommand('parleyTokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
   }
 
   async take(bucketKey: string, rule: RateLimitRule, cost: number): Promise<TakeResult> {
-    const script = (this.redis as unknown as { parleyTokenBucket(...args: unknown[]): Promise<[number, number]> }).parleyTokenBucket;
-    const [allowed, retry] = await requireRedis(script.call(this.redis, bucketKey, rule.capacity, rule.refillPerSecond / 1000, this.clock.now(), cost));
+    const redis = this.redis as Redis & { parleyTokenBucket(...args: unknown[]): Promise<[number, number]> };
+    const [allowed, retry] = await requireRedis(
+      redis.parleyTokenBucket(bucketKey, rule.capacity, rule.refillPerSecond / 1000, this.clock.now(), cost),
+    );
     return { allowed: allowed === 1, retryAfterMs: retry };
   }
 }

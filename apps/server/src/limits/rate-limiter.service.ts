@@ -8,7 +8,10 @@ import { RateLimitName } from './rate-limits';
 /** Token buckets named in rate-limits.ts, kept in the deployment's BucketStore. */
 @Injectable()
 export class RateLimiterService {
-  constructor(@Inject(PARLEY_CONFIG) private readonly config: ParleyConfig, private readonly buckets: BucketStore) {}
+  constructor(
+    @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
+    private readonly buckets: BucketStore,
+  ) {}
 
   /** Takes `cost` tokens from bucket `name:key`; never throws for an empty bucket. */
   take(name: RateLimitName, key: string, cost = 1): Promise<TakeResult> {

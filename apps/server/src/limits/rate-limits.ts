@@ -2,7 +2,10 @@
  * Every rate limit of the server, in one table (token buckets). Operators
  * override any of them with RATE_LIMITS=name=capacity/seconds,...
  */
-export interface RateLimitRule { capacity: number; refillPerSecond: number }
+export interface RateLimitRule {
+  capacity: number;
+  refillPerSecond: number;
+}
 
 export const RATE_LIMITS = {
   /** Bundle fetches per requesting account: bounds how fast anyone can drain another user's one-time keys. */

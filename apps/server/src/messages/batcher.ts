@@ -32,13 +32,15 @@ export class Batcher<T, R = void> {
     while (this.running < this.maxConcurrent && this.pending.length > 0) {
       const batch = this.pending.splice(0, this.maxBatch);
       this.running++;
-      this.flush(batch.map((b) => b.item)).then(
-        (results) => batch.forEach((b, i) => b.resolve(results[i])),
-        (error) => batch.forEach((b) => b.reject(error)),
-      ).finally(() => {
-        this.running--;
-        this.pump();
-      });
+      this.flush(batch.map((b) => b.item))
+        .then(
+          (results) => batch.forEach((b, i) => b.resolve(results[i])),
+          (error) => batch.forEach((b) => b.reject(error)),
+        )
+        .finally(() => {
+          this.running--;
+          this.pump();
+        });
     }
   }
 }

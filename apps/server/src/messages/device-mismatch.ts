@@ -1,6 +1,12 @@
 /** A device as the server knows it, and as a sender addressed it. */
-export interface KnownDevice { deviceId: number; registrationId: number }
-export interface AddressedDevice { destinationDeviceId: number; destinationRegistrationId: number }
+export interface KnownDevice {
+  deviceId: number;
+  registrationId: number;
+}
+export interface AddressedDevice {
+  destinationDeviceId: number;
+  destinationRegistrationId: number;
+}
 
 export interface DeviceMismatch {
   missingDevices: number[];
@@ -22,7 +28,8 @@ export function findDeviceMismatch(current: KnownDevice[], addressed: AddressedD
   const extraDevices = [...addressedIds].filter((id) => !required.has(id)).sort((a, b) => a - b);
   const staleDevices = addressed
     .filter((m) => required.has(m.destinationDeviceId) && required.get(m.destinationDeviceId) !== m.destinationRegistrationId)
-    .map((m) => m.destinationDeviceId).sort((a, b) => a - b);
+    .map((m) => m.destinationDeviceId)
+    .sort((a, b) => a - b);
   if (missingDevices.length === 0 && extraDevices.length === 0 && staleDevices.length === 0) return null;
   return { missingDevices, extraDevices, staleDevices };
 }

@@ -9,7 +9,10 @@ import { EnvelopeStore } from './envelope-store';
 import { MessagesRepository } from './messages.repository';
 
 /** A device, as far as its queue is concerned. */
-export interface QueueOwner { accountId: string; deviceId: number }
+export interface QueueOwner {
+  accountId: string;
+  deviceId: number;
+}
 
 /** What one socket connection needs from its device's queue (see DeviceConnection). */
 export interface QueueAccess {

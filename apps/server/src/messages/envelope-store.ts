@@ -19,17 +19,28 @@ export class EnvelopeStore {
   private readonly acks: Batcher<EnvelopeAck>;
   private readonly lookups: Batcher<string, Destination | null>;
 
-  constructor(@Inject(PARLEY_CONFIG) config: ParleyConfig, private readonly messages: MessagesRepository) {
+  constructor(
+    @Inject(PARLEY_CONFIG) config: ParleyConfig,
+    private readonly messages: MessagesRepository,
+  ) {
     const parallel = config.databaseUrl ? 4 : 1;
     this.fanouts = new Batcher((batch) => this.insertFanouts(batch), 200, parallel);
-    this.acks = new Batcher<EnvelopeAck>(async (acks) => {
-      await this.messages.deleteAcknowledged(acks);
-      return acks.map((): void => undefined);
-    }, 1000, parallel);
-    this.lookups = new Batcher(async (usernames) => {
-      const found = await this.messages.findDestinations([...new Set(usernames)]);
-      return usernames.map((u) => found.get(u) ?? null);
-    }, 500, parallel);
+    this.acks = new Batcher<EnvelopeAck>(
+      async (acks) => {
+        await this.messages.deleteAcknowledged(acks);
+        return acks.map((): void => undefined);
+      },
+      1000,
+      parallel,
+    );
+    this.lookups = new Batcher(
+      async (usernames) => {
+        const found = await this.messages.findDestinations([...new Set(usernames)]);
+        return usernames.map((u) => found.get(u) ?? null);
+      },
+      500,
+      parallel,
+    );
   }
 
   /** The account named `username` with its current devices and queue lengths; null when unknown. */

@@ -12,7 +12,10 @@ import { MessagesService } from './messages.service';
 @Controller('v1/messages')
 @Authenticated()
 export class MessagesController {
-  constructor(private readonly messages: MessagesService, private readonly queue: DeviceQueueService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly queue: DeviceQueueService,
+  ) {}
 
   @Put(':address')
   @ApiOperation({ summary: 'Send one ciphertext to every current device of an account (and sync copies to your own other devices)' })
@@ -27,8 +30,10 @@ export class MessagesController {
     429: 'rate_limited (this device sends too fast) or queue_full (a destination queue is full); see Retry-After.',
   })
   async sendMessages(
-    @CurrentUser() device: AuthenticatedDevice, @Param('address') address: string,
-    @Body() dto: SendMessagesDto, @Res({ passthrough: true }) response: Response,
+    @CurrentUser() device: AuthenticatedDevice,
+    @Param('address') address: string,
+    @Body() dto: SendMessagesDto,
+    @Res({ passthrough: true }) response: Response,
   ) {
     const outcome = await this.messages.sendMessages(device, address, dto);
     response.status(outcome.status);

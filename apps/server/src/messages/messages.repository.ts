@@ -3,11 +3,21 @@ import { DatabaseService } from '../database/database.service';
 import { EnvelopeRecord } from './envelope';
 
 /** The destination account and, per current device, its registration id and queue length. */
-export interface DestinationDevice { deviceId: number; registrationId: number }
-export interface Destination { accountId: string; devices: DestinationDevice[] }
+export interface DestinationDevice {
+  deviceId: number;
+  registrationId: number;
+}
+export interface Destination {
+  accountId: string;
+  devices: DestinationDevice[];
+}
 
 /** A device's acknowledgement of one of its envelopes. */
-export interface EnvelopeAck { accountId: string; deviceId: number; id: string }
+export interface EnvelopeAck {
+  accountId: string;
+  deviceId: number;
+  id: string;
+}
 
 const RECORD_COLUMNS = `seq, id, account_id AS "accountId", device_id AS "deviceId", source, source_device_id AS "sourceDeviceId",
   type, content, client_timestamp AS "timestamp", server_timestamp AS "serverTimestamp", expires_at AS "expiresAt"`;
@@ -59,9 +69,15 @@ export class MessagesRepository {
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::int[], $6::smallint[], $7::bytea[], $8::bigint[], $9::bigint[], $10::timestamptz[])
        RETURNING id, seq`,
       [
-        records.map((r) => r.id), records.map((r) => r.accountId), records.map((r) => r.deviceId),
-        records.map((r) => r.source), records.map((r) => r.sourceDeviceId), records.map((r) => r.type),
-        records.map((r) => r.content), records.map((r) => r.timestamp), records.map((r) => r.serverTimestamp),
+        records.map((r) => r.id),
+        records.map((r) => r.accountId),
+        records.map((r) => r.deviceId),
+        records.map((r) => r.source),
+        records.map((r) => r.sourceDeviceId),
+        records.map((r) => r.type),
+        records.map((r) => r.content),
+        records.map((r) => r.timestamp),
+        records.map((r) => r.serverTimestamp),
         records.map((r) => r.expiresAt),
       ],
     );
@@ -94,8 +110,6 @@ export class MessagesRepository {
 
   /** Deletes up to `limit` expired envelopes; returns how many. */
   deleteExpired(limit: number): Promise<number> {
-    return this.db.execute(
-      'DELETE FROM envelopes WHERE seq IN (SELECT seq FROM envelopes WHERE expires_at <= now() LIMIT $1)', [limit],
-    );
+    return this.db.execute('DELETE FROM envelopes WHERE seq IN (SELECT seq FROM envelopes WHERE expires_at <= now() LIMIT $1)', [limit]);
   }
 }

@@ -20,7 +20,11 @@ import { QueueBound } from './queue-bound';
 import type { SendOutcome } from './send-outcome';
 
 /** Who a fan-out is from, as the recipient's server names them. */
-export interface FanoutSource { address: string; deviceId: number; accountId?: string }
+export interface FanoutSource {
+  address: string;
+  deviceId: number;
+  accountId?: string;
+}
 
 type NewEnvelope = Omit<EnvelopeRecord, 'seq'>;
 
@@ -76,7 +80,12 @@ export class MessagesService {
     const destination = await this.store.findDestination(username);
     if (!destination) throw new ParleyException(ErrorCode.UnknownAddress, `unknown address ${username}`);
     checkDevices(destination, dto, senderDeviceIn(source, destination));
-    const [full] = dto.online ? [] : await this.queueBound.findFullDevices(destination.accountId, dto.messages.map((m) => m.destinationDeviceId));
+    const [full] = dto.online
+      ? []
+      : await this.queueBound.findFullDevices(
+          destination.accountId,
+          dto.messages.map((m) => m.destinationDeviceId),
+        );
     if (full !== undefined) {
       throw new ParleyException(ErrorCode.QueueFull, `the queue of device ${full} is full; retry later`, {}, 60_000);
     }
@@ -101,27 +110,41 @@ export class MessagesService {
 
   /** Stores the fan-out; a device removed since the check answers as the check would now (409). */
   private async storeFanout(
-    source: FanoutSource, destination: Destination, username: string, dto: SendMessagesDto, records: NewEnvelope[],
+    source: FanoutSource,
+    destination: Destination,
+    username: string,
+    dto: SendMessagesDto,
+    records: NewEnvelope[],
   ): Promise<Map<string, string>> {
     try {
       const seqs = await this.store.storeFanout(records);
-      this.queueBound.noteStored(destination.accountId, records.map((r) => r.deviceId));
+      this.queueBound.noteStored(
+        destination.accountId,
+        records.map((r) => r.deviceId),
+      );
       return seqs;
     } catch (error) {
       if ((error as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw error;
       const now = await this.store.findDestination(username);
       if (!now) throw new ParleyException(ErrorCode.UnknownAddress, `unknown address ${username}`);
       checkDevices(now, dto, senderDeviceIn(source, now));
-      throw new ParleyException(ErrorCode.MismatchedDevices, 'the devices changed during the send', { missingDevices: [], extraDevices: [] });
+      throw new ParleyException(ErrorCode.MismatchedDevices, 'the devices changed during the send', {
+        missingDevices: [],
+        extraDevices: [],
+      });
     }
   }
 
   /** Signalled before the sender hears 200, so a sender's next message cannot overtake this one. */
   private async signalFanout(records: NewEnvelope[], seqs: Map<string, string> | null): Promise<void> {
-    await Promise.all(records.map((r) => this.bus.publish(r.accountId, r.deviceId, {
-      kind: 'envelope',
-      queued: toQueuedEnvelope({ ...r, seq: seqs?.get(r.id) ?? '0' }, seqs !== null),
-    })));
+    await Promise.all(
+      records.map((r) =>
+        this.bus.publish(r.accountId, r.deviceId, {
+          kind: 'envelope',
+          queued: toQueuedEnvelope({ ...r, seq: seqs?.get(r.id) ?? '0' }, seqs !== null),
+        }),
+      ),
+    );
   }
 }
 
@@ -133,10 +156,14 @@ const senderDeviceIn = (source: FanoutSource, destination: Destination) =>
 function checkDevices(destination: Destination, dto: SendMessagesDto, senderDeviceId: number | undefined) {
   const mismatch = findDeviceMismatch(destination.devices, dto.messages, senderDeviceId);
   if (mismatch && (mismatch.missingDevices.length || mismatch.extraDevices.length)) {
-    throw new ParleyException(ErrorCode.MismatchedDevices, 'the message list does not match the current devices',
-      { missingDevices: mismatch.missingDevices, extraDevices: mismatch.extraDevices });
+    throw new ParleyException(ErrorCode.MismatchedDevices, 'the message list does not match the current devices', {
+      missingDevices: mismatch.missingDevices,
+      extraDevices: mismatch.extraDevices,
+    });
   }
   if (mismatch) {
-    throw new ParleyException(ErrorCode.StaleDevices, 'registration ids do not match the current devices', { staleDevices: mismatch.staleDevices });
+    throw new ParleyException(ErrorCode.StaleDevices, 'registration ids do not match the current devices', {
+      staleDevices: mismatch.staleDevices,
+    });
   }
 }

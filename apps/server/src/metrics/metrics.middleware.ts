@@ -10,7 +10,7 @@ export class MetricsMiddleware implements NestMiddleware {
   use(request: Request, response: Response, next: NextFunction) {
     const started = process.hrtime.bigint();
     response.on('finish', () => {
-      const route = (request.route?.path as string | undefined) ?? 'unmatched';
+      const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.metrics.httpRequests.inc({ method: request.method, route, status: String(response.statusCode) });
       this.metrics.httpDuration.observe({ method: request.method, route }, seconds);

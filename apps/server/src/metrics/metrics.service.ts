@@ -7,25 +7,34 @@ export class MetricsService {
   readonly registry = new Registry();
 
   readonly httpRequests = new Counter({
-    name: 'parley_http_requests_total', help: 'HTTP requests by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const, registers: [this.registry],
+    name: 'parley_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
   });
   readonly httpDuration = new Histogram({
-    name: 'parley_http_request_duration_seconds', help: 'HTTP request latency by method and route',
-    labelNames: ['method', 'route'] as const, registers: [this.registry],
+    name: 'parley_http_request_duration_seconds',
+    help: 'HTTP request latency by method and route',
+    labelNames: ['method', 'route'] as const,
+    registers: [this.registry],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
   readonly oneTimeKeysClaimed = new Counter({
-    name: 'parley_one_time_prekeys_claimed_total', help: 'One-time prekeys handed out, by kind (ec, kyber)',
-    labelNames: ['kind'] as const, registers: [this.registry],
+    name: 'parley_one_time_prekeys_claimed_total',
+    help: 'One-time prekeys handed out, by kind (ec, kyber)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
   });
   readonly oneTimeKeysExhausted = new Counter({
     name: 'parley_one_time_prekeys_exhausted_total',
     help: 'Bundle fetches that found no one-time key left, by kind (ec: preKey null; kyber: last-resort key used)',
-    labelNames: ['kind'] as const, registers: [this.registry],
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
   });
   readonly envelopesAccepted = new Counter({
-    name: 'parley_envelopes_accepted_total', help: 'Envelopes accepted for delivery', registers: [this.registry],
+    name: 'parley_envelopes_accepted_total',
+    help: 'Envelopes accepted for delivery',
+    registers: [this.registry],
   });
   readonly fanoutStoreSeconds = new Histogram({
     name: 'parley_fanout_store_seconds',
@@ -34,35 +43,46 @@ export class MetricsService {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
   });
   readonly envelopesDelivered = new Counter({
-    name: 'parley_envelopes_acked_total', help: 'Envelopes acknowledged by their device and deleted', registers: [this.registry],
+    name: 'parley_envelopes_acked_total',
+    help: 'Envelopes acknowledged by their device and deleted',
+    registers: [this.registry],
   });
   readonly connectedDevices = new Gauge({
-    name: 'parley_connected_sockets', help: 'Sockets connected to this process', registers: [this.registry],
+    name: 'parley_connected_sockets',
+    help: 'Sockets connected to this process',
+    registers: [this.registry],
   });
 
   // Federation (docs/FEDERATION.md, "Metrics").
   readonly federationOutboxDepth = new Gauge({
-    name: 'parley_federation_outbox_depth', help: 'Sends waiting in the federation outbox, by peer (refreshed by the outbox worker)',
-    labelNames: ['peer'] as const, registers: [this.registry],
+    name: 'parley_federation_outbox_depth',
+    help: 'Sends waiting in the federation outbox, by peer (refreshed by the outbox worker)',
+    labelNames: ['peer'] as const,
+    registers: [this.registry],
   });
   readonly federationFailures = new Counter({
     name: 'parley_federation_failures_total',
     help: 'Failed server-to-server requests by peer and reason (unreachable, timeout, http_<status>, expired)',
-    labelNames: ['peer', 'reason'] as const, registers: [this.registry],
+    labelNames: ['peer', 'reason'] as const,
+    registers: [this.registry],
   });
   readonly federationLastSuccess = new Gauge({
-    name: 'parley_federation_last_success_timestamp_seconds', help: 'When this process last got a success answer from the peer (unix seconds)',
-    labelNames: ['peer'] as const, registers: [this.registry],
+    name: 'parley_federation_last_success_timestamp_seconds',
+    help: 'When this process last got a success answer from the peer (unix seconds)',
+    labelNames: ['peer'] as const,
+    registers: [this.registry],
   });
   readonly federationSends = new Counter({
     name: 'parley_federation_sends_total',
     help: 'Outgoing fan-outs by peer and outcome (relayed, queued, retried, refused, expired)',
-    labelNames: ['peer', 'outcome'] as const, registers: [this.registry],
+    labelNames: ['peer', 'outcome'] as const,
+    registers: [this.registry],
   });
   readonly federationInbound = new Counter({
     name: 'parley_federation_inbound_total',
     help: 'Incoming server-to-server requests by outcome (accepted, duplicate, rejected_<reason>)',
-    labelNames: ['outcome'] as const, registers: [this.registry],
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
   });
 
   constructor() {

@@ -2,7 +2,6 @@ import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { RevocationList } from '../auth/revocation-list';
 import { Clock } from '../common/clock';
 import { PARLEY_CONFIG } from '../config/config.module';
-import type { ParleyConfig } from '../config/config';
 import { DatabaseService } from '../database/database.service';
 import { DeliveryBus } from '../delivery/delivery-bus';
 import { NonceStore } from '../federation/inbound/nonce-store';
@@ -11,8 +10,11 @@ import { createSharedState, SharedState } from './shared-state.factory';
 
 export const SHARED_STATE = Symbol('SHARED_STATE');
 
-const part = <T>(token: abstract new (...args: never[]) => T, pick: (state: SharedState) => T) =>
-  ({ provide: token, inject: [SHARED_STATE], useFactory: pick });
+const part = <T>(token: abstract new (...args: never[]) => T, pick: (state: SharedState) => T) => ({
+  provide: token,
+  inject: [SHARED_STATE],
+  useFactory: pick,
+});
 
 /**
  * State every process of a deployment shares: the delivery bus, rate-limit

@@ -18,7 +18,9 @@ describe('writeFileAtomic under SIGKILL', () => {
       module: { type: 'commonjs' },
     }).code;
     writeFileSync(join(dir, 'atomic-file.js'), compiled);
-    writeFileSync(join(dir, 'writer.js'), `
+    writeFileSync(
+      join(dir, 'writer.js'),
+      `
       const { writeFileAtomic } = require('./atomic-file.js');
       const [target] = process.argv.slice(2);
       const versions = ['a', 'b', 'c'].map((c) => Buffer.alloc(4 << 20, c));
@@ -26,7 +28,8 @@ describe('writeFileAtomic under SIGKILL', () => {
         process.stdout.write('ready\\n');
         for (let i = 0; ; i++) await writeFileAtomic(target, versions[i % versions.length]);
       })();
-    `);
+    `,
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -24,5 +24,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
   await file.close();
   await rename(temp, path);
   const directory = await open(dir, 'r');
-  try { await directory.sync(); } finally { await directory.close(); }
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
 }

@@ -3,8 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProtocolAddress } from '@signalapp/libsignal-client';
 import {
-  bundleFor, DeviceStore, MemoryProtocolStore, fromBase64, toBase64, WrongPassphraseError, decryptMessage, encryptMessage,
-  generateDeviceKeys, startSession, rotateSignedKeys, topUpOneTimeKeys,
+  bundleFor,
+  DeviceStore,
+  MemoryProtocolStore,
+  fromBase64,
+  toBase64,
+  WrongPassphraseError,
+  decryptMessage,
+  encryptMessage,
+  generateDeviceKeys,
+  startSession,
+  rotateSignedKeys,
+  topUpOneTimeKeys,
 } from '..';
 
 const text = (s: string) => new Uint8Array(Buffer.from(s));
@@ -97,10 +107,12 @@ describe('DeviceStore (encrypted file store)', () => {
 
   it('leaves the last complete content when writes race, and no temp files behind', async () => {
     const store = await DeviceStore.create(path, 'pw', generateDeviceKeys(1), { n: 0 });
-    await Promise.all(Array.from({ length: 20 }, (_, n) => {
-      store.profile = { n: n + 1 };
-      return store.save();
-    }));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, n) => {
+        store.profile = { n: n + 1 };
+        return store.save();
+      }),
+    );
     expect((await DeviceStore.open<{ n: number }>(path, 'pw')).profile).toEqual({ n: 20 });
     expect(readdirSync(dir)).toEqual(['device.parley']);
   });

@@ -3,7 +3,10 @@ import { ProtocolStateJson, protocolStateFromJson, protocolStateFromKeys, protoc
 import { ProtocolStore } from './protocol-store';
 import { SealedFile } from './sealed-file';
 
-interface DeviceFileJson<P> { protocol: ProtocolStateJson; profile: P }
+interface DeviceFileJson<P> {
+  protocol: ProtocolStateJson;
+  profile: P;
+}
 
 /**
  * Everything one device keeps, in one encrypted file: its libsignal state
@@ -12,7 +15,11 @@ interface DeviceFileJson<P> { protocol: ProtocolStateJson; profile: P }
  * so a crash can lose at most the change in flight, never a session.
  */
 export class DeviceStore<P extends object> extends ProtocolStore {
-  private constructor(private readonly file: SealedFile, state: ProtocolState, public profile: P) {
+  private constructor(
+    private readonly file: SealedFile,
+    state: ProtocolState,
+    public profile: P,
+  ) {
     super(state);
   }
 
@@ -34,5 +41,7 @@ export class DeviceStore<P extends object> extends ProtocolStore {
     return this.file.write(Buffer.from(JSON.stringify(json)));
   }
 
-  protected persist(): Promise<void> { return this.save(); }
+  protected persist(): Promise<void> {
+    return this.save();
+  }
 }

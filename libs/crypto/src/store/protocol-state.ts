@@ -5,7 +5,11 @@ import type { GeneratedDeviceKeys } from '../key-generation';
 type Bytes = Uint8Array<ArrayBuffer>;
 
 /** The last key id handed out of each id space, so ids are never reused after a key is consumed. */
-export interface LastKeyIds { preKey: number; kyberPreKey: number; signedPreKey: number }
+export interface LastKeyIds {
+  preKey: number;
+  kyberPreKey: number;
+  signedPreKey: number;
+}
 
 /**
  * Everything libsignal keeps for one device, as serialized records. Sessions
@@ -57,12 +61,9 @@ export function protocolStateFromKeys(keys: GeneratedDeviceKeys): ProtocolState 
   };
 }
 
-const encodeMap = <K>(map: Map<K, Bytes>) =>
-  Object.fromEntries([...map].map(([k, v]) => [String(k), toBase64(v)]));
-const decodeStringMap = (record: Record<string, string>) =>
-  new Map(Object.entries(record).map(([k, v]) => [k, fromBase64(v)]));
-const decodeNumberMap = (record: Record<string, string>) =>
-  new Map(Object.entries(record).map(([k, v]) => [Number(k), fromBase64(v)]));
+const encodeMap = <K>(map: Map<K, Bytes>) => Object.fromEntries([...map].map(([k, v]) => [String(k), toBase64(v)]));
+const decodeStringMap = (record: Record<string, string>) => new Map(Object.entries(record).map(([k, v]) => [k, fromBase64(v)]));
+const decodeNumberMap = (record: Record<string, string>) => new Map(Object.entries(record).map(([k, v]) => [Number(k), fromBase64(v)]));
 
 export function protocolStateToJson(state: ProtocolState): ProtocolStateJson {
   return {

@@ -34,7 +34,12 @@ function required<T>(value: T | undefined, what: string): T {
 }
 
 class StateSessionStore extends SessionStore {
-  constructor(readonly records: Map<string, Bytes>, private readonly persist: Persist) { super(); }
+  constructor(
+    readonly records: Map<string, Bytes>,
+    private readonly persist: Persist,
+  ) {
+    super();
+  }
   async saveSession(address: ProtocolAddress, record: SessionRecord) {
     this.records.set(addressKey(address), record.serialize());
     await this.persist();
@@ -67,10 +72,21 @@ class StateSessionStore extends SessionStore {
  * clients do by default; `fingerprint` lets people verify it out of band.
  */
 class StateIdentityStore extends IdentityKeyStore {
-  constructor(private readonly state: ProtocolState, private readonly persist: Persist) { super(); }
-  get records() { return this.state.identities; }
-  async getIdentityKey(): Promise<PrivateKey> { return this.state.identityKeyPair.privateKey; }
-  async getLocalRegistrationId() { return this.state.registrationId; }
+  constructor(
+    private readonly state: ProtocolState,
+    private readonly persist: Persist,
+  ) {
+    super();
+  }
+  get records() {
+    return this.state.identities;
+  }
+  async getIdentityKey(): Promise<PrivateKey> {
+    return this.state.identityKeyPair.privateKey;
+  }
+  async getLocalRegistrationId() {
+    return this.state.registrationId;
+  }
   async saveIdentity(address: ProtocolAddress, key: PublicKey) {
     const existing = this.records.get(addressKey(address));
     this.records.set(addressKey(address), key.serialize());
@@ -79,7 +95,9 @@ class StateIdentityStore extends IdentityKeyStore {
       ? IdentityChange.ReplacedExisting
       : IdentityChange.NewOrUnchanged;
   }
-  async isTrustedIdentity(_address: ProtocolAddress, _key: PublicKey, _direction: Direction) { return true; }
+  async isTrustedIdentity(_address: ProtocolAddress, _key: PublicKey, _direction: Direction) {
+    return true;
+  }
   async getIdentity(address: ProtocolAddress) {
     const bytes = this.records.get(addressKey(address));
     return bytes ? PublicKey.deserialize(bytes) : null;
@@ -87,12 +105,19 @@ class StateIdentityStore extends IdentityKeyStore {
 }
 
 class StatePreKeyStore extends PreKeyStore {
-  constructor(readonly records: Map<number, Bytes>, private readonly persist: Persist) { super(); }
+  constructor(
+    readonly records: Map<number, Bytes>,
+    private readonly persist: Persist,
+  ) {
+    super();
+  }
   async savePreKey(id: number, record: PreKeyRecord) {
     this.records.set(id, record.serialize());
     await this.persist();
   }
-  async getPreKey(id: number) { return PreKeyRecord.deserialize(required(this.records.get(id), `prekey ${id}`)); }
+  async getPreKey(id: number) {
+    return PreKeyRecord.deserialize(required(this.records.get(id), `prekey ${id}`));
+  }
   async removePreKey(id: number) {
     this.records.delete(id);
     await this.persist();
@@ -100,7 +125,12 @@ class StatePreKeyStore extends PreKeyStore {
 }
 
 class StateSignedPreKeyStore extends SignedPreKeyStore {
-  constructor(readonly records: Map<number, Bytes>, private readonly persist: Persist) { super(); }
+  constructor(
+    readonly records: Map<number, Bytes>,
+    private readonly persist: Persist,
+  ) {
+    super();
+  }
   async saveSignedPreKey(id: number, record: SignedPreKeyRecord) {
     this.records.set(id, record.serialize());
     await this.persist();
@@ -118,7 +148,11 @@ class StateSignedPreKeyStore extends SignedPreKeyStore {
 
 /** One-time Kyber keys are removed once used; last-resort keys never are. */
 class StateKyberPreKeyStore extends KyberPreKeyStore {
-  constructor(readonly records: Map<number, Bytes>, readonly lastResortIds: Set<number>, private readonly persist: Persist) {
+  constructor(
+    readonly records: Map<number, Bytes>,
+    readonly lastResortIds: Set<number>,
+    private readonly persist: Persist,
+  ) {
     super();
   }
   async saveKyberPreKey(id: number, record: KyberPreKeyRecord) {
@@ -157,8 +191,12 @@ export class ProtocolStore {
     this.kyberPreKeys = new StateKyberPreKeyStore(state.kyberPreKeys, state.lastResortKyberIds, persist);
   }
 
-  get identityKeyPair() { return this.state.identityKeyPair; }
-  get registrationId() { return this.state.registrationId; }
+  get identityKeyPair() {
+    return this.state.identityKeyPair;
+  }
+  get registrationId() {
+    return this.state.registrationId;
+  }
 
   /** Takes the next `count` ids of an id space; ids wrap within 1..2^24-1 (API.md section 1). */
   allocateKeyIds(space: keyof ProtocolState['lastKeyIds'], count: number): number[] {
@@ -180,5 +218,7 @@ export class ProtocolStore {
     await this.persist();
   }
 
-  protected async persist(): Promise<void> { /* in memory only */ }
+  protected async persist(): Promise<void> {
+    /* in memory only */
+  }
 }

@@ -4,7 +4,13 @@ import * as argon2 from 'argon2';
 import { writeFileAtomic } from './atomic-file';
 
 /** Key derivation parameters, stored in the file so they can be raised later without breaking old files. */
-interface KdfParams { algorithm: 'argon2id'; salt: string; memoryCost: number; timeCost: number; parallelism: number }
+interface KdfParams {
+  algorithm: 'argon2id';
+  salt: string;
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
 
 interface SealedFileJson {
   format: 'parley-sealed-file';
@@ -47,7 +53,11 @@ const headerAad = (kdf: KdfParams) => Buffer.from(JSON.stringify(kdf));
 export class SealedFile {
   private queue: Promise<void> = Promise.resolve();
 
-  private constructor(readonly path: string, private readonly kdf: KdfParams, private readonly key: Buffer) {}
+  private constructor(
+    readonly path: string,
+    private readonly kdf: KdfParams,
+    private readonly key: Buffer,
+  ) {}
 
   /** A new file with a fresh salt; nothing is written until `write`. */
   static async create(path: string, passphrase: string): Promise<SealedFile> {

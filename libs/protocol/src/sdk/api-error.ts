@@ -18,7 +18,10 @@ export class ParleyApiError extends Error {
   static fromResponse(status: number, body: unknown): ParleyApiError {
     const errorBody: ErrorBody = isErrorBody(body)
       ? body
-      : { error: status === 401 ? ErrorCode.Unauthorized : ErrorCode.InternalError, message: String(body ?? '') };
+      : {
+          error: status === 401 ? ErrorCode.Unauthorized : ErrorCode.InternalError,
+          message: typeof body === 'string' ? body : JSON.stringify(body ?? ''),
+        };
     return new ParleyApiError(status, errorBody.error, errorBody);
   }
 }

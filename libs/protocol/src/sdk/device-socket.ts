@@ -28,7 +28,10 @@ export function connectDeviceOnce(baseUrl: string, token: string): { socket: Dev
   const socket = openDeviceSocket(baseUrl, token, { reconnection: false, forceNew: true });
   const connected = new Promise<DeviceSocket>((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error) => { socket.disconnect(); reject(error); });
+    socket.once('connect_error', (error) => {
+      socket.disconnect();
+      reject(error);
+    });
   });
   return { socket, connected };
 }

@@ -9,7 +9,10 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
  * design (API.md, Conventions), so a 401 is usually just an expired token.
  */
 export class HttpTransport {
-  constructor(private readonly baseUrl: string, readonly tokens: TokenKeeper) {}
+  constructor(
+    private readonly baseUrl: string,
+    readonly tokens: TokenKeeper,
+  ) {}
 
   async request<T>(method: HttpMethod, path: string, body?: unknown, authenticated = true): Promise<T> {
     const token = authenticated ? this.tokens.accessToken : null;
@@ -35,7 +38,11 @@ export class HttpTransport {
   private async parse<T>(response: Response): Promise<T> {
     const text = await response.text();
     let body: unknown = text;
-    try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep the text for the error */ }
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text for the error */
+    }
     if (!response.ok) throw ParleyApiError.fromResponse(response.status, body);
     return body as T;
   }

@@ -1,7 +1,16 @@
 import type {
-  ChallengeResponse, CreateAccountResponse, CreateDeviceRequest, CreateDeviceResponse,
-  KeyCountResponse, ListDevicesResponse, MessageListResponse, PreKeyBundleResponse,
-  SendMessagesRequest, SendMessagesResponse, TokenPair, UploadKeysRequest,
+  ChallengeResponse,
+  CreateAccountResponse,
+  CreateDeviceRequest,
+  CreateDeviceResponse,
+  KeyCountResponse,
+  ListDevicesResponse,
+  MessageListResponse,
+  PreKeyBundleResponse,
+  SendMessagesRequest,
+  SendMessagesResponse,
+  TokenPair,
+  UploadKeysRequest,
 } from '../wire';
 import { HttpTransport } from './http-transport';
 import { TokenKeeper } from './token-keeper';
@@ -17,7 +26,10 @@ export class ParleyClient {
   readonly tokens: TokenKeeper;
   private readonly http: HttpTransport;
 
-  constructor(readonly baseUrl: string, tokens?: TokenPair) {
+  constructor(
+    readonly baseUrl: string,
+    tokens?: TokenPair,
+  ) {
     this.tokens = new TokenKeeper((refreshToken) => this.refresh(refreshToken));
     this.http = new HttpTransport(baseUrl, this.tokens);
     if (tokens) this.tokens.set(tokens);
@@ -41,16 +53,19 @@ export class ParleyClient {
     return created;
   }
 
-  listDevices() { return this.http.request<ListDevicesResponse>('GET', '/v1/devices'); }
-  removeDevice(deviceId: number) { return this.http.request<void>('DELETE', `/v1/devices/${deviceId}`); }
+  listDevices() {
+    return this.http.request<ListDevicesResponse>('GET', '/v1/devices');
+  }
+  removeDevice(deviceId: number) {
+    return this.http.request<void>('DELETE', `/v1/devices/${deviceId}`);
+  }
 
   challenge(username: string, deviceId: number) {
     return this.http.request<ChallengeResponse>('POST', '/v1/auth/challenge', { username, deviceId }, false);
   }
 
   async deviceLogin(username: string, deviceId: number, challenge: string, signature: string): Promise<TokenPair> {
-    const pair = await this.http.request<TokenPair>(
-      'POST', '/v1/auth/device', { username, deviceId, challenge, signature }, false);
+    const pair = await this.http.request<TokenPair>('POST', '/v1/auth/device', { username, deviceId, challenge, signature }, false);
     this.tokens.set(pair);
     return pair;
   }
@@ -59,16 +74,20 @@ export class ParleyClient {
     return this.http.request<TokenPair>('POST', '/v1/auth/refresh', { refreshToken }, false);
   }
 
-  logout() { return this.http.request<void>('POST', '/v1/auth/logout'); }
+  logout() {
+    return this.http.request<void>('POST', '/v1/auth/logout');
+  }
 
-  uploadKeys(request: UploadKeysRequest) { return this.http.request<void>('PUT', '/v1/keys', request); }
-  keyCount() { return this.http.request<KeyCountResponse>('GET', '/v1/keys/count'); }
+  uploadKeys(request: UploadKeysRequest) {
+    return this.http.request<void>('PUT', '/v1/keys', request);
+  }
+  keyCount() {
+    return this.http.request<KeyCountResponse>('GET', '/v1/keys/count');
+  }
 
   /** Consumes one one-time key of each kind per device returned (API.md section 2). */
   fetchBundles(address: string, deviceId?: number) {
-    const path = deviceId === undefined
-      ? `/v1/keys/${segment(address)}`
-      : `/v1/keys/${segment(address)}/${deviceId}`;
+    const path = deviceId === undefined ? `/v1/keys/${segment(address)}` : `/v1/keys/${segment(address)}/${deviceId}`;
     return this.http.request<PreKeyBundleResponse>('GET', path);
   }
 
@@ -76,6 +95,10 @@ export class ParleyClient {
     return this.http.request<SendMessagesResponse | undefined>('PUT', `/v1/messages/${segment(address)}`, request);
   }
 
-  listMessages() { return this.http.request<MessageListResponse>('GET', '/v1/messages'); }
-  ackMessage(id: string) { return this.http.request<void>('DELETE', `/v1/messages/${segment(id)}`); }
+  listMessages() {
+    return this.http.request<MessageListResponse>('GET', '/v1/messages');
+  }
+  ackMessage(id: string) {
+    return this.http.request<void>('DELETE', `/v1/messages/${segment(id)}`);
+  }
 }

@@ -38,7 +38,10 @@ export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
   readonly socket: DeviceSocket;
   private closed = false;
 
-  constructor(baseUrl: string, private readonly tokens: TokenKeeper) {
+  constructor(
+    baseUrl: string,
+    private readonly tokens: TokenKeeper,
+  ) {
     super();
     this.socket = openDeviceSocket(baseUrl, () => this.tokens.accessToken, { autoConnect: false, reconnectionDelayMax: 5000 });
     this.socket.on('connect', () => this.emit('connected'));
@@ -46,7 +49,10 @@ export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
       if (error.message === 'unauthorized') this.refreshAndReconnect();
       // The server's shared state (Redis) is down: socket.io does not retry a
       // refusal by the server on its own, so try again shortly.
-      if (error.message === 'unavailable') setTimeout(() => { if (!this.closed) this.socket.connect(); }, UNAVAILABLE_RETRY_MS);
+      if (error.message === 'unavailable')
+        setTimeout(() => {
+          if (!this.closed) this.socket.connect();
+        }, UNAVAILABLE_RETRY_MS);
     });
     this.socket.on('closing', ({ reason }) => {
       if (FINAL_CLOSINGS.has(reason)) this.fail(new RealtimeClosedError(reason));
@@ -71,7 +77,9 @@ export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
   private refreshAndReconnect(): void {
     if (this.closed) return;
     this.tokens.refresh(this.tokens.accessToken).then(
-      () => { if (!this.closed) this.socket.connect(); },
+      () => {
+        if (!this.closed) this.socket.connect();
+      },
       (error: Error) => this.fail(error),
     );
   }

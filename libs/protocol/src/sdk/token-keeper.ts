@@ -16,7 +16,9 @@ export class TokenKeeper {
 
   constructor(private readonly refreshFn: RefreshFn) {}
 
-  get accessToken(): string | null { return this.pair?.accessToken ?? null; }
+  get accessToken(): string | null {
+    return this.pair?.accessToken ?? null;
+  }
 
   /** Sets tokens from a login or device creation; listeners see it like a refresh. */
   set(pair: TokenPair): void {
@@ -25,7 +27,9 @@ export class TokenKeeper {
   }
 
   /** Called with every new pair, so a client can persist the rotated refresh token. */
-  onChange(listener: (pair: TokenPair) => void): void { this.listeners.push(listener); }
+  onChange(listener: (pair: TokenPair) => void): void {
+    this.listeners.push(listener);
+  }
 
   /** A fresh pair; `staleAccessToken` avoids refreshing again when another caller already did. */
   refresh(staleAccessToken: string | null): Promise<TokenPair> {
@@ -34,8 +38,13 @@ export class TokenKeeper {
       const refreshToken = this.pair?.refreshToken;
       if (!refreshToken) return Promise.reject(new Error('no refresh token: log in first'));
       this.inFlight = this.refreshFn(refreshToken)
-        .then((pair) => { this.set(pair); return pair; })
-        .finally(() => { this.inFlight = null; });
+        .then((pair) => {
+          this.set(pair);
+          return pair;
+        })
+        .finally(() => {
+          this.inFlight = null;
+        });
     }
     return this.inFlight;
   }

@@ -3,10 +3,12 @@ import { ChallengeRequest, DeviceLoginRequest, Limits, LoginRequest, RefreshRequ
 import { IsBase64Bytes } from '../../common/base64-key.validator';
 
 export class LoginDto implements LoginRequest {
-  @IsString() @MaxLength(64)
+  @IsString()
+  @MaxLength(64)
   username: string;
 
-  @IsString() @MaxLength(Limits.passwordMaxLength)
+  @IsString()
+  @MaxLength(Limits.passwordMaxLength)
   password: string;
 }
 
@@ -18,15 +20,19 @@ export class TokenPairDto {
 }
 
 export class RefreshDto implements RefreshRequest {
-  @IsString() @MaxLength(512)
+  @IsString()
+  @MaxLength(512)
   refreshToken: string;
 }
 
 export class ChallengeDto implements ChallengeRequest {
-  @IsString() @Matches(Limits.usernamePattern)
+  @IsString()
+  @Matches(Limits.usernamePattern)
   username: string;
 
-  @IsInt() @Min(1) @Max(127)
+  @IsInt()
+  @Min(1)
+  @Max(127)
   deviceId: number;
 }
 
@@ -36,10 +42,13 @@ export class ChallengeResponseDto {
 }
 
 export class DeviceLoginDto implements DeviceLoginRequest {
-  @IsString() @Matches(Limits.usernamePattern)
+  @IsString()
+  @Matches(Limits.usernamePattern)
   username: string;
 
-  @IsInt() @Min(1) @Max(127)
+  @IsInt()
+  @Min(1)
+  @Max(127)
   deviceId: number;
 
   @IsBase64Bytes(Limits.challengeBytes)

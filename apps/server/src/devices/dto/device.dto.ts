@@ -1,5 +1,19 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDefined, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDefined,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { CreateDeviceRequest, DeviceInfo, Limits } from '@parley/protocol';
 import { IsBase64Bytes } from '../../common/base64-key.validator';
 import { KyberPreKeyDto, PreKeyDto, SignedPreKeyDto } from '../../keys/dto/prekey.dto';
@@ -7,11 +21,16 @@ import { TokenPairDto } from '../../auth/dto/auth.dto';
 
 export class CreateDeviceDto implements CreateDeviceRequest {
   /** A label for people, e.g. "laptop". 1 to 64 characters, no control characters. */
-  @IsString() @MinLength(1) @MaxLength(Limits.deviceNameMaxLength) @Matches(/^\P{Cc}*$/u, { message: 'name must not contain control characters' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(Limits.deviceNameMaxLength)
+  @Matches(/^\P{Cc}*$/u, { message: 'name must not contain control characters' })
   name: string;
 
   /** libsignal registration id, 1..16380. */
-  @IsInt() @Min(Limits.registrationIdMin) @Max(Limits.registrationIdMax)
+  @IsInt()
+  @Min(Limits.registrationIdMin)
+  @Max(Limits.registrationIdMax)
   registrationId: number;
 
   /** The device's identity public key, 33 bytes (0x05 + 32), base64. */
@@ -19,18 +38,34 @@ export class CreateDeviceDto implements CreateDeviceRequest {
   identityKey: string;
 
   // IsDefined and IsObject: ValidateNested alone passes a missing value and validates an array's elements.
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => SignedPreKeyDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SignedPreKeyDto)
   signedPreKey: SignedPreKeyDto;
 
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => KyberPreKeyDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => KyberPreKeyDto)
   pqLastResortPreKey: KyberPreKeyDto;
 
   /** At most 100 (413 too_many_keys). */
-  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => PreKeyDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(Limits.maxKeysPerList)
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => PreKeyDto)
   preKeys?: PreKeyDto[];
 
   /** At most 100 (413 too_many_keys). */
-  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => KyberPreKeyDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(Limits.maxKeysPerList)
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => KyberPreKeyDto)
   pqPreKeys?: KyberPreKeyDto[];
 }
 

@@ -41,12 +41,20 @@ export class FederationSignatureGuard implements CanActivate {
     if (!isFresh(timestamp, now)) return this.refuse('stale', 'request timestamp is outside the validity window');
     const key = await this.peers.publicKeyOf(origin);
     if (!key) return this.refuse('no_key', `the key of ${origin} is not known and could not be fetched`);
-    const signed = { method: request.method, path: request.originalUrl, origin, destination, timestamp, nonce, body: request.rawBody ?? Buffer.alloc(0) };
+    const signed = {
+      method: request.method,
+      path: request.originalUrl,
+      origin,
+      destination,
+      timestamp,
+      nonce,
+      body: request.rawBody ?? Buffer.alloc(0),
+    };
     if (!verifyRequest(key, signed, signature)) {
       void this.peers.reportBadSignature(origin).catch(() => undefined);
       return this.refuse('bad_signature', `bad signature from ${origin}`);
     }
-    if (!await this.nonces.remember(origin, nonce, now)) return this.refuse('replayed', 'nonce already used');
+    if (!(await this.nonces.remember(origin, nonce, now))) return this.refuse('replayed', 'nonce already used');
     request.federationOrigin = origin;
     return true;
   }

@@ -7,7 +7,8 @@ import { ClaimKeysDto, RelayedFanoutDto, ServerKeyDto } from './dto/federation.d
 import { FederationOrigin, FederationSignatureGuard } from './federation-signature.guard';
 import { FederationService } from './federation.service';
 
-const SIGNED = 'Signed by a peer server (docs/FEDERATION.md): X-Parley-Origin, X-Parley-Destination, X-Parley-Timestamp, X-Parley-Nonce, X-Parley-Signature.';
+const SIGNED =
+  'Signed by a peer server (docs/FEDERATION.md): X-Parley-Origin, X-Parley-Destination, X-Parley-Timestamp, X-Parley-Nonce, X-Parley-Signature.';
 const UNAUTHORIZED = 'unauthorized: unsigned, badly signed, replayed, stale, misaddressed, or not from a configured peer.';
 
 @ApiTags('federation')

@@ -25,19 +25,30 @@ export class InboxRepository {
       `INSERT INTO federation_inbox (origin, transaction_id, state, updated_at) VALUES ($1, $2, 'pending', now())
        ON CONFLICT (origin, transaction_id) DO UPDATE SET updated_at = now()
        WHERE federation_inbox.state = 'pending' AND federation_inbox.updated_at < now() - make_interval(secs => ${INBOX_TAKEOVER_SECONDS})
-       RETURNING 1`, [origin, transactionId]);
+       RETURNING 1`,
+      [origin, transactionId],
+    );
     if (claimed.length) return 'claimed';
-    const row = await this.db.one<{ state: string }>('SELECT state FROM federation_inbox WHERE origin = $1 AND transaction_id = $2', [origin, transactionId]);
+    const row = await this.db.one<{ state: string }>('SELECT state FROM federation_inbox WHERE origin = $1 AND transaction_id = $2', [
+      origin,
+      transactionId,
+    ]);
     return row?.state === 'done' ? 'done' : 'busy';
   }
 
   async finishInbox(origin: string, transactionId: string): Promise<void> {
-    await this.db.execute(`UPDATE federation_inbox SET state = 'done', updated_at = now() WHERE origin = $1 AND transaction_id = $2`, [origin, transactionId]);
+    await this.db.execute(`UPDATE federation_inbox SET state = 'done', updated_at = now() WHERE origin = $1 AND transaction_id = $2`, [
+      origin,
+      transactionId,
+    ]);
   }
 
   /** Drops a claim whose fan-out was refused or failed, so that nothing stands in the way of a later retry. */
   async releaseInbox(origin: string, transactionId: string): Promise<void> {
-    await this.db.execute(`DELETE FROM federation_inbox WHERE origin = $1 AND transaction_id = $2 AND state = 'pending'`, [origin, transactionId]);
+    await this.db.execute(`DELETE FROM federation_inbox WHERE origin = $1 AND transaction_id = $2 AND state = 'pending'`, [
+      origin,
+      transactionId,
+    ]);
   }
 
   /** Forgets inbox rows older than `before`: no peer retries a transaction that old. */

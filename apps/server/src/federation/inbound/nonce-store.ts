@@ -24,18 +24,27 @@ export abstract class NonceStore {
 
 /** Scale-out: SET NX PX in Redis; Redis expires them itself. A Redis outage answers 503. */
 export class RedisNonceStore extends NonceStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string) { super(); }
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    super();
+  }
 
   async remember(origin: string, nonce: string) {
     return (await requireRedis(this.redis.set(`${this.prefix}fed:nonce:${origin}:${nonce}`, '1', 'PX', NONCE_TTL_MS, 'NX'))) === 'OK';
   }
 
-  async prune() { /* expired by Redis */ }
+  async prune() {
+    /* expired by Redis */
+  }
 }
 
 /** Single-process mode: in the database, which, unlike memory, also survives a restart inside the window. */
 export class DatabaseNonceStore extends NonceStore {
-  constructor(private readonly nonces: NoncesRepository) { super(); }
+  constructor(private readonly nonces: NoncesRepository) {
+    super();
+  }
 
   remember(origin: string, nonce: string, now: number) {
     return this.nonces.rememberNonce(origin, nonce, new Date(now + NONCE_TTL_MS));

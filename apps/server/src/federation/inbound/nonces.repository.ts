@@ -10,7 +10,8 @@ export class NoncesRepository {
   async rememberNonce(origin: string, nonce: string, expiresAt: Date): Promise<boolean> {
     const rows = await this.db.rows(
       'INSERT INTO federation_nonces (origin, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1',
-      [origin, nonce, expiresAt]);
+      [origin, nonce, expiresAt],
+    );
     return rows.length === 1;
   }
 

@@ -20,7 +20,10 @@ export interface AddressHandlers<T> {
  */
 @Injectable()
 export class AddressRouter {
-  constructor(@Inject(PARLEY_CONFIG) private readonly config: ParleyConfig, private readonly peers: PeerDirectory) {}
+  constructor(
+    @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
+    private readonly peers: PeerDirectory,
+  ) {}
 
   async dispatch<T>(address: string, handlers: AddressHandlers<T>): Promise<T> {
     const parsed = parseAddress(address);

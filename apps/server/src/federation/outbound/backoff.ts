@@ -15,7 +15,14 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, ran
  * attempt is placed at the expiry itself, so a row is always tried once
  * more before it is given up.
  */
-export function nextAttemptAt(now: number, expiresAt: number, attempt: number, baseMs: number, maxMs: number, random?: () => number): number | null {
+export function nextAttemptAt(
+  now: number,
+  expiresAt: number,
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random?: () => number,
+): number | null {
   if (now >= expiresAt) return null;
   return Math.min(now + retryDelayMs(attempt, baseMs, maxMs, random), expiresAt);
 }

@@ -18,8 +18,15 @@ import { ServerKeyService } from './server-key.service';
  */
 @Module({
   providers: [
-    ServerIdentityRepository, PeersRepository, OutboxRepository,
-    ServerKeyService, PeerDirectory, FederationClient, FederationRelayService, AddressRouter, OutboxWorker,
+    ServerIdentityRepository,
+    PeersRepository,
+    OutboxRepository,
+    ServerKeyService,
+    PeerDirectory,
+    FederationClient,
+    FederationRelayService,
+    AddressRouter,
+    OutboxWorker,
   ],
   exports: [AddressRouter, FederationRelayService, PeerDirectory, ServerKeyService],
 })

@@ -47,15 +47,27 @@ export class FederationRelayService {
    * local fetch does). The peer's 404 and 429 come back as they are; an
    * unreachable peer is 503 peer_unavailable: there is nothing to queue.
    */
-  async fetchRemoteBundle(requester: AuthenticatedDevice, username: string, domain: string, deviceId?: number): Promise<PreKeyBundleResponse> {
+  async fetchRemoteBundle(
+    requester: AuthenticatedDevice,
+    username: string,
+    domain: string,
+    deviceId?: number,
+  ): Promise<PreKeyBundleResponse> {
     const answer = await this.client.post(domain, CLAIM_PATH, {
-      requester: `${requester.username}@${this.config.domain}`, username, ...(deviceId !== undefined && { deviceId }),
+      requester: `${requester.username}@${this.config.domain}`,
+      username,
+      ...(deviceId !== undefined && { deviceId }),
     });
     if (isSuccess(answer) && answer.reached && Array.isArray(answer.body.devices)) {
       return { address: `${username}@${domain}`, devices: answer.body.devices as DeviceBundle[] };
     }
     if (isFinalForClient(answer)) throw peerRefusal(answer);
-    throw new ParleyException(ErrorCode.PeerUnavailable, `${domain} cannot be reached now (${describeAnswer(answer)}); retry later`, {}, 30_000);
+    throw new ParleyException(
+      ErrorCode.PeerUnavailable,
+      `${domain} cannot be reached now (${describeAnswer(answer)}); retry later`,
+      {},
+      30_000,
+    );
   }
 
   /**
@@ -79,7 +91,7 @@ export class FederationRelayService {
       ...(dto.urgent !== undefined && { urgent: dto.urgent }),
       messages: dto.messages,
     };
-    if (!dto.online && await this.outbox.hasQueued(domain)) {
+    if (!dto.online && (await this.outbox.hasQueued(domain))) {
       return this.enqueue(sender, domain, payload, 0, 'queued behind earlier sends');
     }
     const answer = await this.client.post(domain, MESSAGES_PATH, payload);
@@ -95,14 +107,30 @@ export class FederationRelayService {
     return this.enqueue(sender, domain, payload, 1, describeAnswer(answer));
   }
 
-  private async enqueue(sender: AuthenticatedDevice, domain: string, payload: RelayedFanout, attempts: number, lastError: string): Promise<SendOutcome> {
+  private async enqueue(
+    sender: AuthenticatedDevice,
+    domain: string,
+    payload: RelayedFanout,
+    attempts: number,
+    lastError: string,
+  ): Promise<SendOutcome> {
     const now = this.clock.now();
     const expiresAt = now + this.config.federationRetryWindowSeconds * 1000;
-    const next = attempts === 0 ? now : nextAttemptAt(now, expiresAt, attempts, this.config.federationRetryBaseMs, this.config.federationRetryMaxMs)!;
+    const next =
+      attempts === 0 ? now : nextAttemptAt(now, expiresAt, attempts, this.config.federationRetryBaseMs, this.config.federationRetryMaxMs)!;
     await this.outbox.insertOutbox({
-      transactionId: payload.transactionId, peer: domain, destination: payload.destination,
-      senderAccountId: sender.accountId, senderDeviceId: sender.deviceId, clientTimestamp: payload.timestamp,
-      payload, attempts, nextAttemptAt: new Date(next), expiresAt: new Date(expiresAt), lastError, createdAt: new Date(now),
+      transactionId: payload.transactionId,
+      peer: domain,
+      destination: payload.destination,
+      senderAccountId: sender.accountId,
+      senderDeviceId: sender.deviceId,
+      clientTimestamp: payload.timestamp,
+      payload,
+      attempts,
+      nextAttemptAt: new Date(next),
+      expiresAt: new Date(expiresAt),
+      lastError,
+      createdAt: new Date(now),
     });
     this.metrics.federationSends.inc({ peer: domain, outcome: 'queued' });
     return { status: 202, body: {} };

@@ -10,11 +10,10 @@ import { newNonce, signRequest } from '../signature';
 
 /** What a peer made of a request: an HTTP answer, or none at all (refused, reset, timed out). */
 export type PeerAnswer =
-  | { reached: true; status: number; body: Record<string, unknown>; retryAfterMs?: number }
-  | { reached: false; error: string };
+  { reached: true; status: number; body: Record<string, unknown>; retryAfterMs?: number } | { reached: false; error: string };
 
 /** A short name for what went wrong, for metrics, logs and the outbox's last_error. */
-export const describeAnswer = (answer: PeerAnswer) => answer.reached ? `http_${answer.status}` : answer.error;
+export const describeAnswer = (answer: PeerAnswer) => (answer.reached ? `http_${answer.status}` : answer.error);
 
 /** The peer is up and speaks to us: anything but no answer, 5xx, or a refusal of our signature. */
 const isHealthy = (answer: PeerAnswer) => answer.reached && answer.status < 500 && answer.status !== 401 && answer.status !== 403;
@@ -47,7 +46,13 @@ export class FederationClient {
     const peer = this.peers.require(domain);
     const body = Buffer.from(JSON.stringify(payload));
     const headers = signRequest(this.serverKey.key, {
-      method: 'POST', path, origin: this.config.domain, destination: domain, timestamp: this.clock.now(), nonce: newNonce(), body,
+      method: 'POST',
+      path,
+      origin: this.config.domain,
+      destination: domain,
+      timestamp: this.clock.now(),
+      nonce: newNonce(),
+      body,
     });
     try {
       const response = await fetch(`${peer.baseUrl}${path}`, {
@@ -58,8 +63,12 @@ export class FederationClient {
       });
       const text = await response.text();
       let parsed: unknown = {};
-      try { parsed = text ? JSON.parse(text) : {}; } catch { /* not JSON: keep {} */ }
-      const object = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed as Record<string, unknown> : {};
+      try {
+        parsed = text ? JSON.parse(text) : {};
+      } catch {
+        /* not JSON: keep {} */
+      }
+      const object = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
       const retryAfter = Number(response.headers.get('retry-after'));
       return { reached: true, status: response.status, body: object, ...(retryAfter > 0 && { retryAfterMs: retryAfter * 1000 }) };
     } catch (error) {
@@ -72,7 +81,11 @@ export class FederationClient {
     const now = this.clock.now();
     const healthy = isHealthy(answer);
     if (healthy) this.metrics.federationLastSuccess.set({ peer: domain }, Math.floor(now / 1000));
-    else this.metrics.federationFailures.inc({ peer: domain, reason: answer.reached ? describeAnswer(answer) : answer.error === 'timeout' ? 'timeout' : 'unreachable' });
+    else
+      this.metrics.federationFailures.inc({
+        peer: domain,
+        reason: answer.reached ? describeAnswer(answer) : answer.error === 'timeout' ? 'timeout' : 'unreachable',
+      });
     const key = `${domain}:${healthy}`;
     if (now - (this.lastStatusWrite.get(key) ?? 0) < STATUS_WRITE_INTERVAL_MS) return;
     this.lastStatusWrite.set(key, now);

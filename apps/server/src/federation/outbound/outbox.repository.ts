@@ -43,8 +43,21 @@ export class OutboxRepository {
       `INSERT INTO federation_outbox (transaction_id, peer, destination, sender_account_id, sender_device_id, client_timestamp,
                                       payload, attempts, next_attempt_at, expires_at, last_error, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [row.transactionId, row.peer, row.destination, row.senderAccountId, row.senderDeviceId, row.clientTimestamp,
-        JSON.stringify(row.payload), row.attempts, row.nextAttemptAt, row.expiresAt, row.lastError, row.createdAt]);
+      [
+        row.transactionId,
+        row.peer,
+        row.destination,
+        row.senderAccountId,
+        row.senderDeviceId,
+        row.clientTimestamp,
+        JSON.stringify(row.payload),
+        row.attempts,
+        row.nextAttemptAt,
+        row.expiresAt,
+        row.lastError,
+        row.createdAt,
+      ],
+    );
   }
 
   /** Whether anything is queued for this peer: a new send then queues behind it, so it cannot overtake. */
@@ -74,7 +87,9 @@ export class OutboxRepository {
          ORDER BY o.seq
          LIMIT $3
          FOR UPDATE SKIP LOCKED)
-       RETURNING *`, [now, leaseUntil, limit]);
+       RETURNING *`,
+      [now, leaseUntil, limit],
+    );
   }
 
   async deleteOutbox(seq: string): Promise<void> {
@@ -89,7 +104,9 @@ export class OutboxRepository {
     return this.db.rows<OutboxRow>(
       `SELECT seq, transaction_id, peer, destination, sender_account_id, sender_device_id, client_timestamp, '{}'::jsonb AS payload,
               attempts, next_attempt_at, expires_at, last_error, created_at
-       FROM federation_outbox ORDER BY seq LIMIT $1`, [limit]);
+       FROM federation_outbox ORDER BY seq LIMIT $1`,
+      [limit],
+    );
   }
 
   /** Makes a row due now (operator command); false when there is no such row. */

@@ -56,13 +56,18 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private schedule(delayMs: number) {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.current = this.tick().finally(() => { this.current = null; this.schedule(this.config.federationOutboxPollMs); });
+      this.current = this.tick().finally(() => {
+        this.current = null;
+        this.schedule(this.config.federationOutboxPollMs);
+      });
     }, delayMs);
   }
 
   private async tick() {
     try {
-      while (!this.stopped && await this.runOnce() === BATCH) { /* more are due: keep going */ }
+      while (!this.stopped && (await this.runOnce()) === BATCH) {
+        /* more are due: keep going */
+      }
       if (this.clock.now() - this.lastHousekeeping >= HOUSEKEEPING_MS) await this.housekeeping();
     } catch (error) {
       this.logger.warn({ err: error }, 'outbox pass failed');
@@ -75,7 +80,11 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     // The lease outlasts the request timeout, so a live attempt is never overtaken by another process.
     const leaseUntil = new Date(now + this.config.federationRequestTimeoutMs + 30_000);
     const rows = await this.repository.takeDueOutbox(new Date(now), leaseUntil, BATCH);
-    await Promise.all(rows.map((row) => this.attempt(row).catch((error) => this.logger.warn({ err: error, seq: row.seq }, 'outbox attempt failed'))));
+    await Promise.all(
+      rows.map((row) =>
+        this.attempt(row).catch((error: unknown) => this.logger.warn({ err: error, seq: row.seq }, 'outbox attempt failed')),
+      ),
+    );
     return rows.length;
   }
 
@@ -101,13 +110,21 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       return;
     }
     const now = this.clock.now();
-    const next = nextAttemptAt(now, row.expires_at.getTime(), row.attempts, this.config.federationRetryBaseMs, this.config.federationRetryMaxMs);
+    const next = nextAttemptAt(
+      now,
+      row.expires_at.getTime(),
+      row.attempts,
+      this.config.federationRetryBaseMs,
+      this.config.federationRetryMaxMs,
+    );
     if (next === null) {
       await this.notify(row, { error: ErrorCode.PeerUnavailable });
       await this.repository.deleteOutbox(row.seq);
       this.metrics.federationSends.inc({ peer: row.peer, outcome: 'expired' });
       this.metrics.federationFailures.inc({ peer: row.peer, reason: 'expired' });
-      this.logger.warn(`gave up transaction ${row.transaction_id} to ${row.peer} after ${row.attempts} attempts: ${describeAnswer(answer)}`);
+      this.logger.warn(
+        `gave up transaction ${row.transaction_id} to ${row.peer} after ${row.attempts} attempts: ${describeAnswer(answer)}`,
+      );
       return;
     }
     await this.repository.rescheduleOutbox(row.seq, new Date(next), describeAnswer(answer));

@@ -30,7 +30,7 @@ export function peerRefusal(answer: Extract<PeerAnswer, { reached: true }>): Par
   const { error, message, ...extra } = answer.body;
   const known = typeof error === 'string' && STATUS_BY_CODE[error as ErrorCode] === answer.status;
   return new ParleyException(
-    known ? error as ErrorCode : codeForStatus(answer.status),
+    known ? (error as ErrorCode) : codeForStatus(answer.status),
     typeof message === 'string' ? message : `refused by the remote server (${answer.status})`,
     extra,
     answer.retryAfterMs,

@@ -35,9 +35,13 @@ export class PeerDirectory {
     this.peers = new Map(config.peers.map((p) => [p.domain, p]));
   }
 
-  list(): PeerConfig[] { return [...this.peers.values()]; }
+  list(): PeerConfig[] {
+    return [...this.peers.values()];
+  }
 
-  find(domain: string): PeerConfig | null { return this.peers.get(domain) ?? null; }
+  find(domain: string): PeerConfig | null {
+    return this.peers.get(domain) ?? null;
+  }
 
   /** The peer, or 404 unknown_peer: an address on a server we do not federate with is unknown. */
   require(domain: string): PeerConfig {
@@ -77,16 +81,20 @@ export class PeerDirectory {
     this.lastMismatchCheck.set(domain, this.clock.now());
     const [published, pinned] = await Promise.all([this.fetchPublishedKey(peer), this.repository.findPeer(domain)]);
     if (published && pinned?.public_key && published !== pinned.public_key) {
-      this.logger.error(`peer ${domain} now publishes key ${published} but ${pinned.public_key} is pinned; its requests are refused. `
-        + `If the change is legitimate, run: parley-admin peers unpin ${domain}`);
+      this.logger.error(
+        `peer ${domain} now publishes key ${published} but ${pinned.public_key} is pinned; its requests are refused. ` +
+          `If the change is legitimate, run: parley-admin peers unpin ${domain}`,
+      );
     }
   }
 
   private async fetchPublishedKey(peer: PeerConfig): Promise<string | null> {
     try {
-      const response = await fetch(`${peer.baseUrl}/federation/v1/server-key`, { signal: AbortSignal.timeout(this.config.federationRequestTimeoutMs) });
+      const response = await fetch(`${peer.baseUrl}/federation/v1/server-key`, {
+        signal: AbortSignal.timeout(this.config.federationRequestTimeoutMs),
+      });
       if (!response.ok) return null;
-      const body = await response.json() as { domain?: unknown; publicKey?: unknown };
+      const body = (await response.json()) as { domain?: unknown; publicKey?: unknown };
       if (body.domain !== peer.domain || typeof body.publicKey !== 'string' || !publicKeyFromRaw(body.publicKey)) {
         this.logger.warn(`peer ${peer.domain} published an unusable key document (domain ${String(body.domain)})`);
         return null;

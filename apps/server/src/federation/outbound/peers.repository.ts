@@ -32,25 +32,35 @@ export class PeersRepository {
     await this.db.execute(
       `INSERT INTO federation_peers (domain, public_key, pinned_at) VALUES ($1, $2, now())
        ON CONFLICT (domain) DO UPDATE SET public_key = EXCLUDED.public_key, pinned_at = now()
-       WHERE federation_peers.public_key IS NULL`, [domain, publicKey]);
+       WHERE federation_peers.public_key IS NULL`,
+      [domain, publicKey],
+    );
     return (await this.findPeer(domain))!.public_key!;
   }
 
   /** Forgets a pinned key (operator command after a legitimate key change). */
   async unpinPeerKey(domain: string): Promise<boolean> {
-    return (await this.db.execute('UPDATE federation_peers SET public_key = NULL, pinned_at = NULL WHERE domain = $1 AND public_key IS NOT NULL', [domain])) > 0;
+    return (
+      (await this.db.execute(
+        'UPDATE federation_peers SET public_key = NULL, pinned_at = NULL WHERE domain = $1 AND public_key IS NOT NULL',
+        [domain],
+      )) > 0
+    );
   }
 
   async recordPeerSuccess(domain: string, at: Date): Promise<void> {
     await this.db.execute(
       `INSERT INTO federation_peers (domain, last_success_at) VALUES ($1, $2)
-       ON CONFLICT (domain) DO UPDATE SET last_success_at = EXCLUDED.last_success_at`, [domain, at]);
+       ON CONFLICT (domain) DO UPDATE SET last_success_at = EXCLUDED.last_success_at`,
+      [domain, at],
+    );
   }
 
   async recordPeerFailure(domain: string, at: Date, error: string): Promise<void> {
     await this.db.execute(
       `INSERT INTO federation_peers (domain, last_failure_at, last_error) VALUES ($1, $2, $3)
        ON CONFLICT (domain) DO UPDATE SET last_failure_at = EXCLUDED.last_failure_at, last_error = EXCLUDED.last_error`,
-      [domain, at, error]);
+      [domain, at, error],
+    );
   }
 }

@@ -17,16 +17,21 @@ export class ServerKeyService implements OnModuleInit {
   private publicKeyBase64: string;
   source: 'config' | 'database';
 
-  constructor(@Inject(PARLEY_CONFIG) private readonly config: ParleyConfig, private readonly repository: ServerIdentityRepository) {}
+  constructor(
+    @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
+    private readonly repository: ServerIdentityRepository,
+  ) {}
 
   async onModuleInit() {
     this.source = this.config.serverKey ? 'config' : 'database';
-    const stored = this.config.serverKey ?? await this.repository.findOrStoreServerKey(generateServerKey());
+    const stored = this.config.serverKey ?? (await this.repository.findOrStoreServerKey(generateServerKey()));
     this.privateKey = loadPrivateKey(stored);
     this.publicKeyBase64 = rawPublicKey(this.privateKey);
   }
 
-  get key(): KeyObject { return this.privateKey; }
+  get key(): KeyObject {
+    return this.privateKey;
+  }
 
   /** What GET /federation/v1/server-key publishes. */
   publication(): { domain: string; publicKey: string } {

@@ -9,7 +9,9 @@ const KYBER_1024_KEY_TYPE = 0x08;
 
 export class PreKeyDto implements PreKey {
   /** 1 .. 2^24-1 */
-  @IsInt() @Min(Limits.keyIdMin) @Max(Limits.keyIdMax)
+  @IsInt()
+  @Min(Limits.keyIdMin)
+  @Max(Limits.keyIdMax)
   keyId: number;
 
   /** Serialized EC public key, 33 bytes (0x05 + 32), base64. */
@@ -25,7 +27,9 @@ export class SignedPreKeyDto extends PreKeyDto implements SignedPreKey {
 
 export class KyberPreKeyDto implements SignedPreKey {
   /** 1 .. 2^24-1; shares one id space with the device's last-resort Kyber key. */
-  @IsInt() @Min(Limits.keyIdMin) @Max(Limits.keyIdMax)
+  @IsInt()
+  @Min(Limits.keyIdMin)
+  @Max(Limits.keyIdMax)
   keyId: number;
 
   /** Serialized Kyber-1024 public key, 1569 bytes (0x08 + 1568), base64. */
@@ -40,18 +44,34 @@ export class KyberPreKeyDto implements SignedPreKey {
 /** Key material that PUT /v1/keys and POST /v1/devices share. */
 export class UploadKeysDto implements UploadKeysRequest {
   // IsObject: ValidateNested alone validates the elements of an array given in place of a key.
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => SignedPreKeyDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SignedPreKeyDto)
   signedPreKey?: SignedPreKeyDto;
 
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => KyberPreKeyDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => KyberPreKeyDto)
   pqLastResortPreKey?: KyberPreKeyDto;
 
   /** At most 100 per request (413 too_many_keys). */
-  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => PreKeyDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(Limits.maxKeysPerList)
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => PreKeyDto)
   preKeys?: PreKeyDto[];
 
   /** At most 100 per request (413 too_many_keys). */
-  @IsOptional() @IsArray() @ArrayMaxSize(Limits.maxKeysPerList) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => KyberPreKeyDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(Limits.maxKeysPerList)
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => KyberPreKeyDto)
   pqPreKeys?: KyberPreKeyDto[];
 }
 

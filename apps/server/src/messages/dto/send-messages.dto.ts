@@ -1,5 +1,18 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { Limits, OutgoingMessage, SendMessagesRequest } from '@parley/protocol';
 import { MaxDecodedBytes } from '../../common/base64-key.validator';
 
@@ -7,10 +20,14 @@ import { MaxDecodedBytes } from '../../common/base64-key.validator';
 export const CIPHERTEXT_TYPES = [2, 3, 7, 8];
 
 export class OutgoingMessageDto implements OutgoingMessage {
-  @IsInt() @Min(1) @Max(127)
+  @IsInt()
+  @Min(1)
+  @Max(127)
   destinationDeviceId: number;
 
-  @IsInt() @Min(Limits.registrationIdMin) @Max(Limits.registrationIdMax)
+  @IsInt()
+  @Min(Limits.registrationIdMin)
+  @Max(Limits.registrationIdMax)
   destinationRegistrationId: number;
 
   /** libsignal CiphertextMessageType of `content`; passed through. */
@@ -18,7 +35,9 @@ export class OutgoingMessageDto implements OutgoingMessage {
   type: number;
 
   /** The ciphertext, base64; at most 256 KiB decoded (413). */
-  @IsString() @Matches(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'must be base64' }) @MaxDecodedBytes(Limits.maxContentBytes)
+  @IsString()
+  @Matches(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'must be base64' })
+  @MaxDecodedBytes(Limits.maxContentBytes)
   content: string;
 }
 
@@ -28,18 +47,25 @@ export class SendMessagesDto implements SendMessagesRequest {
    * At most 2^53 - 1: larger values lose precision in JSON and overflow the
    * bigint column (a 500 otherwise).
    */
-  @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   timestamp: number;
 
   /** Deliver only to connected devices and never store. */
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   online?: boolean;
 
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   urgent?: boolean;
 
   /** Exactly one entry per current device of the destination (except the sending device). */
-  @IsArray() @ArrayMaxSize(127) @ValidateNested({ each: true }) @Type(() => OutgoingMessageDto)
+  @IsArray()
+  @ArrayMaxSize(127)
+  @ValidateNested({ each: true })
+  @Type(() => OutgoingMessageDto)
   @ArrayUnique((m?: OutgoingMessageDto) => m?.destinationDeviceId, { message: 'a device is addressed twice' })
   messages: OutgoingMessageDto[];
 }

@@ -23,7 +23,10 @@ export class ClaimKeysDto {
   @Matches(Limits.usernamePattern, { message: 'username must be a local username' })
   username: string;
 
-  @IsOptional() @IsInt() @Min(1) @Max(127)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(127)
   deviceId?: number;
 }
 
@@ -40,10 +43,13 @@ export class RelayedFanoutDto extends SendMessagesDto {
   @Matches(REMOTE_ADDRESS, { message: 'source must be username@domain' })
   source: string;
 
-  @IsInt() @Min(1) @Max(127)
+  @IsInt()
+  @Min(1)
+  @Max(127)
   sourceDeviceId: number;
 
   /** A local username of the receiving server. */
-  @IsString() @Matches(Limits.usernamePattern, { message: 'destination must be a local username' })
+  @IsString()
+  @Matches(Limits.usernamePattern, { message: 'destination must be a local username' })
   destination: string;
 }
