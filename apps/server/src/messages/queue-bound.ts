@@ -5,9 +5,9 @@ import { Clock } from '../common/clock';
 import { MessagesRepository } from './messages.repository';
 
 /** How long a read queue length is trusted while it is well under the bound. */
-const TRUST_MS = 5_000;
+export const TRUST_MS = 5_000;
 /** Known lengths kept at most; the oldest are forgotten (and simply read again). */
-const MAX_TRACKED = 100_000;
+export const MAX_TRACKED = 100_000;
 
 /**
  * Decides whether a device's queue is full (MAX_QUEUED_PER_DEVICE) without
