@@ -26,8 +26,12 @@ export class DeviceConnection {
   private readonly sentIds = new Set<string>();
   private held: QueuedEnvelope[] = [];
   private draining = false;
-  /** Stored envelopes are waiting in the queue: live ones must not overtake them. */
-  private pendingDrain = false;
+  /**
+   * Stored envelopes are waiting in the queue: live ones must not overtake
+   * them. True from the start: the connection hears live envelopes (it is
+   * subscribed during the handshake) before its first drain runs.
+   */
+  private pendingDrain = true;
   private closed = false;
 
   constructor(

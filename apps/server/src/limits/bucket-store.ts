@@ -18,6 +18,9 @@ export abstract class BucketStore {
   abstract take(bucketKey: string, rule: RateLimitRule, cost: number): Promise<TakeResult>;
 }
 
+/** A refill that should reach a whole token can fall short by float rounding: waiting exactly retryAfterMs must be enough. */
+const ROUNDING_SLACK = 1e-9;
+
 /** Single-process mode: buckets in this process's memory. */
 export class MemoryBucketStore extends BucketStore {
   private readonly buckets = new Map<string, { tokens: number; ts: number }>();
@@ -34,7 +37,7 @@ export class MemoryBucketStore extends BucketStore {
     state.ts = now;
     this.buckets.set(bucketKey, state);
     const need = Math.max(cost, 1);
-    if (state.tokens >= need) {
+    if (state.tokens + ROUNDING_SLACK >= need) {
       state.tokens -= cost;
       return { allowed: true, retryAfterMs: 0 };
     }

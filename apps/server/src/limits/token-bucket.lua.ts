@@ -7,8 +7,9 @@
  * ARGV[3]  now (ms since epoch, the caller's clock)
  * ARGV[4]  tokens to take (0: only look whether one token is left)
  *
- * Allowed when at least max(cost, 1) tokens are left, so that a look with
- * cost 0 is refused once the bucket is empty.
+ * Allowed when at least max(cost, 1) tokens are left (less 1e-9, so that
+ * waiting exactly retryAfterMs is enough despite float rounding), so that
+ * a look with cost 0 is refused once the bucket is empty.
  * Returns {allowed (1|0), retryAfterMs}.
  */
 export const TOKEN_BUCKET_LUA = `
@@ -23,7 +24,7 @@ local ts = tonumber(state[2]) or now
 tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
 local allowed = 0
 local retry = 0
-if tokens >= need then
+if tokens + 1e-9 >= need then
   tokens = tokens - cost
   allowed = 1
 else

@@ -9,8 +9,16 @@ const POSTGRES = { databaseUrl: 'postgres://db/parley' } as ParleyConfig;
 const REMOVED_DEVICE = 9;
 
 const toDevice = (id: string, deviceId = 1): Omit<EnvelopeRecord, 'seq'> => ({
-  id, accountId: 'bob', deviceId, source: 'alice', sourceDeviceId: 1, type: 1,
-  content: Buffer.from('ciphertext'), timestamp: 1, serverTimestamp: 2, expiresAt: new Date(3),
+  id,
+  accountId: 'bob',
+  deviceId,
+  source: 'alice',
+  sourceDeviceId: 1,
+  type: 1,
+  content: Buffer.from('ciphertext'),
+  timestamp: 1,
+  serverTimestamp: 2,
+  expiresAt: new Date(3),
 });
 const ack = (id: string): EnvelopeAck => ({ accountId: 'bob', deviceId: 1, id });
 
@@ -27,8 +35,13 @@ class FakeMessages {
   private gate?: Deferred;
   private seq = 0;
 
-  pause() { this.gate = deferred(); }
-  resume() { this.gate?.resolve(); this.gate = undefined; }
+  pause() {
+    this.gate = deferred();
+  }
+  resume() {
+    this.gate?.resolve();
+    this.gate = undefined;
+  }
 
   async insertEnvelopes(records: Omit<EnvelopeRecord, 'seq'>[]) {
     const ids = records.map((r) => r.id);
@@ -55,7 +68,9 @@ class FakeMessages {
 describe('EnvelopeStore', () => {
   let messages: FakeMessages;
   const storeWith = (config: ParleyConfig) => new EnvelopeStore(config, messages as unknown as MessagesRepository);
-  beforeEach(() => { messages = new FakeMessages(); });
+  beforeEach(() => {
+    messages = new FakeMessages();
+  });
 
   it('inserts the fan-outs submitted while a flush runs together, in one statement', async () => {
     const store = storeWith(PGLITE);
@@ -64,7 +79,10 @@ describe('EnvelopeStore', () => {
     const later = [store.storeFanout([toDevice('b1')]), store.storeFanout([toDevice('c1'), toDevice('c2')])];
     messages.resume();
     const [a, b, c] = await Promise.all([first, ...later]);
-    expect(messages.inserts).toEqual([['a1', 'a2'], ['b1', 'c1', 'c2']]);
+    expect(messages.inserts).toEqual([
+      ['a1', 'a2'],
+      ['b1', 'c1', 'c2'],
+    ]);
     expect([a.get('a2'), b.get('b1'), c.get('c2')]).toEqual(['2', '3', '5']);
   });
 
