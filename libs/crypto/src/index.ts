@@ -1,4 +1,7 @@
+export * from './account-identity';
 export * from './base64';
+export * from './contact-store';
+export * from './contact-trust';
 export * from './key-generation';
 export * from './key-maintenance';
 export * from './memory-store';
@@ -9,3 +12,4 @@ export * from './store/device-store';
 export * from './store/protocol-state';
 export * from './store/protocol-store';
 export * from './store/sealed-file';
+export * from './trust-check';

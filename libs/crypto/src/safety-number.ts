@@ -30,3 +30,20 @@ export function safetyNumber(local: SafetyNumberParty, remote: SafetyNumberParty
     .toString();
   return digits.match(/.{5}/g)!.join(' ');
 }
+
+/** One side of an account safety number: the full `username@domain` and its account identity key. */
+export interface AccountSafetyNumberParty { address: string; accountIdentityKey: PublicKey }
+
+/**
+ * The one safety number of a contact: the same Fingerprint as `safetyNumber`,
+ * over the two account identity keys instead of device keys. It stays the
+ * same while either side adds or removes devices, because every device is
+ * vouched for by the account key it covers; it changes only when an account
+ * identity does.
+ */
+export function accountSafetyNumber(local: AccountSafetyNumberParty, remote: AccountSafetyNumberParty): string {
+  return safetyNumber(
+    { username: local.address, identityKey: local.accountIdentityKey },
+    { username: remote.address, identityKey: remote.accountIdentityKey },
+  );
+}

@@ -3,3 +3,5 @@ export * from './wire';
 export * from './events';
 export * from './address';
 export * from './sdk';
+export * from './device-list';
+export * from './linking-code';
