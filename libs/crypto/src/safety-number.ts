@@ -32,7 +32,10 @@ export function safetyNumber(local: SafetyNumberParty, remote: SafetyNumberParty
 }
 
 /** One side of an account safety number: the full `username@domain` and its account identity key. */
-export interface AccountSafetyNumberParty { address: string; accountIdentityKey: PublicKey }
+export interface AccountSafetyNumberParty {
+  address: string;
+  accountIdentityKey: PublicKey;
+}
 
 /**
  * The one safety number of a contact: the same Fingerprint as `safetyNumber`,
