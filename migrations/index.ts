@@ -2,6 +2,13 @@ import { CoreSchema1732435200000 } from './1732435200000-CoreSchema';
 import { EnvelopeQueue1732435300000 } from './1732435300000-EnvelopeQueue';
 import { Federation1732435400000 } from './1732435400000-Federation';
 import { SpentRefreshHash1732435500000 } from './1732435500000-SpentRefreshHash';
+import { AccountIdentity1733200000000 } from './1733200000000-AccountIdentity';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
-export const MIGRATIONS = [CoreSchema1732435200000, EnvelopeQueue1732435300000, Federation1732435400000, SpentRefreshHash1732435500000];
+export const MIGRATIONS = [
+  CoreSchema1732435200000,
+  EnvelopeQueue1732435300000,
+  Federation1732435400000,
+  SpentRefreshHash1732435500000,
+  AccountIdentity1733200000000,
+];

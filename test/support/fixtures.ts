@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { CreateDeviceRequest, TokenPair } from '@parley/protocol';
-import { deviceRegistrationRequest, generateDeviceKeys, GeneratedDeviceKeys } from '@parley/crypto';
+import type { IdentityKeyPair } from '@signalapp/libsignal-client';
+import type { CreateDeviceRequest, SignedDeviceList, TokenPair } from '@parley/protocol';
+import {
+  deviceListEntry,
+  deviceRegistrationRequest,
+  generateAccountIdentity,
+  generateDeviceKeys,
+  GeneratedDeviceKeys,
+  signListWithDevice,
+  signListWithoutDevice,
+} from '@parley/crypto';
 import type { TestServer } from './server';
 
 /**
@@ -50,16 +59,67 @@ export const uniqueUsername = (prefix = 'u') => `${prefix}${randomBytes(5).toStr
 export interface TestAccount {
   username: string;
   password: string;
+  /** `username@domain`: what the account's signed device lists name. */
+  address: string;
   /** Account-scoped tokens from password login. */
   tokens: TokenPair;
+  /** The account identity every device list is signed with (its devices share it). */
+  identity: IdentityKeyPair;
+  /** The newest list this test signed and the server accepted. */
+  deviceList: SignedDeviceList | null;
+  /** The id the server gives the next device (ids are never reused). */
+  nextDeviceId: number;
 }
 
-export async function newAccount(server: Pick<TestServer, 'url'>, username = uniqueUsername()): Promise<TestAccount> {
+type ServerRef = Pick<TestServer, 'url'> & { env?: Record<string, string> };
+
+const domainOf = (server: ServerRef) => server.env?.PARLEY_DOMAIN ?? 'localhost';
+
+export async function newAccount(server: ServerRef, username = uniqueUsername()): Promise<TestAccount> {
   const created = await api(server, 'POST', '/v1/accounts', { username, password: PASSWORD });
   if (created.status !== 201) throw new Error(`register ${username}: ${created.status} ${JSON.stringify(created.body)}`);
   const login = await api<TokenPair>(server, 'POST', '/v1/auth/login', { username, password: PASSWORD });
   if (login.status !== 200) throw new Error(`login ${username}: ${login.status} ${JSON.stringify(login.body)}`);
-  return { username, password: PASSWORD, tokens: login.body };
+  const address = `${username}@${domainOf(server)}`;
+  return {
+    username,
+    password: PASSWORD,
+    address,
+    tokens: login.body,
+    identity: generateAccountIdentity(),
+    deviceList: null,
+    nextDeviceId: 1,
+  };
+}
+
+/**
+ * A POST /v1/devices body for `keys` as the account's next device, with
+ * the next device list signed by the account identity. The account's
+ * list and next id advance only once the server accepts it (`accepted`).
+ */
+export function registrationFor(account: TestAccount, keys: GeneratedDeviceKeys, name = 'test device') {
+  const deviceList = signListWithDevice(account.identity, account.address, account.deviceList, deviceListEntry(keys, account.nextDeviceId));
+  return {
+    request: deviceRegistrationRequest(keys, name, deviceList),
+    accepted: () => {
+      account.deviceList = deviceList;
+      account.nextDeviceId++;
+    },
+  };
+}
+
+/** A DELETE /v1/devices/:id body: the account's list without that device, signed. */
+export function removalFor(account: TestAccount, deviceId: number) {
+  const deviceList = signListWithoutDevice(account.identity, account.deviceList!, deviceId);
+  return { request: { deviceList }, accepted: () => (account.deviceList = deviceList) };
+}
+
+/** Removes a device the way a client must: with the signed list without it. */
+export async function removeDevice(server: ServerRef, by: TestDevice, deviceId: number): Promise<ApiResponse> {
+  const removal = removalFor(by.account, deviceId);
+  const res = await api(server, 'DELETE', `/v1/devices/${deviceId}`, removal.request, { token: by.token });
+  if (res.status === 204) removal.accepted();
+  return res;
 }
 
 export interface TestDevice {
@@ -73,19 +133,20 @@ export interface TestDevice {
 }
 
 export async function newDevice(
-  server: Pick<TestServer, 'url'>,
+  server: ServerRef,
   account: TestAccount,
   options: { oneTimeKeys?: number; keys?: GeneratedDeviceKeys; edit?: (req: CreateDeviceRequest) => void } = {},
 ): Promise<TestDevice> {
   const keys = options.keys ?? generateDeviceKeys(options.oneTimeKeys ?? 5);
-  const request = deviceRegistrationRequest(keys, 'test device');
-  options.edit?.(request);
-  const res = await api(server, 'POST', '/v1/devices', request, { token: account.tokens.accessToken });
+  const registration = registrationFor(account, keys);
+  options.edit?.(registration.request);
+  const res = await api(server, 'POST', '/v1/devices', registration.request, { token: account.tokens.accessToken });
   if (res.status !== 201) throw new Error(`create device: ${res.status} ${JSON.stringify(res.body)}`);
+  registration.accepted();
   return { account, username: account.username, deviceId: res.body.deviceId, keys, tokens: res.body, token: res.body.accessToken };
 }
 
 /** An account with one device: the usual actor of a test. */
-export async function newUser(server: Pick<TestServer, 'url'>, options: { oneTimeKeys?: number } = {}): Promise<TestDevice> {
+export async function newUser(server: ServerRef, options: { oneTimeKeys?: number } = {}): Promise<TestDevice> {
   return newDevice(server, await newAccount(server), options);
 }

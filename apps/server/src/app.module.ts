@@ -14,6 +14,7 @@ import { KeysModule } from './keys/keys.module';
 import { LimitsModule } from './limits/limits.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ProvisioningModule } from './provisioning/provisioning.module';
 import { SharedStateModule } from './shared-state/shared-state.module';
 
 /** Header and field names whose values never reach a log line. */
@@ -48,6 +49,7 @@ export class AppModule {
         AuthModule,
         KeysModule,
         DevicesModule,
+        ProvisioningModule,
         MessagesModule,
         GatewayModule,
         FederationInboundModule,

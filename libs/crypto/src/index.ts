@@ -1,5 +1,6 @@
 export * from './account-identity';
 export * from './base64';
+export * from './device-list-changes';
 export * from './contact-store';
 export * from './contact-trust';
 export * from './key-generation';

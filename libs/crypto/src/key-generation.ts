@@ -1,5 +1,5 @@
 import { IdentityKeyPair, KEMKeyPair, KyberPreKeyRecord, PreKeyRecord, PrivateKey, SignedPreKeyRecord } from '@signalapp/libsignal-client';
-import type { CreateDeviceRequest, DeviceBundle, PreKey, SignedPreKey } from '@parley/protocol';
+import type { CreateDeviceRequest, DeviceBundle, DeviceListEntry, PreKey, SignedDeviceList, SignedPreKey } from '@parley/protocol';
 import { toBase64 } from './base64';
 
 /** Private halves a device keeps; the public halves go to the server. */
@@ -77,9 +77,10 @@ export const publicKyberPreKey = (record: KyberPreKeyRecord): SignedPreKey => ({
 });
 
 /** The body of POST /v1/devices for these keys. */
-export function deviceRegistrationRequest(keys: GeneratedDeviceKeys, name: string): CreateDeviceRequest {
+export function deviceRegistrationRequest(keys: GeneratedDeviceKeys, name: string, deviceList: SignedDeviceList): CreateDeviceRequest {
   return {
     name,
+    deviceList,
     registrationId: keys.registrationId,
     identityKey: toBase64(keys.identity.publicKey.serialize()),
     signedPreKey: publicSignedPreKey(keys.signedPreKey),
@@ -87,6 +88,11 @@ export function deviceRegistrationRequest(keys: GeneratedDeviceKeys, name: strin
     preKeys: keys.preKeys.map(publicPreKey),
     pqPreKeys: keys.pqPreKeys.map(publicKyberPreKey),
   };
+}
+
+/** The entry these keys get in the account's signed device list once registered as `deviceId`. */
+export function deviceListEntry(keys: GeneratedDeviceKeys, deviceId: number): DeviceListEntry {
+  return { deviceId, registrationId: keys.registrationId, identityKey: toBase64(keys.identity.publicKey.serialize()) };
 }
 
 /**

@@ -2,6 +2,7 @@
  * Request and response shapes of the wire contract (docs/API.md).
  * Binary values are standard padded base64 strings.
  */
+import type { SignedDeviceList } from './device-list';
 
 /** Limits the contract fixes; the server validates against these. */
 export const Limits = {
@@ -76,6 +77,8 @@ export interface CreateDeviceRequest {
   pqLastResortPreKey: SignedPreKey;
   preKeys?: PreKey[];
   pqPreKeys?: SignedPreKey[];
+  /** The account's device list with this device added, version one more than the current one, signed by the account identity. */
+  deviceList: SignedDeviceList;
 }
 export interface CreateDeviceResponse extends TokenPair {
   deviceId: number;
@@ -90,6 +93,10 @@ export interface DeviceInfo {
 }
 export interface ListDevicesResponse {
   devices: DeviceInfo[];
+  /** The account's current signed device list (null before the first one). */
+  deviceList: SignedDeviceList | null;
+  /** The id the next registered device will get: what a signer puts into the next list. */
+  nextDeviceId: number;
 }
 
 export interface UploadKeysRequest {
@@ -114,6 +121,24 @@ export interface DeviceBundle {
 export interface PreKeyBundleResponse {
   address: string;
   devices: DeviceBundle[];
+  /** The account's current signed device list; null only for an account that never had one. */
+  deviceList: SignedDeviceList | null;
+}
+
+/** DELETE /v1/devices/:deviceId: the list without that device, version one more than the current one. */
+export interface RemoveDeviceRequest {
+  deviceList: SignedDeviceList;
+}
+
+/** POST /v1/provisioning: a linking slot for a new device. */
+export interface ProvisioningSlot {
+  slotId: string;
+  expiresIn: number;
+}
+
+/** PUT and GET /v1/provisioning/:slotId: a provisioning message sealed to the new device's identity key. */
+export interface ProvisioningEnvelope {
+  message: string;
 }
 
 export interface OutgoingMessage {

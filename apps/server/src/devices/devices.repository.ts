@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DeviceInfo } from '@parley/protocol';
 import { DatabaseService, Tx } from '../database/database.service';
 
+const UNIQUE_VIOLATION = '23505';
+
 export interface NewDevice {
   accountId: string;
   deviceId: number;
@@ -22,7 +24,18 @@ export interface DeviceRegistration {
 export class DevicesRepository {
   constructor(private readonly db: DatabaseService) {}
 
-  async insertDevice(d: NewDevice, tx: Tx): Promise<void> {
+  /** Inserts the device; false when its identity key is registered to another device already (a unique index decides). */
+  async insertDevice(d: NewDevice, tx: Tx): Promise<boolean> {
+    try {
+      await this.insertDeviceRow(d, tx);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string; constraint?: string }).code === UNIQUE_VIOLATION) return false;
+      throw error;
+    }
+  }
+
+  private async insertDeviceRow(d: NewDevice, tx: Tx): Promise<void> {
     await this.db.execute(
       `INSERT INTO devices (account_id, device_id, name, registration_id, identity_key,
          signed_prekey_id, signed_prekey, signed_prekey_signature, pq_last_resort_id, pq_last_resort_key, pq_last_resort_signature)
@@ -42,11 +55,6 @@ export class DevicesRepository {
       ],
       tx,
     );
-  }
-
-  async countDevices(accountId: string, tx?: Tx): Promise<number> {
-    const row = await this.db.one<{ n: string }>('SELECT count(*) AS n FROM devices WHERE account_id = $1', [accountId], tx);
-    return Number(row!.n);
   }
 
   listDevices(accountId: string): Promise<DeviceInfo[]> {

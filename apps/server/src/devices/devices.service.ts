@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CreateDeviceResponse, DeviceInfo, ErrorCode } from '@parley/protocol';
+import { CreateDeviceResponse, ErrorCode, ListDevicesResponse } from '@parley/protocol';
 import { AccountsRepository } from '../accounts/accounts.repository';
+import { DeviceListService } from '../accounts/device-list.service';
 import type { AuthenticatedDevice, AuthenticatedUser } from '../auth/authenticated-user';
 import { TokenService } from '../auth/token.service';
 import { ParleyException } from '../common/parley.exception';
@@ -9,7 +10,7 @@ import type { ParleyConfig } from '../config/config';
 import { DatabaseService } from '../database/database.service';
 import { KeysService } from '../keys/keys.service';
 import { verifyUploadedKeys } from '../keys/prekey-verifier';
-import { CreateDeviceDto } from './dto/device.dto';
+import { CreateDeviceDto, RemoveDeviceDto } from './dto/device.dto';
 import { DevicesRepository } from './devices.repository';
 
 /** libsignal addresses devices 1..127. */
@@ -22,24 +23,32 @@ export class DevicesService {
     private readonly db: DatabaseService,
     private readonly devices: DevicesRepository,
     private readonly accounts: AccountsRepository,
+    private readonly deviceLists: DeviceListService,
     private readonly keys: KeysService,
     private readonly tokens: TokenService,
   ) {}
 
   /**
    * Registers a device with its keys and starts its session, all in one
-   * transaction. The account row is locked first, so concurrent
-   * registrations cannot exceed the device limit.
+   * transaction, only together with the account's next device list signed
+   * by its account identity (docs/SECURITY.md): a password alone cannot
+   * add a device. The account row is locked first, so concurrent
+   * registrations can neither exceed the device limit nor both pass the
+   * version check.
    */
   async createDevice(user: AuthenticatedUser, dto: CreateDeviceDto): Promise<CreateDeviceResponse> {
     const identityKey = Buffer.from(dto.identityKey, 'base64');
     const verified = verifyUploadedKeys(identityKey, dto);
     return this.db.transaction(async (tx) => {
-      const deviceId = await this.accounts.takeNextDeviceId(user.accountId, tx);
-      if ((await this.devices.countDevices(user.accountId, tx)) >= this.config.maxDevicesPerAccount || deviceId > MAX_DEVICE_ID) {
+      const state = await this.deviceLists.lockForChange(user.accountId, tx);
+      const deviceId = state.nextDeviceId;
+      if (state.devices.length >= this.config.maxDevicesPerAccount || deviceId > MAX_DEVICE_ID) {
         throw new ParleyException(ErrorCode.DeviceLimitReached, `an account has at most ${this.config.maxDevicesPerAccount} devices`);
       }
-      await this.devices.insertDevice(
+      const entry = { deviceId, registrationId: dto.registrationId, identityKey: dto.identityKey };
+      await this.deviceLists.applyChange(user, state, { add: entry }, dto.deviceList, tx);
+      await this.accounts.takeNextDeviceId(user.accountId, tx);
+      const inserted = await this.devices.insertDevice(
         {
           accountId: user.accountId,
           deviceId,
@@ -51,6 +60,7 @@ export class DevicesService {
         },
         tx,
       );
+      if (!inserted) throw new ParleyException(ErrorCode.IdentityKeyTaken, 'this identity key is already registered to another device');
       await this.keys.storeVerifiedKeys(
         user.accountId,
         deviceId,
@@ -67,17 +77,30 @@ export class DevicesService {
     return this.devices.touchLastSeen(accountId, deviceId);
   }
 
-  listDevices(device: AuthenticatedDevice): Promise<DeviceInfo[]> {
-    return this.devices.listDevices(device.accountId);
+  /** GET /v1/devices: the devices, the current signed list, and the id the next device will get (what a signer needs). */
+  async listDevices(device: AuthenticatedDevice): Promise<ListDevicesResponse> {
+    const [devices, deviceList, nextDeviceId] = await Promise.all([
+      this.devices.listDevices(device.accountId),
+      this.deviceLists.findList(device.accountId),
+      this.deviceLists.nextDeviceId(device.accountId),
+    ]);
+    return { devices, deviceList, nextDeviceId };
   }
 
-  /** Removes a device of the caller's account; its keys, queue and tokens are gone at once. */
-  async removeDevice(caller: AuthenticatedDevice, deviceId: number): Promise<void> {
+  /**
+   * Removes a device of the caller's account together with the list
+   * without it, signed by the account identity; its keys, queue and
+   * tokens are gone at once.
+   */
+  async removeDevice(caller: AuthenticatedDevice, deviceId: number, dto: RemoveDeviceDto): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await this.tokens.revokeDevice(caller.accountId, deviceId, 'device_removed', tx);
-      if (!(await this.devices.deleteDevice(caller.accountId, deviceId, tx))) {
+      const state = await this.deviceLists.lockForChange(caller.accountId, tx);
+      if (!state.devices.some((d) => d.deviceId === deviceId)) {
         throw new ParleyException(ErrorCode.UnknownDevice, `no device ${deviceId} on this account`);
       }
+      await this.deviceLists.applyChange(caller, state, { remove: deviceId }, dto.deviceList, tx);
+      await this.tokens.revokeDevice(caller.accountId, deviceId, 'device_removed', tx);
+      await this.devices.deleteDevice(caller.accountId, deviceId, tx);
     });
   }
 }

@@ -5,6 +5,7 @@ import { ParleyException } from '../common/parley.exception';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { AccountsRepository } from '../accounts/accounts.repository';
+import { DeviceListService } from '../accounts/device-list.service';
 import { DatabaseService, Tx } from '../database/database.service';
 import { DeliveryBus } from '../delivery/delivery-bus';
 import { AddressRouter } from '../federation/outbound/address-router';
@@ -17,6 +18,9 @@ import { verifyUploadedKeys, VerifiedKeys } from './prekey-verifier';
 
 const b64 = (bytes: Buffer) => bytes.toString('base64');
 
+/** What a claim hands out: one bundle per device and the list that vouches for them. */
+export type ClaimedBundle = Omit<PreKeyBundleResponse, 'address'>;
+
 @Injectable()
 export class KeysService {
   constructor(
@@ -24,6 +28,7 @@ export class KeysService {
     private readonly keys: KeysRepository,
     private readonly db: DatabaseService,
     private readonly accounts: AccountsRepository,
+    private readonly deviceLists: DeviceListService,
     private readonly router: AddressRouter,
     private readonly remote: FederationRelayService,
     private readonly limits: RateLimiterService,
@@ -73,17 +78,19 @@ export class KeysService {
   async fetchBundle(requester: AuthenticatedDevice, address: string, deviceId?: number): Promise<PreKeyBundleResponse> {
     await this.limits.enforce('keyFetch', requester.accountId);
     return this.router.dispatch(address, {
-      local: async (username) => ({ address, devices: await this.claimBundle(username, deviceId) }),
+      local: async (username) => ({ address, ...(await this.claimBundle(username, deviceId)) }),
       remote: (username, domain) => this.remote.fetchRemoteBundle(requester, username, domain, deviceId),
     });
   }
 
   /**
    * Bundles for every device of a local account (or one device), each
-   * consuming at most one one-time key of each kind. The single entry point
-   * for local clients and federated peers alike.
+   * consuming at most one one-time key of each kind, with the account's
+   * signed device list, exactly as signed, so the requester can check
+   * every device against it. The single entry point for local clients and
+   * federated peers alike.
    */
-  async claimBundle(username: string, deviceId?: number): Promise<DeviceBundle[]> {
+  async claimBundle(username: string, deviceId?: number): Promise<ClaimedBundle> {
     const threshold = this.config.preKeyLowThreshold;
     const devices = await this.keys.claimBundleKeys(username, deviceId ?? null, threshold + 1);
     if (devices.length === 0) {
@@ -103,7 +110,7 @@ export class KeysService {
       // pile counts up on PGlite's one connection; runs only for a low device.
       if (ecLeft < threshold || pqLeft < threshold) await this.signalIfLow(device.account_id, device.device_id);
     }
-    return devices.map(toDeviceBundle);
+    return { devices: devices.map(toDeviceBundle), deviceList: await this.deviceLists.findList(devices[0].account_id) };
   }
 
   private countClaim(kind: 'ec' | 'kyber', claimed: boolean) {

@@ -14,7 +14,8 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { CreateDeviceRequest, DeviceInfo, Limits } from '@parley/protocol';
+import { CreateDeviceRequest, DeviceInfo, Limits, RemoveDeviceRequest } from '@parley/protocol';
+import { DeviceListField, SignedDeviceListDto } from '../../accounts/dto/device-list.dto';
 import { IsBase64Bytes } from '../../common/base64-key.validator';
 import { KyberPreKeyDto, PreKeyDto, SignedPreKeyDto } from '../../keys/dto/prekey.dto';
 import { TokenPairDto } from '../../auth/dto/auth.dto';
@@ -67,6 +68,16 @@ export class CreateDeviceDto implements CreateDeviceRequest {
   @ValidateNested({ each: true })
   @Type(() => KyberPreKeyDto)
   pqPreKeys?: KyberPreKeyDto[];
+
+  /** The account's device list with this device added (id: GET /v1/devices `nextDeviceId`, 1 for a new account), one version newer. */
+  @DeviceListField()
+  deviceList: SignedDeviceListDto;
+}
+
+export class RemoveDeviceDto implements RemoveDeviceRequest {
+  /** The account's device list without the device being removed, one version newer. */
+  @DeviceListField()
+  deviceList: SignedDeviceListDto;
 }
 
 export class CreateDeviceResponseDto extends TokenPairDto {
@@ -83,4 +94,8 @@ export class DeviceInfoDto implements DeviceInfo {
 
 export class ListDevicesResponseDto {
   devices: DeviceInfoDto[];
+  /** The current signed device list; null before the first one. */
+  deviceList: SignedDeviceListDto | null;
+  /** The id the next registered device gets: the id a signer puts into the next list. */
+  nextDeviceId: number;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DeviceBundle, ErrorCode } from '@parley/protocol';
+import { ErrorCode } from '@parley/protocol';
 import { ParleyException } from '../../common/parley.exception';
-import { KeysService } from '../../keys/keys.service';
+import { ClaimedBundle, KeysService } from '../../keys/keys.service';
 import { RateLimiterService } from '../../limits/rate-limiter.service';
 import { MessagesService } from '../../messages/messages.service';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -36,10 +36,10 @@ export class FederationService {
    * exactly as a local fetch does; throttled per remote requester
    * (federationKeyFetch, keyed by origin and requesting user).
    */
-  async claimKeys(origin: string, dto: ClaimKeysDto): Promise<{ devices: DeviceBundle[] }> {
+  async claimKeys(origin: string, dto: ClaimKeysDto): Promise<ClaimedBundle> {
     requireOwnUser(origin, dto.requester);
     await this.limits.enforce('federationKeyFetch', `${origin}/${dto.requester}`);
-    return { devices: await this.keys.claimBundle(dto.username, dto.deviceId) };
+    return this.keys.claimBundle(dto.username, dto.deviceId);
   }
 
   /**

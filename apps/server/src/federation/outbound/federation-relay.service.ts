@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DeviceBundle, ErrorCode, PreKeyBundleResponse } from '@parley/protocol';
+import { DeviceBundle, ErrorCode, PreKeyBundleResponse, SignedDeviceList } from '@parley/protocol';
 import type { AuthenticatedDevice } from '../../auth/authenticated-user';
 import { ParleyException } from '../../common/parley.exception';
 import { PARLEY_CONFIG } from '../../config/config.module';
@@ -59,7 +59,9 @@ export class FederationRelayService {
       ...(deviceId !== undefined && { deviceId }),
     });
     if (isSuccess(answer) && answer.reached && Array.isArray(answer.body.devices)) {
-      return { address: `${username}@${domain}`, devices: answer.body.devices as DeviceBundle[] };
+      // Passed on as the peer sent it: the requester checks the list's signature, not this server.
+      const deviceList = (answer.body.deviceList ?? null) as SignedDeviceList | null;
+      return { address: `${username}@${domain}`, devices: answer.body.devices as DeviceBundle[], deviceList };
     }
     if (isFinalForClient(answer)) throw peerRefusal(answer);
     throw new ParleyException(

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { DeviceBundle, PreKeyBundleResponse } from '@parley/protocol';
+import { SignedDeviceListDto } from '../../accounts/dto/device-list.dto';
 import { KyberPreKeyDto, PreKeyDto, SignedPreKeyDto } from './prekey.dto';
 
 export class DeviceBundleDto implements DeviceBundle {
@@ -19,4 +20,7 @@ export class PreKeyBundleDto implements PreKeyBundleResponse {
   address: string;
   @ApiProperty({ type: [DeviceBundleDto] })
   devices: DeviceBundleDto[];
+  /** The account's current device list as its account identity signed it; check every device against it before encrypting. Null only for an account that never had one. */
+  @ApiProperty({ type: SignedDeviceListDto, nullable: true })
+  deviceList: SignedDeviceListDto | null;
 }

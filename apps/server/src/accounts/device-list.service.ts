@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ErrorCode } from '@parley/protocol';
+import type { SignedDeviceList } from '@parley/protocol';
+import { verifyDeviceListSignature } from '@parley/crypto/account-identity';
+import { ParleyException } from '../common/parley.exception';
+import { PARLEY_CONFIG } from '../config/config.module';
+import type { ParleyConfig } from '../config/config';
+import type { Tx } from '../database/database.service';
+import { AccountIdentityRepository, AccountListState } from './account-identity.repository';
+import { checkDeviceListChange, ListChange } from './device-list-change';
+
+/**
+ * The server's side of signed device lists (docs/SECURITY.md): a device
+ * is added or removed only together with a list the account identity
+ * signed for exactly that change, and the list is served as signed. The
+ * server cannot make a client accept a device it invented; it can only
+ * refuse changes.
+ */
+@Injectable()
+export class DeviceListService {
+  constructor(
+    @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
+    private readonly repository: AccountIdentityRepository,
+  ) {}
+
+  /** Locks the account for a list change inside `tx` and returns its state (next device id included). */
+  lockForChange(accountId: string, tx: Tx): Promise<AccountListState> {
+    return this.repository.lockListState(accountId, tx);
+  }
+
+  /**
+   * Checks `proposed` against the locked `state` and this change, then
+   * stores it. Throws 400 invalid_device_list or invalid_signature, or 409
+   * stale_device_list (another change won the race: fetch and sign again);
+   * the caller's transaction then rolls back and nothing is stored.
+   */
+  async applyChange(
+    account: { accountId: string; username: string },
+    state: AccountListState,
+    change: ListChange,
+    proposed: SignedDeviceList,
+    tx: Tx,
+  ): Promise<void> {
+    const problem = checkDeviceListChange(
+      {
+        address: `${account.username}@${this.config.domain}`,
+        accountIdentityKey: state.identityKey?.toString('base64') ?? null,
+        version: state.version,
+        devices: state.devices,
+      },
+      change,
+      proposed,
+    );
+    if (problem) throw new ParleyException(problem.code, problem.message, problem.extra);
+    if (!verifyDeviceListSignature(proposed)) {
+      throw new ParleyException(ErrorCode.InvalidSignature, 'the device list is not signed by its account identity key');
+    }
+    await this.repository.storeDeviceList(account.accountId, proposed, tx);
+  }
+
+  /** The current signed lists of some accounts, as their identities signed them. */
+  findLists(accountIds: string[]): Promise<Map<string, SignedDeviceList>> {
+    return this.repository.findDeviceLists(accountIds);
+  }
+
+  async findList(accountId: string): Promise<SignedDeviceList | null> {
+    return (await this.findLists([accountId])).get(accountId) ?? null;
+  }
+
+  nextDeviceId(accountId: string): Promise<number> {
+    return this.repository.findNextDeviceId(accountId);
+  }
+}
