@@ -1,5 +1,5 @@
-import { deviceRegistrationRequest, generateDeviceKeys } from '@parley/crypto';
-import { api, newUser, PASSWORD, TestDevice, uniqueUsername } from '../support/fixtures';
+import { generateDeviceKeys } from '@parley/crypto';
+import { api, newUser, PASSWORD, registrationFor, removalFor, TestDevice, uniqueUsername } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
 
 /**
@@ -31,9 +31,11 @@ describe('bad input never answers 5xx', () => {
       challenge: Buffer.alloc(32).toString('base64'),
       signature: Buffer.alloc(64).toString('base64'),
     }),
-    'POST /v1/devices': () => deviceRegistrationRequest(generateDeviceKeys(1), 'x') as unknown as Record<string, unknown>,
+    'POST /v1/devices': () => registrationFor(device.account, generateDeviceKeys(1), 'x').request as unknown as Record<string, unknown>,
+    'DELETE /v1/devices/1': () => removalFor(device.account, 1).request,
+    'PUT /v1/provisioning/6f1c2b9e-2f43-4c37-9d8e-0d3c1f5b7a21': () => ({ message: 'AAAA' }),
     'PUT /v1/keys': () => {
-      const r = deviceRegistrationRequest(generateDeviceKeys(1), 'x');
+      const r = registrationFor(device.account, generateDeviceKeys(1), 'x').request;
       return { signedPreKey: r.signedPreKey, pqLastResortPreKey: r.pqLastResortPreKey, preKeys: r.preKeys, pqPreKeys: r.pqPreKeys };
     },
   };

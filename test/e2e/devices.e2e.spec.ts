@@ -1,6 +1,5 @@
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
-  deviceRegistrationRequest,
   generateDeviceKeys,
   generateKyberPreKey,
   generatePreKeys,
@@ -11,7 +10,7 @@ import {
   toBase64,
 } from '@parley/crypto';
 import { DEVICE_LOGIN_CONTEXT } from '@parley/protocol';
-import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
+import { api, newAccount, newDevice, newUser, registrationFor, removeDevice, TestDevice } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
 
 const signLogin = (device: TestDevice, challenge: string) =>
@@ -38,7 +37,7 @@ describe('devices (API.md section 1)', () => {
     it('registers a device with real keys and answers 201 with tokens scoped to it', async () => {
       const account = await newAccount(server);
       const keys = generateDeviceKeys(3);
-      const res = await api(server, 'POST', '/v1/devices', deviceRegistrationRequest(keys, 'laptop'), {
+      const res = await api(server, 'POST', '/v1/devices', registrationFor(account, keys, 'laptop').request, {
         token: account.tokens.accessToken,
       });
       expect(res.status).toBe(201);
@@ -66,14 +65,14 @@ describe('devices (API.md section 1)', () => {
     it('accepts a device token of the same account too, and gives the new device the next id', async () => {
       const first = await newUser(server);
       const keys = generateDeviceKeys(1);
-      const res = await api(server, 'POST', '/v1/devices', deviceRegistrationRequest(keys, 'phone'), { token: first.token });
+      const res = await api(server, 'POST', '/v1/devices', registrationFor(first.account, keys, 'phone').request, { token: first.token });
       expect(res.status).toBe(201);
       expect(res.body.deviceId).toBe(2);
       expect(await deviceIds(first)).toEqual([1, 2]);
     });
 
     it('answers 401 without a token', async () => {
-      const res = await api(server, 'POST', '/v1/devices', deviceRegistrationRequest(generateDeviceKeys(0), 'x'));
+      const res = await api(server, 'POST', '/v1/devices', registrationFor(await newAccount(server), generateDeviceKeys(0), 'x').request);
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('unauthorized');
     });
@@ -217,7 +216,7 @@ describe('devices (API.md section 1)', () => {
         ],
       ])('%s: %s', async (_case, error, edit) => {
         const account = await newAccount(server);
-        const request = deviceRegistrationRequest(generateDeviceKeys(2), 'bad');
+        const { request } = registrationFor(account, generateDeviceKeys(2), 'bad');
         edit(request);
         const res = await api(server, 'POST', '/v1/devices', request, { token: account.tokens.accessToken });
         expect(res.status).toBe(400);
@@ -229,7 +228,7 @@ describe('devices (API.md section 1)', () => {
 
     it('answers 409 duplicate_key_id for a key id repeated within a list', async () => {
       const account = await newAccount(server);
-      const request = deviceRegistrationRequest(generateDeviceKeys(3), 'dup');
+      const { request } = registrationFor(account, generateDeviceKeys(3), 'dup');
       request.preKeys![2].keyId = request.preKeys![0].keyId;
       const res = await api(server, 'POST', '/v1/devices', request, { token: account.tokens.accessToken });
       expect(res.status).toBe(409);
@@ -238,7 +237,7 @@ describe('devices (API.md section 1)', () => {
 
     it('answers 413 too_many_keys for more than 100 keys in a list', async () => {
       const account = await newAccount(server);
-      const request = deviceRegistrationRequest(generateDeviceKeys(0), 'many');
+      const { request } = registrationFor(account, generateDeviceKeys(0), 'many');
       request.preKeys = generatePreKeys(1, 101).map(publicPreKey);
       const res = await api(server, 'POST', '/v1/devices', request, { token: account.tokens.accessToken });
       expect(res.status).toBe(413);
@@ -247,19 +246,29 @@ describe('devices (API.md section 1)', () => {
       expect((await api(server, 'POST', '/v1/devices', request, { token: account.tokens.accessToken })).status).toBe(201);
     });
 
-    it('answers 403 device_limit_reached beyond MAX_DEVICES_PER_ACCOUNT, also under concurrency', async () => {
+    it('answers 403 device_limit_reached beyond MAX_DEVICES_PER_ACCOUNT', async () => {
+      const first = await newUser(server);
+      await newDevice(server, first.account);
+      await newDevice(server, first.account);
+      const res = await api(server, 'POST', '/v1/devices', registrationFor(first.account, generateDeviceKeys(1)).request, {
+        token: first.token,
+      });
+      expect(res).toMatchObject({ status: 403, body: { error: 'device_limit_reached' } });
+      expect(await deviceIds(first)).toEqual([1, 2, 3]);
+    });
+
+    it('lets exactly one of two concurrent registrations signing the same next version through (409 stale_device_list)', async () => {
       const account = await newAccount(server);
+      // Both sign version 1 with device id 1: the account row lock makes one of them see version 1 taken.
       const results = await Promise.all(
-        Array.from({ length: 5 }, () =>
-          api(server, 'POST', '/v1/devices', deviceRegistrationRequest(generateDeviceKeys(1), 'one of many'), {
-            token: account.tokens.accessToken,
-          }),
+        [generateDeviceKeys(1), generateDeviceKeys(1)].map((keys) =>
+          api(server, 'POST', '/v1/devices', registrationFor(account, keys).request, { token: account.tokens.accessToken }),
         ),
       );
-      expect(results.map((r) => r.status).sort()).toEqual([201, 201, 201, 403, 403]);
-      expect(results.find((r) => r.status === 403)!.body.error).toBe('device_limit_reached');
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+      expect(results.find((r) => r.status === 409)!.body).toMatchObject({ error: 'stale_device_list', currentVersion: 1 });
       const device = results.find((r) => r.status === 201)!.body;
-      expect((await api(server, 'GET', '/v1/devices', undefined, { token: device.accessToken })).body.devices).toHaveLength(3);
+      expect((await api(server, 'GET', '/v1/devices', undefined, { token: device.accessToken })).body.devices).toHaveLength(1);
     });
   });
 
@@ -295,7 +304,7 @@ describe('devices (API.md section 1)', () => {
       const first = await newUser(server);
       const second = await newDevice(server, first.account);
       const peer = await newUser(server);
-      expect((await api(server, 'DELETE', `/v1/devices/${second.deviceId}`, undefined, { token: first.token })).status).toBe(204);
+      expect((await removeDevice(server, first, second.deviceId)).status).toBe(204);
 
       const stale = await api(server, 'GET', '/v1/keys/count', undefined, { token: second.token });
       expect(stale.status).toBe(401);
@@ -312,7 +321,7 @@ describe('devices (API.md section 1)', () => {
 
     it('lets a device remove itself', async () => {
       const first = await newUser(server);
-      expect((await api(server, 'DELETE', `/v1/devices/${first.deviceId}`, undefined, { token: first.token })).status).toBe(204);
+      expect((await removeDevice(server, first, first.deviceId)).status).toBe(204);
       expect((await api(server, 'GET', '/v1/devices', undefined, { token: first.token })).status).toBe(401);
     });
 
@@ -320,7 +329,7 @@ describe('devices (API.md section 1)', () => {
       const mallory = await newUser(server);
       const victim = await newUser(server);
       const victimPhone = await newDevice(server, victim.account);
-      const res = await api(server, 'DELETE', `/v1/devices/${victimPhone.deviceId}`, undefined, { token: mallory.token });
+      const res = await removeDevice(server, mallory, victimPhone.deviceId);
       expect(res.status).toBe(404);
       expect(res.body.error).toBe('unknown_device');
       expect((await api(server, 'GET', '/v1/keys/count', undefined, { token: victimPhone.token })).status).toBe(200);
@@ -330,7 +339,7 @@ describe('devices (API.md section 1)', () => {
 
     it('answers 404 for an unknown device id and 400 for a non-numeric one', async () => {
       const user = await newUser(server);
-      expect((await api(server, 'DELETE', '/v1/devices/99', undefined, { token: user.token })).status).toBe(404);
+      expect((await removeDevice(server, user, 99)).status).toBe(404);
       expect((await api(server, 'DELETE', '/v1/devices/abc', undefined, { token: user.token })).status).toBe(400);
     });
   });

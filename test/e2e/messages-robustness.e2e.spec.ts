@@ -1,5 +1,5 @@
 import type { Envelope, MessageAck } from '@parley/protocol';
-import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
+import { api, newAccount, newDevice, newUser, TestDevice, removeDevice } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
 import { socketPool } from '../support/sockets';
 
@@ -272,7 +272,7 @@ describe('message routes and socket events never answer 5xx to client input', ()
       ),
     );
     const removal = new Promise((r) => setTimeout(r, 20)).then(() =>
-      api(server, 'DELETE', `/v1/devices/${carol2.deviceId}`, undefined, { token: carol1.token }),
+      removeDevice(server, carol1, carol2.deviceId),
     );
     const statuses = (await Promise.all(sends)).map((r) => r.status);
     expect((await removal).status).toBe(204);

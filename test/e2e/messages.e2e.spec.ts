@@ -1,7 +1,7 @@
 import { ProtocolAddress } from '@signalapp/libsignal-client';
 import { decryptMessage, encryptMessage, MemoryProtocolStore, startSession } from '@parley/crypto';
 import type { OutgoingMessage, PreKeyBundleResponse } from '@parley/protocol';
-import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
+import { api, newAccount, newDevice, newUser, TestDevice, removeDevice } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
 import { openSocket, socketPool, until } from '../support/sockets';
 
@@ -231,7 +231,7 @@ describe('messages (API.md sections 3 and 4)', () => {
     const keep = await newDevice(server, account);
     const gone = await newDevice(server, account);
     const socket = await connect(gone);
-    expect((await api(server, 'DELETE', `/v1/devices/${gone.deviceId}`, undefined, { token: keep.token })).status).toBe(204);
+    expect((await removeDevice(server, keep, gone.deviceId)).status).toBe(204);
     await until(() => socket.socket.disconnected, 5000, 'removed device socket to close');
     expect(socket.closing).toEqual(['device_removed']);
   });

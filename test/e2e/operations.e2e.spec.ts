@@ -52,9 +52,12 @@ describe('operations (API.md section 6)', () => {
     it.each([
       ['post', '/v1/accounts', ['201', '400', '409']],
       ['post', '/v1/auth/login', ['200', '401', '429']],
-      ['post', '/v1/devices', ['201', '400', '401', '403', '413']],
+      ['post', '/v1/devices', ['201', '400', '401', '403', '409', '413']],
       ['get', '/v1/devices', ['200', '401', '403']],
-      ['delete', '/v1/devices/{deviceId}', ['204', '401', '403', '404']],
+      ['delete', '/v1/devices/{deviceId}', ['204', '400', '401', '403', '404', '409']],
+      ['post', '/v1/provisioning', ['201', '401']],
+      ['put', '/v1/provisioning/{slotId}', ['204', '400', '401', '403', '404', '409']],
+      ['get', '/v1/provisioning/{slotId}', ['200', '204', '400', '401', '404']],
       ['post', '/v1/auth/challenge', ['200', '404']],
       ['post', '/v1/auth/device', ['200', '401']],
       ['post', '/v1/auth/refresh', ['200', '401']],
@@ -100,6 +103,7 @@ describe('operations (API.md section 6)', () => {
 
       const device = bodySchema('post', '/v1/devices');
       expect(Object.keys(device.properties).sort()).toEqual([
+        'deviceList',
         'identityKey',
         'name',
         'pqLastResortPreKey',
@@ -109,7 +113,7 @@ describe('operations (API.md section 6)', () => {
         'signedPreKey',
       ]);
       expect(device.required).toEqual(
-        expect.arrayContaining(['name', 'registrationId', 'identityKey', 'signedPreKey', 'pqLastResortPreKey']),
+        expect.arrayContaining(['name', 'registrationId', 'identityKey', 'signedPreKey', 'pqLastResortPreKey', 'deviceList']),
       );
       expect(device.properties.registrationId).toMatchObject({ type: 'number', minimum: 1, maximum: 16380 });
       expect(device.properties.identityKey.description).toMatch(/33 bytes/);
@@ -131,7 +135,9 @@ describe('operations (API.md section 6)', () => {
 
     it('describes the bundle response down to its keys', () => {
       const bundle = schemaOf(doc.paths['/v1/keys/{address}'].get.responses['200'].content['application/json'].schema);
-      expect(Object.keys(bundle.properties).sort()).toEqual(['address', 'devices']);
+      expect(Object.keys(bundle.properties).sort()).toEqual(['address', 'deviceList', 'devices']);
+      const list = schemaOf(bundle.properties.deviceList.allOf?.[0] ?? bundle.properties.deviceList);
+      expect(Object.keys(list.properties).sort()).toEqual(['accountIdentityKey', 'address', 'devices', 'signature', 'timestamp', 'version']);
       const device = schemaOf(bundle.properties.devices.items);
       expect(Object.keys(device.properties).sort()).toEqual([
         'deviceId',

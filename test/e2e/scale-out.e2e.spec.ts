@@ -1,4 +1,4 @@
-import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
+import { api, newAccount, newDevice, newUser, TestDevice, removeDevice } from '../support/fixtures';
 import { startServer, TestServer, usingRealServices } from '../support/server';
 import { expectEachKeyClaimedOnce } from '../support/key-claims';
 import { openSocket, TestSocket, until } from '../support/sockets';
@@ -147,7 +147,7 @@ describeScaleOut(title('delivery, takeover, removal and revocation across proces
     const bob2OnB = await connect(b, bob2);
     await subscribed(a, bob1, bob2, bob2OnB);
     const closed = disconnected(bob2OnB);
-    expect((await api(a, 'DELETE', `/v1/devices/${bob2.deviceId}`, undefined, { token: bob1.token })).status).toBe(204);
+    expect((await removeDevice(a, bob1, bob2.deviceId)).status).toBe(204);
     expect(await withTimeout(closed, 5000, 'the removed device’s socket on B to close')).toBe('io server disconnect');
 
     expect((await api(b, 'GET', '/v1/messages', undefined, { token: bob2.token })).status).toBe(401);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { deviceRegistrationRequest, generateDeviceKeys, publicKyberPreKey, publicPreKey } from '@parley/crypto';
-import type { DeviceBundle, PreKey, SignedPreKey, TokenPair } from '@parley/protocol';
+import { generateDeviceKeys, publicKyberPreKey, publicPreKey } from '@parley/crypto';
+import type { DeviceBundle, PreKey, SignedPreKey } from '@parley/protocol';
 import { percentile } from './clients';
 import { Deployment, totalCpuSeconds } from './deployment';
-import { createAccounts, inParallel } from './population';
+import { BenchAccount, createAccounts, inParallel } from './population';
 
 export interface KeyFetchOptions {
   /** Concurrent requesters, each an account with one device, each with one request in flight. */
@@ -48,28 +48,18 @@ async function request<T>(url: string, method: string, token: string, body?: unk
  * quick while every claim is a real DELETE … RETURNING of its own row.
  */
 async function createTargets(baseUrl: string, count: number, keysPerTarget: number) {
-  const keys = generateDeviceKeys(1);
-  const ecKey = publicPreKey(keys.preKeys[0]).publicKey;
-  const kyberKey = publicKyberPreKey(keys.pqPreKeys[0]);
   const run = randomBytes(3).toString('hex');
   return inParallel(
     Array.from({ length: count }, (_, i) => i),
     4,
     async (i) => {
       const username = `k${run}_${i}`;
-      const post = async <T>(path: string, body: unknown, token?: string) => {
-        const res = await fetch(`${baseUrl}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          body: JSON.stringify(body),
-        });
-        if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-        return res.json() as Promise<T>;
-      };
-      await post(`/v1/accounts`, { username, password: 'benchmark password' });
-      const login = await post<TokenPair>('/v1/auth/login', { username, password: 'benchmark password' });
-      const registration = { ...deviceRegistrationRequest(keys, 'bench target'), preKeys: [], pqPreKeys: [] };
-      const device = await post<TokenPair & { deviceId: number }>('/v1/devices', registration, login.accessToken);
+      // Each target has its own identity (an identity key registers once), and its Kyber keys are signed by it.
+      const keys = generateDeviceKeys(1);
+      const ecKey = publicPreKey(keys.preKeys[0]).publicKey;
+      const kyberKey = publicKyberPreKey(keys.pqPreKeys[0]);
+      const account = await BenchAccount.create(baseUrl, username);
+      const device = await account.addDevice(keys, (r) => ({ ...r, preKeys: [], pqPreKeys: [] }));
       // Key id 1 is the last-resort Kyber key; one-time ids start at 2.
       for (let first = 2; first < keysPerTarget + 2; first += 100) {
         const ids = Array.from({ length: Math.min(100, keysPerTarget + 2 - first) }, (_, j) => first + j);

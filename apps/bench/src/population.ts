@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { deviceRegistrationRequest, generateDeviceKeys } from '@parley/crypto';
-import type { CreateDeviceRequest, TokenPair } from '@parley/protocol';
+import {
+  deviceListEntry,
+  deviceRegistrationRequest,
+  generateAccountIdentity,
+  generateDeviceKeys,
+  GeneratedDeviceKeys,
+  signListWithDevice,
+} from '@parley/crypto';
+import type { CreateDeviceRequest, SignedDeviceList, TokenPair } from '@parley/protocol';
 
 /** A registered device: what a benchmark client needs to connect and be addressed. */
 export interface BenchDevice {
@@ -35,26 +42,52 @@ export async function inParallel<T, R>(items: T[], limit: number, work: (item: T
   return results;
 }
 
+/** A benchmark account: its account identity signs each device list, as a real client's does. */
+export class BenchAccount {
+  private readonly identity = generateAccountIdentity();
+  private deviceList: SignedDeviceList | null = null;
+  private constructor(
+    readonly baseUrl: string,
+    readonly username: string,
+    readonly address: string,
+    readonly accountToken: string,
+  ) {}
+
+  static async create(baseUrl: string, username: string): Promise<BenchAccount> {
+    await post(`${baseUrl}/v1/accounts`, { username, password: 'benchmark password' });
+    const login = await post<TokenPair>(`${baseUrl}/v1/auth/login`, { username, password: 'benchmark password' });
+    const { domain } = (await (await fetch(`${baseUrl}/federation/v1/server-key`)).json()) as { domain: string };
+    return new BenchAccount(baseUrl, username, `${username}@${domain}`, login.accessToken);
+  }
+
+  /** Registers the next device (ids count up from 1) with `keys`, edited by `shape` (e.g. fewer one-time keys). */
+  async addDevice(keys: GeneratedDeviceKeys, shape: (request: CreateDeviceRequest) => CreateDeviceRequest = (r) => r) {
+    const deviceId = (this.deviceList?.devices.length ?? 0) + 1;
+    const deviceList = signListWithDevice(this.identity, this.address, this.deviceList, deviceListEntry(keys, deviceId));
+    const request = shape(deviceRegistrationRequest(keys, 'bench', deviceList));
+    const created = await post<TokenPair & { deviceId: number }>(`${this.baseUrl}/v1/devices`, request, this.accountToken);
+    this.deviceList = deviceList;
+    return created;
+  }
+}
+
 /**
- * Accounts with `devicesEach` devices each. The server verifies every
- * signature but does not care that devices share key material, so one
- * set of real libsignal keys serves them all and setup stays quick.
+ * Accounts with `devicesEach` devices each, every device with its own real
+ * libsignal keys (an identity key registers once) but no one-time keys,
+ * so setup stays quick.
  */
 export async function createAccounts(baseUrl: string, accounts: number, devicesEach: number): Promise<BenchDevice[][]> {
-  const keys = generateDeviceKeys(0);
-  const request: CreateDeviceRequest = deviceRegistrationRequest(keys, 'bench');
   const run = randomBytes(3).toString('hex');
   return inParallel(
     Array.from({ length: accounts }, (_, i) => i),
     8,
     async (i) => {
-      const username = `b${run}_${i}`;
-      await post(`${baseUrl}/v1/accounts`, { username, password: 'benchmark password' });
-      const login = await post<TokenPair>(`${baseUrl}/v1/auth/login`, { username, password: 'benchmark password' });
+      const account = await BenchAccount.create(baseUrl, `b${run}_${i}`);
       const devices: BenchDevice[] = [];
       for (let d = 0; d < devicesEach; d++) {
-        const created = await post<TokenPair & { deviceId: number }>(`${baseUrl}/v1/devices`, request, login.accessToken);
-        devices.push({ username, deviceId: created.deviceId, registrationId: keys.registrationId, token: created.accessToken });
+        const keys = generateDeviceKeys(0);
+        const created = await account.addDevice(keys);
+        devices.push({ username: account.username, deviceId: created.deviceId, registrationId: keys.registrationId, token: created.accessToken });
       }
       return devices;
     },
