@@ -271,9 +271,7 @@ describe('message routes and socket events never answer 5xx to client input', ()
         api(server, 'PUT', `/v1/messages/${carolAccount.username}`, body, { token: alice.token }),
       ),
     );
-    const removal = new Promise((r) => setTimeout(r, 20)).then(() =>
-      removeDevice(server, carol1, carol2.deviceId),
-    );
+    const removal = new Promise((r) => setTimeout(r, 20)).then(() => removeDevice(server, carol1, carol2.deviceId));
     const statuses = (await Promise.all(sends)).map((r) => r.status);
     expect((await removal).status).toBe(204);
     expect(statuses.filter((s) => s !== 200 && s !== 409)).toEqual([]);

@@ -137,7 +137,14 @@ describe('operations (API.md section 6)', () => {
       const bundle = schemaOf(doc.paths['/v1/keys/{address}'].get.responses['200'].content['application/json'].schema);
       expect(Object.keys(bundle.properties).sort()).toEqual(['address', 'deviceList', 'devices']);
       const list = schemaOf(bundle.properties.deviceList.allOf?.[0] ?? bundle.properties.deviceList);
-      expect(Object.keys(list.properties).sort()).toEqual(['accountIdentityKey', 'address', 'devices', 'signature', 'timestamp', 'version']);
+      expect(Object.keys(list.properties).sort()).toEqual([
+        'accountIdentityKey',
+        'address',
+        'devices',
+        'signature',
+        'timestamp',
+        'version',
+      ]);
       const device = schemaOf(bundle.properties.devices.items);
       expect(Object.keys(device.properties).sort()).toEqual([
         'deviceId',

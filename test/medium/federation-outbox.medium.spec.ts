@@ -1,10 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { DeliveryFailed } from '@parley/protocol';
 import type { AuthenticatedDevice } from '../../apps/server/src/auth/authenticated-user';
 import type { ParleyConfig } from '../../apps/server/src/config/config';
-import { dataSourceOptions } from '../../apps/server/src/database/database.module';
-import { DatabaseService } from '../../apps/server/src/database/database.service';
+import type { DatabaseService } from '../../apps/server/src/database/database.service';
 import { ManualClock } from '../../apps/server/src/common/clock';
 import type { FederationClient, PeerAnswer } from '../../apps/server/src/federation/outbound/federation.client';
 import { FederationRelayService } from '../../apps/server/src/federation/outbound/federation-relay.service';
@@ -17,43 +15,30 @@ import { PeersRepository } from '../../apps/server/src/federation/outbound/peers
 import { LocalDeliveryBus } from '../../apps/server/src/delivery/local-delivery-bus';
 import type { SendMessagesDto } from '../../apps/server/src/messages/dto/send-messages.dto';
 import { MetricsService } from '../../apps/server/src/metrics/metrics.service';
-import { createTestDatabase, usingRealServices } from '../support/server';
+import { useMediumContext } from './medium-context';
 
 /**
- * The federation outbox and inbox on real PostgreSQL (pass 2 of .ci/run),
- * with the peer replaced by scripted answers and time moved by a
- * ManualClock instead of sleeping. PGlite cannot load inside jest's
- * sandbox (it needs dynamic import of its wasm), so pass 1 skips this
- * file; the e2e suite covers the same paths on PGlite through real server
- * processes.
+ * The federation outbox and inbox on a real database (PGlite in pass 1 of
+ * .ci/run, PostgreSQL in pass 2), with the peer replaced by scripted
+ * answers and time moved by a ManualClock instead of sleeping.
  */
-const describeOnPostgres = usingRealServices() ? describe : describe.skip;
 
 const WINDOW_SECONDS = 3600;
 const UNREACHABLE: PeerAnswer = { reached: false, error: 'ECONNREFUSED' };
 const OK: PeerAnswer = { reached: true, status: 200, body: {} };
 
-describeOnPostgres('federation outbox and inbox (medium)', () => {
-  let dataSource: DataSource;
-  let cleanup: () => Promise<void>;
+describe('federation outbox and inbox (medium)', () => {
+  const ctx = useMediumContext();
   let repository: OutboxRepository;
   let db: DatabaseService;
   let sender: AuthenticatedDevice;
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    const scratch = await createTestDatabase();
-    cleanup = scratch.drop;
-    dataSource = await new DataSource(dataSourceOptions({ databaseUrl: scratch.url } as ParleyConfig)).initialize();
-    await dataSource.runMigrations({ transaction: 'all' });
-    db = new DatabaseService(dataSource);
+    db = ctx.db;
     repository = new OutboxRepository(db);
-    const account = await db.one<{ id: string }>(`INSERT INTO accounts (username, password_hash) VALUES ('alice', 'x') RETURNING id`);
-    sender = { accountId: account!.id, username: 'alice', deviceId: 1, sessionId: 's' };
-  });
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await cleanup?.();
+    const account = await ctx.newAccount({ username: 'alice' });
+    sender = { accountId: account.id, username: 'alice', deviceId: 1, sessionId: 's' };
   });
   beforeEach(async () => {
     await db.execute('DELETE FROM federation_outbox');
