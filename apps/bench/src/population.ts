@@ -87,7 +87,12 @@ export async function createAccounts(baseUrl: string, accounts: number, devicesE
       for (let d = 0; d < devicesEach; d++) {
         const keys = generateDeviceKeys(0);
         const created = await account.addDevice(keys);
-        devices.push({ username: account.username, deviceId: created.deviceId, registrationId: keys.registrationId, token: created.accessToken });
+        devices.push({
+          username: account.username,
+          deviceId: created.deviceId,
+          registrationId: keys.registrationId,
+          token: created.accessToken,
+        });
       }
       return devices;
     },
