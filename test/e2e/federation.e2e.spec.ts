@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { generateKeyPairSync, KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { ProtocolAddress } from '@signalapp/libsignal-client';
-import { decryptMessage, encryptMessage, MemoryProtocolStore, startSession } from '@parley/crypto';
+import { ContactTrust, decryptMessage, encryptMessage, MemoryContactStore, MemoryProtocolStore, startSession } from '@parley/crypto';
 import type { DeliveryFailed, OutgoingMessage, PreKeyBundleResponse } from '@parley/protocol';
 import { freePort } from '@parley/testkit';
 import { generateServerKey, loadPrivateKey, newNonce, rawPublicKey, signRequest } from '../../apps/server/src/federation/signature';
@@ -195,6 +195,22 @@ describe('federation (API.md section 5)', () => {
       ).toBe('hi alice');
     }
     expect(await metric(a, 'parley_federation_last_success_timestamp_seconds', 'peer="b.test"')).toBeGreaterThan(0);
+  });
+
+  it('serves bob’s signed device list across federation, untouched; alice’s client accepts it only as bob@b.test’s', async () => {
+    const alice = await newUser(a);
+    const bob = await newUser(b);
+    await newDevice(b, bob.account);
+    const bundle = (await api<PreKeyBundleResponse>(a, 'GET', `/v1/keys/${bob.username}@b.test`, undefined, { token: alice.token })).body;
+    expect(bundle.deviceList).toEqual(bob.account.deviceList);
+    expect(bundle.deviceList!.address).toBe(`${bob.username}@b.test`);
+    const devices = bundle.devices.map(({ deviceId, registrationId, identityKey }) => ({ deviceId, registrationId, identityKey }));
+    const trust = new ContactTrust(new MemoryContactStore());
+    expect(await trust.checkBundle(`${bob.username}@a.test`, { devices, deviceList: bundle.deviceList })).toMatchObject({
+      ok: false,
+      reason: 'wrong_address',
+    });
+    expect(await trust.checkBundle(`${bob.username}@b.test`, { devices, deviceList: bundle.deviceList })).toMatchObject({ ok: true });
   });
 
   it('passes the remote server’s 404, 409 and 410 back verbatim; a non-peer domain is 404', async () => {

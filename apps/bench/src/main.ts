@@ -3,10 +3,11 @@ import { runIdleConnections } from './idle-connections.bench';
 import { KeyFetchResult, runKeyFetch } from './key-fetch.bench';
 import { GOAL_HALF_RATE, runMessageThroughput, ThroughputResult } from './message-throughput.bench';
 import { REFERENCE } from './reference';
+import { runTrustCheck, TrustCheckResult } from './trust-check.bench';
 import { fixed, printTable, ratio } from './table';
 
 /**
- * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle]`
+ * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle,trust]`
  * Bundle fetches with one-time key claims, message throughput, latency and memory per idle connection for each
  * deployment, beside the figures of shared/PERFORMANCE.md as ratios.
  */
@@ -36,7 +37,7 @@ async function main() {
   const idle = Number(option('idle', '5000'));
   const only = option('only', DEPLOYMENTS.map((d) => d.storage).join(',')).split(',');
   const chosen = DEPLOYMENTS.filter((d) => only.includes(d.storage));
-  const suites = option('suites', 'keys,messages,idle').split(',');
+  const suites = option('suites', 'keys,messages,idle,trust').split(',');
   const keyFetchOptions = {
     requesters: 50,
     targets: 4,
@@ -63,6 +64,19 @@ async function main() {
       memory.push([label, result.bytesPerConnection]);
     }
   }
+
+  const trust: TrustCheckResult[] = [];
+  if (suites.includes('trust')) {
+    process.stderr.write('bench: signed device list checks (client side)...\n');
+    for (const devices of [1, 2, 6]) trust.push(await runTrustCheck(devices, 2000));
+  }
+
+  if (trust.length)
+    printTable(
+      'Sender-side check of a bundle against the contact’s signed device list (ContactTrust.checkBundle, in-process, 2,000 checks)',
+      ['devices on the list', 'µs per check', 'checks/s on one core'],
+      trust.map((r) => [r.devices, fixed(r.microsPerCheck), fixed(1e6 / r.microsPerCheck)]),
+    );
 
   if (keyFetch.length)
     printTable(
