@@ -3,6 +3,7 @@ import { EnvelopeQueue1732435300000 } from './1732435300000-EnvelopeQueue';
 import { Federation1732435400000 } from './1732435400000-Federation';
 import { SpentRefreshHash1732435500000 } from './1732435500000-SpentRefreshHash';
 import { AccountIdentity1733200000000 } from './1733200000000-AccountIdentity';
+import { AuditLog1733300000000 } from './1733300000000-AuditLog';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Federation1732435400000,
   SpentRefreshHash1732435500000,
   AccountIdentity1733200000000,
+  AuditLog1733300000000,
 ];

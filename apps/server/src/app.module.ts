@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import type { ParleyConfig } from './config/config';
@@ -46,6 +47,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         AccountsModule,
+        AuditModule,
         AuthModule,
         KeysModule,
         DevicesModule,

@@ -1,4 +1,5 @@
 export * from './account-identity';
+export * from './audit-chain';
 export * from './base64';
 export * from './device-list-changes';
 export * from './contact-store';

@@ -1,3 +1,4 @@
+import type { AuditEntry } from './audit';
 import type { Envelope, KeyCountResponse, SendMessagesRequest } from './wire';
 
 /** Socket namespace of the contract (section 4). */
@@ -41,6 +42,8 @@ export interface ServerToClientEvents {
   'keys:low': (counts: KeyCountResponse) => void;
   'delivery:failed': (failure: DeliveryFailed) => void;
   closing: (notice: ClosingNotice) => void;
+  /** A new entry of the account's audit log (docs/API.md, "Audit log"). */
+  audit: (entry: AuditEntry) => void;
 }
 
 export interface ClientToServerEvents {

@@ -5,3 +5,4 @@ export * from './address';
 export * from './sdk';
 export * from './device-list';
 export * from './linking-code';
+export * from './audit';

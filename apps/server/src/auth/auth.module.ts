@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from '../accounts/accounts.module';
+import { AuditModule } from '../audit/audit.module';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { AuthController } from './auth.controller';
@@ -16,6 +17,7 @@ import { TokenService } from './token.service';
 @Module({
   imports: [
     AccountsModule,
+    AuditModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [PARLEY_CONFIG],

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, TokenPair } from '@parley/protocol';
+import { ErrorCode, Limits, TokenPair } from '@parley/protocol';
 import { AccountsService } from '../accounts/accounts.service';
+import { AuditService } from '../audit/audit.service';
+import { coarseAddress } from '../audit/coarse-address';
 import { ParleyException } from '../common/parley.exception';
 import { RateLimiterService } from '../limits/rate-limiter.service';
 import { LoginDto } from './dto/auth.dto';
@@ -12,6 +14,7 @@ export class AuthService {
     private readonly accounts: AccountsService,
     private readonly tokens: TokenService,
     private readonly limits: RateLimiterService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -29,11 +32,15 @@ export class AuthService {
       if (!allowed) throw ParleyException.rateLimited(retryAfterMs);
     }
     const account = await this.accounts.checkPassword(dto.username, dto.password);
+    const network = coarseAddress(ip);
     if (!account) {
       await this.limits.take('loginFailuresPerAccount', dto.username);
       await this.limits.take('loginFailuresPerIp', ip);
+      const named = Limits.usernamePattern.test(dto.username) ? await this.accounts.findByUsername(dto.username) : null;
+      if (named) await this.audit.record(named.id, 'login_failed', { network });
       throw new ParleyException(ErrorCode.InvalidCredentials, 'invalid username or password');
     }
+    await this.audit.record(account.id, 'login', { network });
     return this.tokens.startSession(account, null);
   }
 }

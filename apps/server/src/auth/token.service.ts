@@ -8,6 +8,7 @@ import { ParleyException } from '../common/parley.exception';
 import { Clock } from '../common/clock';
 import { Tx } from '../database/database.service';
 import { AccessTokenClaims, AuthenticatedUser } from './authenticated-user';
+import { AuditService } from '../audit/audit.service';
 import { DeliveryBus } from '../delivery/delivery-bus';
 import { RevocationList } from './revocation-list';
 import { SessionsRepository } from './sessions.repository';
@@ -31,6 +32,7 @@ export class TokenService {
     private readonly revocations: RevocationList,
     private readonly bus: DeliveryBus,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
   async startSession(account: { id: string; username: string }, deviceId: number | null, tx?: Tx): Promise<TokenPair> {
@@ -64,13 +66,11 @@ export class TokenService {
         session.spent_refresh_hash !== null &&
         timingSafeEqual(presented, session.spent_refresh_hash);
       if (!isSpent) throw ParleyException.unauthorized('invalid refresh token');
-      await this.revokeDevice(session.account_id, session.device_id, 'logged_out');
-      throw ParleyException.unauthorized('refresh token reused; the sessions of this device were revoked');
+      throw await this.revokeForReuse(session.account_id, session.device_id);
     }
     const nextSecret = randomBytes(32).toString('base64url');
     if (!(await this.sessions.rotateRefreshSecret(session.id, generation, sha256(nextSecret), this.refreshExpiry()))) {
-      await this.revokeDevice(session.account_id, session.device_id, 'logged_out');
-      throw ParleyException.unauthorized('refresh token reused; the sessions of this device were revoked');
+      throw await this.revokeForReuse(session.account_id, session.device_id);
     }
     const claims = { sub: session.account_id, usr: session.username, dev: session.device_id, sid: session.id };
     return this.tokenPair(claims, generation + 1, nextSecret);
@@ -85,6 +85,13 @@ export class TokenService {
   async revokeDevice(accountId: string, deviceId: number | null, reason: ClosingNotice['reason'], tx?: Tx): Promise<void> {
     const ids = await this.sessions.deleteDeviceSessions(accountId, deviceId, tx);
     await this.revokeSessions(accountId, deviceId, ids, reason);
+  }
+
+  /** A spent refresh token came back: it was copied. The device's sessions end and the account's log says so. */
+  private async revokeForReuse(accountId: string, deviceId: number | null): Promise<ParleyException> {
+    await this.revokeDevice(accountId, deviceId, 'logged_out');
+    await this.audit.record(accountId, 'refresh_reuse', deviceId === null ? { scope: 'account' } : { deviceId });
+    return ParleyException.unauthorized('refresh token reused; the sessions of this device were revoked');
   }
 
   /** Revoked access tokens stop working at once, and sockets they opened are told why and closed. */

@@ -1,4 +1,4 @@
-import type { ClosingNotice, DeliveryFailed, Envelope, KeyCountResponse } from '@parley/protocol';
+import type { AuditEntry, ClosingNotice, DeliveryFailed, Envelope, KeyCountResponse } from '@parley/protocol';
 
 /**
  * What travels to a device's connection: the wire envelope plus the queue
@@ -25,6 +25,8 @@ export type DeviceSignal =
   /** The device's one-time keys of either kind fell below PREKEY_LOW_THRESHOLD. */
   | { kind: 'keysLow'; counts: KeyCountResponse }
   /** A federated send this device queued was finally refused or given up. */
-  | { kind: 'deliveryFailed'; failure: DeliveryFailed };
+  | { kind: 'deliveryFailed'; failure: DeliveryFailed }
+  /** A new entry of the device's account's audit log. */
+  | { kind: 'audit'; entry: AuditEntry };
 
 export type DeviceSignalHandler = (signal: DeviceSignal) => void;

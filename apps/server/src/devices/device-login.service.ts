@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DEVICE_LOGIN_CONTEXT, ErrorCode, Limits, TokenPair } from '@parley/protocol';
 import { AccountsRepository } from '../accounts/accounts.repository';
+import { AuditService } from '../audit/audit.service';
 import { TokenService } from '../auth/token.service';
 import { ParleyException } from '../common/parley.exception';
 import { RateLimiterService } from '../limits/rate-limiter.service';
@@ -19,6 +20,7 @@ export class DeviceLoginService {
     private readonly devices: DevicesRepository,
     private readonly tokens: TokenService,
     private readonly limits: RateLimiterService,
+    private readonly audit: AuditService,
   ) {}
 
   async issueChallenge(dto: ChallengeDto): Promise<{ challenge: string }> {
@@ -28,6 +30,7 @@ export class DeviceLoginService {
     await this.limits.enforce('deviceChallenge', `${account.id}:${dto.deviceId}`);
     const challenge = randomBytes(Limits.challengeBytes);
     await this.devices.insertChallenge(challenge, account.id, dto.deviceId, CHALLENGE_TTL_SECONDS);
+    await this.audit.record(account.id, 'device_challenge', { deviceId: dto.deviceId });
     return { challenge: challenge.toString('base64') };
   }
 
@@ -41,6 +44,7 @@ export class DeviceLoginService {
     const signed = Buffer.concat([Buffer.from(DEVICE_LOGIN_CONTEXT, 'utf8'), challenge]);
     if (!parseIdentityKey(identityKey).verify(new Uint8Array(signed), new Uint8Array(Buffer.from(dto.signature, 'base64')))) throw failed();
     await this.devices.touchLastSeen(account.id, dto.deviceId);
+    await this.audit.record(account.id, 'device_login', { deviceId: dto.deviceId });
     return this.tokens.startSession(account, dto.deviceId);
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
+import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { KeysModule } from '../keys/keys.module';
 import { DeviceLoginController } from './device-login.controller';
@@ -9,7 +10,7 @@ import { DevicesRepository } from './devices.repository';
 import { DevicesService } from './devices.service';
 
 @Module({
-  imports: [AccountsModule, AuthModule, KeysModule],
+  imports: [AccountsModule, AuditModule, AuthModule, KeysModule],
   controllers: [DevicesController, DeviceLoginController],
   providers: [DevicesService, DevicesRepository, DeviceLoginService],
   exports: [DevicesService],

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CreateDeviceResponse, ErrorCode, ListDevicesResponse } from '@parley/protocol';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { DeviceListService } from '../accounts/device-list.service';
+import { AuditService } from '../audit/audit.service';
 import type { AuthenticatedDevice, AuthenticatedUser } from '../auth/authenticated-user';
 import { TokenService } from '../auth/token.service';
 import { ParleyException } from '../common/parley.exception';
@@ -26,6 +27,7 @@ export class DevicesService {
     private readonly deviceLists: DeviceListService,
     private readonly keys: KeysService,
     private readonly tokens: TokenService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -39,7 +41,7 @@ export class DevicesService {
   async createDevice(user: AuthenticatedUser, dto: CreateDeviceDto): Promise<CreateDeviceResponse> {
     const identityKey = Buffer.from(dto.identityKey, 'base64');
     const verified = verifyUploadedKeys(identityKey, dto);
-    return this.db.transaction(async (tx) => {
+    const { created, entry } = await this.db.transaction(async (tx) => {
       const state = await this.deviceLists.lockForChange(user.accountId, tx);
       const deviceId = state.nextDeviceId;
       if (state.devices.length >= this.config.maxDevicesPerAccount || deviceId > MAX_DEVICE_ID) {
@@ -68,8 +70,11 @@ export class DevicesService {
         tx,
       );
       const tokens = await this.tokens.startSession({ id: user.accountId, username: user.username }, deviceId, tx);
-      return { deviceId, ...tokens };
+      const detail = { deviceId, listVersion: dto.deviceList.version, name: dto.name };
+      return { created: { deviceId, ...tokens }, entry: await this.audit.recordIn(tx, user.accountId, 'device_added', detail) };
     });
+    await this.audit.announce(user.accountId, entry);
+    return created;
   }
 
   /** A device connected or logged in. */
@@ -93,7 +98,7 @@ export class DevicesService {
    * tokens are gone at once.
    */
   async removeDevice(caller: AuthenticatedDevice, deviceId: number, dto: RemoveDeviceDto): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    const entry = await this.db.transaction(async (tx) => {
       const state = await this.deviceLists.lockForChange(caller.accountId, tx);
       if (!state.devices.some((d) => d.deviceId === deviceId)) {
         throw new ParleyException(ErrorCode.UnknownDevice, `no device ${deviceId} on this account`);
@@ -101,6 +106,12 @@ export class DevicesService {
       await this.deviceLists.applyChange(caller, state, { remove: deviceId }, dto.deviceList, tx);
       await this.tokens.revokeDevice(caller.accountId, deviceId, 'device_removed', tx);
       await this.devices.deleteDevice(caller.accountId, deviceId, tx);
+      return this.audit.recordIn(tx, caller.accountId, 'device_removed', {
+        deviceId,
+        listVersion: dto.deviceList.version,
+        by: caller.deviceId,
+      });
     });
+    await this.audit.announce(caller.accountId, entry);
   }
 }

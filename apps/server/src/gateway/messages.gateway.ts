@@ -135,6 +135,9 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       case 'deliveryFailed':
         socket.emit('delivery:failed', signal.failure);
         break;
+      case 'audit':
+        socket.emit('audit', signal.entry);
+        break;
     }
   }
 

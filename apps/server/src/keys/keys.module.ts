@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
+import { AuditModule } from '../audit/audit.module';
 import { FederationOutboundModule } from '../federation/outbound/federation-outbound.module';
 import { KeysController } from './keys.controller';
 import { KeysRepository } from './keys.repository';
 import { KeysService } from './keys.service';
 
 @Module({
-  imports: [AccountsModule, FederationOutboundModule],
+  imports: [AccountsModule, AuditModule, FederationOutboundModule],
   controllers: [KeysController],
   providers: [KeysService, KeysRepository],
   exports: [KeysService],

@@ -6,6 +6,7 @@ import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { DeviceListService } from '../accounts/device-list.service';
+import { AuditService } from '../audit/audit.service';
 import { DatabaseService, Tx } from '../database/database.service';
 import { DeliveryBus } from '../delivery/delivery-bus';
 import { AddressRouter } from '../federation/outbound/address-router';
@@ -34,6 +35,7 @@ export class KeysService {
     private readonly limits: RateLimiterService,
     private readonly metrics: MetricsService,
     private readonly bus: DeliveryBus,
+    private readonly audit: AuditService,
   ) {}
 
   /** PUT /v1/keys: verify everything first, then store it all in one transaction or nothing. */
@@ -42,6 +44,13 @@ export class KeysService {
     if (!identityKey) throw ParleyException.unauthorized('device no longer exists');
     const verified = verifyUploadedKeys(identityKey, upload);
     await this.db.transaction((tx) => this.storeVerifiedKeys(device.accountId, device.deviceId, verified, tx));
+    await this.audit.record(device.accountId, 'keys_uploaded', {
+      deviceId: device.deviceId,
+      preKeys: verified.preKeys.length,
+      pqPreKeys: verified.pqPreKeys.length,
+      signedPreKey: Boolean(verified.signedPreKey),
+      lastResortKey: Boolean(verified.pqLastResortPreKey),
+    });
   }
 
   /**
