@@ -1,23 +1,9 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsDefined,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsDefined, IsInt, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { CreateDeviceRequest, DeviceInfo, Limits, RemoveDeviceRequest } from '@parley/protocol';
 import { DeviceListField, SignedDeviceListDto } from '../../accounts/dto/device-list.dto';
 import { IsBase64Bytes } from '../../common/base64-key.validator';
-import { KyberPreKeyDto, PreKeyDto, SignedPreKeyDto } from '../../keys/dto/prekey.dto';
+import { KyberPreKeyDto, OneTimeKeyList, PreKeyDto, SignedPreKeyDto } from '../../keys/dto/prekey.dto';
 import { TokenPairDto } from '../../auth/dto/auth.dto';
 
 export class CreateDeviceDto implements CreateDeviceRequest {
@@ -52,21 +38,11 @@ export class CreateDeviceDto implements CreateDeviceRequest {
   pqLastResortPreKey: KyberPreKeyDto;
 
   /** At most 100 (413 too_many_keys). */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(Limits.maxKeysPerList)
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => PreKeyDto)
+  @OneTimeKeyList(() => PreKeyDto)
   preKeys?: PreKeyDto[];
 
   /** At most 100 (413 too_many_keys). */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(Limits.maxKeysPerList)
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => KyberPreKeyDto)
+  @OneTimeKeyList(() => KyberPreKeyDto)
   pqPreKeys?: KyberPreKeyDto[];
 
   /** The account's device list with this device added (id: GET /v1/devices `nextDeviceId`, 1 for a new account), one version newer. */

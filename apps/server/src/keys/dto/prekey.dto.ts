@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { Limits, PreKey, SignedPreKey, UploadKeysRequest } from '@parley/protocol';
@@ -42,6 +43,18 @@ export class KyberPreKeyDto implements SignedPreKey {
 }
 
 /** Key material that PUT /v1/keys and POST /v1/devices share. */
+/** An optional list of one-time keys: objects only, at most 100 (413 too_many_keys, see the validation pipe). */
+export function OneTimeKeyList(type: () => new () => object) {
+  return applyDecorators(
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(Limits.maxKeysPerList),
+    IsObject({ each: true }),
+    ValidateNested({ each: true }),
+    Type(type),
+  );
+}
+
 export class UploadKeysDto implements UploadKeysRequest {
   // IsObject: ValidateNested alone validates the elements of an array given in place of a key.
   @IsOptional()
@@ -57,21 +70,11 @@ export class UploadKeysDto implements UploadKeysRequest {
   pqLastResortPreKey?: KyberPreKeyDto;
 
   /** At most 100 per request (413 too_many_keys). */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(Limits.maxKeysPerList)
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => PreKeyDto)
+  @OneTimeKeyList(() => PreKeyDto)
   preKeys?: PreKeyDto[];
 
   /** At most 100 per request (413 too_many_keys). */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(Limits.maxKeysPerList)
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => KyberPreKeyDto)
+  @OneTimeKeyList(() => KyberPreKeyDto)
   pqPreKeys?: KyberPreKeyDto[];
 }
 
