@@ -15,12 +15,15 @@ function parseDeviceId(value: string): string {
 const listDevices = () =>
   new Command('list').description("list this account's devices (* marks this one)").action(
     deviceAction(async (ctx, out) => {
-      const { devices } = await ctx.client.listDevices();
+      const { devices, deviceList } = await ctx.client.listDevices();
+      await ctx.exclusive(() => checkServedDevices(ctx, ctx.profile.username, { devices: [], deviceList }));
       const lines = devices.map((d) => {
         const mark = d.deviceId === ctx.profile.deviceId ? '*' : ' ';
-        return `${mark} ${String(d.deviceId).padStart(3)}  ${d.name}  (created ${d.createdAt}, last seen ${d.lastSeenAt ?? 'never'})`;
+        const signed = deviceList!.devices.some((e) => e.deviceId === d.deviceId) ? '' : '  ! not on the signed device list';
+        return `${mark} ${String(d.deviceId).padStart(3)}  ${d.name}  (created ${d.createdAt}, last seen ${d.lastSeenAt ?? 'never'})${signed}`;
       });
-      out.result(lines.join('\n'), { devices, thisDevice: ctx.profile.deviceId });
+      lines.push(`signed device list version ${deviceList!.version}`);
+      out.result(lines.join('\n'), { devices, thisDevice: ctx.profile.deviceId, deviceList });
     }),
   );
 
