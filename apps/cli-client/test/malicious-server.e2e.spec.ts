@@ -47,7 +47,9 @@ describe('parley send against a malicious server', () => {
     const result = await alice.run('send', 'bob', 'must not arrive');
     expect([result.code, result.stdout]).toEqual([7, '']);
     expect(result.stderr).toMatch(message);
-    const encryptedFor = proxy.since(from, 'PUT', /^\/v1\/messages\//).flatMap((r) => r.body.messages.map((m: any) => m.destinationDeviceId));
+    const encryptedFor = proxy
+      .since(from, 'PUT', /^\/v1\/messages\//)
+      .flatMap((r) => r.body.messages.map((m: any) => m.destinationDeviceId));
     expect(encryptedFor).not.toContain(9);
     expect(await bob1.inbox()).toEqual([]);
     expect(await bob2.inbox()).toEqual([]);
@@ -98,7 +100,8 @@ describe('parley send against a malicious server', () => {
 
   it('(c) refuses a device list whose signature was replaced', async () => {
     proxy.forgery.answer = claimMissing(2);
-    proxy.forgery.rewrite = (r, body) => (isBundleFetch(r, 2) ? { ...body, deviceList: { ...body.deviceList, signature: bobV1.signature } } : body);
+    proxy.forgery.rewrite = (r, body) =>
+      isBundleFetch(r, 2) ? { ...body, deviceList: { ...body.deviceList, signature: bobV1.signature } } : body;
     await expectRefused(/bob@localhost's device list is not validly signed/);
   });
 
@@ -133,7 +136,9 @@ describe('parley send against a malicious server', () => {
     const before = await alice.json('fingerprint', 'bob');
     // From now on the server serves bob's devices under a list the new identity signed.
     proxy.forgery.rewrite = (r, body) =>
-      isBundleFetch(r) ? { ...body, deviceList: signDeviceList(newIdentity, { ...body.deviceList, version: 5, timestamp: Date.now() }) } : body;
+      isBundleFetch(r)
+        ? { ...body, deviceList: signDeviceList(newIdentity, { ...body.deviceList, version: 5, timestamp: Date.now() }) }
+        : body;
     const trusted = await alice.json('trust', 'bob');
     expect(trusted).toEqual({ address: 'bob@localhost', safetyNumber: before.newSafetyNumber, accepted: true });
     expect(await alice.json('send', 'bob', 'after trust')).toMatchObject({ devices: [1, 2] });

@@ -25,7 +25,9 @@ export const fingerprintCommand = () =>
           `  ${safetyNumber}`,
           `devices ${devices.join(', ')} (signed device list version ${listVersion})`,
           verified ? 'verified: yes' : `verified: no (compare it with ${user}, then run \`parley verify ${user} --confirm\`)`,
-          ...(pending ? [`! ${address}'s account identity changed; new safety number:`, `  ${pending}`, `  run \`parley trust ${user}\``] : []),
+          ...(pending
+            ? [`! ${address}'s account identity changed; new safety number:`, `  ${pending}`, `  run \`parley trust ${user}\``]
+            : []),
         ];
         out.result(lines.join('\n'), {
           user,
