@@ -10,6 +10,7 @@ export enum ExitCode {
   Unauthorized = 4,
   Conflict = 5,
   Unreachable = 6,
+  Untrusted = 7,
 }
 
 /** An error the user can act on: its message is printed as is, without a stack. */
@@ -39,6 +40,8 @@ const API_MESSAGES: Partial<Record<string, string>> = {
   [ErrorCode.DeviceLimitReached]: 'this account already has the maximum number of devices; remove one with `parley devices remove <id>`',
   [ErrorCode.UnknownAddress]: 'no such user',
   [ErrorCode.RateLimited]: 'the server is throttling requests; wait a moment and try again',
+  [ErrorCode.StaleDeviceList]: "the account's devices changed meanwhile; try again",
+  [ErrorCode.SlotUsed]: 'that linking code was already approved',
 };
 
 /** Turns anything thrown into a CliError with a message for people and an exit code for scripts. */

@@ -1,12 +1,14 @@
 import { Command, Option } from 'commander';
 import { chatCommand } from './commands/chat';
 import { devicesCommand } from './commands/devices';
-import { linkCommand, registerCommand } from './commands/enroll';
+import { registerCommand } from './commands/enroll';
 import { fingerprintCommand } from './commands/fingerprint';
 import { inboxCommand } from './commands/inbox';
 import { keysCommand } from './commands/keys';
+import { linkCommand } from './commands/link';
 import { loginCommand } from './commands/login';
 import { sendCommand } from './commands/send';
+import { trustCommand, verifyCommand } from './commands/trust';
 
 export function buildProgram(): Command {
   const program = new Command('parley')
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
     inboxCommand(),
     chatCommand(),
     fingerprintCommand(),
+    verifyCommand(),
+    trustCommand(),
     keysCommand(),
   ]) {
     program.addCommand(command);

@@ -94,7 +94,7 @@ describe('parley chat in a terminal', () => {
 
   it('says so and exits when its device is removed from another device', async () => {
     const bobPhone = new CliDevice('bob-phone', env);
-    const { deviceId } = await bobPhone.json('link', 'bob');
+    const { deviceId } = await bobPhone.link('bob', new CliDevice('bob', env));
     terminal = new TmuxTerminal([process.execPath, cliMain(), '--profile', 'bob-phone', 'chat', 'alice'], env);
     await terminal.waitFor(new RegExp(`connected as bob \\(device ${deviceId}\\)`));
 

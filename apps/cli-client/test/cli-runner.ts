@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,20 @@ export class CliDevice {
     return runCli(this.env, ['--profile', this.profile, ...args]);
   }
 
+  /**
+   * Links this profile as another device of `username`, approved from
+   * `approver` (a device of that account): `parley link` waits in the
+   * background while `approver` runs `parley link approve <code>`.
+   * Returns the `link --json` result.
+   */
+  async link(username: string, approver: CliDevice, ...args: string[]): Promise<any> {
+    const pending = startLink(this.env, ['--profile', this.profile, 'link', username, ...args]);
+    await approver.json('link', 'approve', await pending.code);
+    const result = await pending.done;
+    if (result.code !== 0) throw new Error(`parley link exited ${result.code}: ${result.stderr}`);
+    return JSON.parse(result.stdout);
+  }
+
   /** Runs with --json and parses stdout; fails the test with stderr when the command fails. */
   async json<T = any>(...args: string[]): Promise<T> {
     const result = await this.run('--json', ...args);
@@ -73,4 +87,28 @@ export class CliDevice {
 export function tempHome(): { home: string; remove: () => void } {
   const home = mkdtempSync(join(tmpdir(), 'parley-cli-'));
   return { home, remove: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+/** A `parley link` running in the background: its linking code once printed, and its result once it ends. */
+export interface PendingLink {
+  code: Promise<string>;
+  done: Promise<CliResult>;
+}
+
+/** Starts `parley link` (with --json) as a separate process; the code comes from its stderr notice. */
+export function startLink(env: Record<string, string>, args: string[]): PendingLink {
+  const child = spawn(process.execPath, [cliMain(), '--json', ...args], { env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr })));
+  const code = new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const found = /"code":"([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)"/.exec(stderr);
+      if (found) resolve(found[1]);
+    });
+    void done.then((result) => reject(new Error(`parley link exited ${result.code} without a code: ${result.stderr}`)));
+  });
+  return { code, done };
 }

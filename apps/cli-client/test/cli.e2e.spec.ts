@@ -25,12 +25,19 @@ describe('parley CLI end to end', () => {
 
   it('registers alice and bob and links a second device for each', async () => {
     expect(await alice1.json('register', 'alice', '--name', 'alice laptop')).toMatchObject({ username: 'alice', deviceId: 1 });
-    const linked = await alice2.json('link', 'alice', '--name', 'alice phone');
-    expect(linked.deviceId).not.toBe(1);
+    // `link` shows a code and waits; the first device approves it with `link approve <code>`.
+    const linked = await alice2.link('alice', alice1, '--name', 'alice phone');
+    expect(linked).toMatchObject({ username: 'alice', deviceId: 2, address: 'alice@localhost' });
     await bob1.json('register', 'bob');
-    await bob2.json('link', 'bob');
-    const { devices } = await alice2.json('devices');
+    await bob2.link('bob', bob1);
+    const { devices, deviceList } = await alice2.json('devices');
     expect(devices.map((d: any) => d.name).sort()).toEqual(['alice laptop', 'alice phone']);
+    expect(deviceList).toMatchObject({ address: 'alice@localhost', version: 2, devices: [{ deviceId: 1 }, { deviceId: 2 }] });
+  });
+
+  it('refuses a malformed linking code', async () => {
+    const bad = await alice1.run('link', 'approve', 'not-a-code');
+    expect([bad.code, bad.stderr.trim()]).toEqual([2, 'parley: that is not a linking code (copy it whole from `parley link`)']);
   });
 
   it('logs a device in again with its identity key, no password needed', async () => {
@@ -70,12 +77,22 @@ describe('parley CLI end to end', () => {
     expect(onBob1[0]).toMatchObject({ outgoing: true, conversation: 'alice' });
   });
 
-  it('shows the same safety number on both ends of a device pair', async () => {
-    const [fromAlice, fromBob] = [await alice1.json('fingerprint', 'bob'), await bob1.json('fingerprint', 'alice')];
-    const aliceSees = fromAlice.devices.find((d: any) => d.deviceId === 1).safetyNumber;
-    const bobSees = fromBob.devices.find((d: any) => d.deviceId === 1).safetyNumber;
-    expect(aliceSees).toMatch(/^(\d{5} ){11}\d{5}$/);
-    expect(bobSees).toBe(aliceSees);
+  it('shows one account safety number on every device of both accounts, and marks it verified', async () => {
+    const fromAlice = await alice1.json('fingerprint', 'bob');
+    expect(fromAlice).toMatchObject({ address: 'bob@localhost', verified: false, listVersion: 2, devices: [1, 2] });
+    expect(fromAlice.safetyNumber).toMatch(/^(\d{5} ){11}\d{5}$/);
+    for (const [device, peer] of [
+      [alice2, 'bob'],
+      [bob1, 'alice'],
+      [bob2, 'alice'],
+    ] as const) {
+      expect((await device.json('fingerprint', peer)).safetyNumber).toBe(fromAlice.safetyNumber);
+    }
+    const verified = await bob1.json('verify', 'alice', '--confirm');
+    expect(verified).toEqual({ address: 'alice@localhost', safetyNumber: fromAlice.safetyNumber, verified: true });
+    expect((await bob1.json('fingerprint', 'alice')).verified).toBe(true);
+    // Without --confirm and without a terminal to ask, verify only shows the number.
+    expect(await alice1.json('verify', 'bob')).toMatchObject({ safetyNumber: fromAlice.safetyNumber, verified: false });
   });
 
   it('after a device is removed, retries once the server answers 409 and reaches the rest', async () => {
@@ -93,9 +110,11 @@ describe('parley CLI end to end', () => {
 
   it('starts a session transparently when the contact adds a device (409 missing)', async () => {
     const bob3 = new CliDevice('bob3', cliEnv(home.home, server.url));
-    const { deviceId } = await bob3.json('link', 'bob');
+    const { deviceId } = await bob3.link('bob', bob1);
     const report = await alice1.json('send', 'bob', 'welcome new device');
     expect(report.devices.sort()).toEqual([1, deviceId].sort());
+    // Alice is told what bob's newly signed list changed since she last checked it.
+    expect(report.deviceChanges).toEqual([{ address: 'bob@localhost', added: [deviceId], removed: [2] }]);
     expect(await bob3.inbox()).toEqual([expect.objectContaining({ from: 'alice', fromDeviceId: 1, text: 'welcome new device' })]);
     // alice2 last sent before the removal: one 409 names both the removed device (extra) and
     // the new one (missing). Device ids are never reused, so a 410 cannot be provoked here.

@@ -22,7 +22,7 @@ describe('parley CLI across federated servers', () => {
     alicePhone = new CliDevice('alice-phone', cliEnv(home.home, a.url));
     bob = new CliDevice('bob', cliEnv(home.home, b.url));
     await alice.json('register', 'alice');
-    await alicePhone.json('link', 'alice');
+    await alicePhone.link('alice', alice);
     await bob.json('register', 'bob');
   });
   afterAll(async () => {
@@ -34,6 +34,8 @@ describe('parley CLI across federated servers', () => {
   it('sends to a user on another server and gets the reply back', async () => {
     const sent = await alice.json('send', 'bob@b.test', 'hello from a.test');
     expect(sent).toMatchObject({ to: 'bob@b.test', devices: [1], syncedDevices: [2] });
+    // Alice's own signed list grew (her phone) since she registered: the sync copy tells her.
+    expect(sent.deviceChanges).toEqual([{ address: 'alice@a.test', added: [2], removed: [] }]);
     expect(await bob.inbox()).toEqual([expect.objectContaining({ from: 'alice@a.test', fromDeviceId: 1, text: 'hello from a.test' })]);
 
     await bob.json('send', 'alice@a.test', 'hello from b.test');
@@ -47,8 +49,10 @@ describe('parley CLI across federated servers', () => {
   });
 
   it('shows the same safety number on both servers', async () => {
-    const aliceSees = (await alice.json('fingerprint', 'bob@b.test')).devices[0].safetyNumber;
-    const bobSees = (await bob.json('fingerprint', 'alice@a.test')).devices.find((d: any) => d.deviceId === 1).safetyNumber;
-    expect(bobSees).toBe(aliceSees);
+    const aliceSees = await alice.json('fingerprint', 'bob@b.test');
+    expect(aliceSees).toMatchObject({ address: 'bob@b.test', devices: [1] });
+    const bobSees = await bob.json('fingerprint', 'alice@a.test');
+    expect(bobSees).toMatchObject({ address: 'alice@a.test', devices: [1, 2] });
+    expect(bobSees.safetyNumber).toBe(aliceSees.safetyNumber);
   });
 });

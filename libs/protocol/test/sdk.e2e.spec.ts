@@ -1,4 +1,12 @@
-import { deviceRegistrationRequest, generateDeviceKeys } from '@parley/crypto';
+import { IdentityKeyPair } from '@signalapp/libsignal-client';
+import {
+  deviceListEntry,
+  deviceRegistrationRequest,
+  generateAccountIdentity,
+  generateDeviceKeys,
+  signListWithDevice,
+  signListWithoutDevice,
+} from '@parley/crypto';
 import { ErrorCode, ParleyApiError, ParleyClient, RealtimeConnection, TokenPair } from '@parley/protocol';
 import { startServer, TestServer } from '../../../test/support/server';
 
@@ -13,13 +21,22 @@ describe('SDK', () => {
     await server?.stop();
   });
 
-  /** A fresh account with one device; returns that device's token pair. */
-  async function newDevice(): Promise<TokenPair> {
+  /** A fresh account with one device (list version 1, signed by `identity`); returns the client and its account. */
+  async function newAccount(identity: IdentityKeyPair = generateAccountIdentity()) {
     const client = new ParleyClient(server.url);
     const username = `sdk${++counter}`;
     await client.createAccount(username, 'correct horse battery');
     await client.login(username, 'correct horse battery');
-    return client.createDevice(deviceRegistrationRequest(generateDeviceKeys(1), 'sdk test'));
+    const { domain } = await client.serverKey();
+    const keys = generateDeviceKeys(1);
+    const deviceList = signListWithDevice(identity, `${username}@${domain}`, null, deviceListEntry(keys, 1));
+    const pair = await client.createDevice(deviceRegistrationRequest(keys, 'sdk test', deviceList));
+    return { client, username, identity, pair };
+  }
+
+  /** A fresh account with one device; returns that device's token pair. */
+  async function newDevice(): Promise<TokenPair> {
+    return (await newAccount()).pair;
   }
 
   /** A client whose access token the server will refuse, as if it had expired. */
@@ -81,5 +98,45 @@ describe('SDK', () => {
     connection.connect();
     expect(await closed).toMatchObject({ status: 401 });
     expect(connection.socket.connected).toBe(false);
+  });
+
+  it('tells the server domain without a token', async () => {
+    const key = await new ParleyClient(server.url).serverKey();
+    expect(key.domain).toBe('localhost');
+    expect(Buffer.from(key.publicKey, 'base64')).toHaveLength(32);
+  });
+
+  it('relays a provisioning message through a slot: null while empty, the message once, then gone', async () => {
+    const { client: first, username } = await newAccount();
+    const fresh = new ParleyClient(server.url);
+    await fresh.login(username, 'correct horse battery');
+    const slot = await fresh.openProvisioningSlot();
+    expect(slot.expiresIn).toBeGreaterThan(0);
+    expect(await fresh.collectProvisioningMessage(slot.slotId)).toBeNull();
+
+    await first.leaveProvisioningMessage(slot.slotId, 'c2VhbGVk');
+    const again = await first.leaveProvisioningMessage(slot.slotId, 'c2VhbGVk').catch((e) => e);
+    expect(again).toMatchObject({ status: 409, error: ErrorCode.SlotUsed });
+    expect(await fresh.collectProvisioningMessage(slot.slotId)).toEqual({ message: 'c2VhbGVk' });
+    expect(await fresh.collectProvisioningMessage(slot.slotId).catch((e) => e)).toMatchObject({ status: 404 });
+  });
+
+  it('adds and removes a device with signed lists; a stale list is refused with its code', async () => {
+    const { client: first, username, identity } = await newAccount();
+    const { deviceList, nextDeviceId } = await first.listDevices();
+    expect(deviceList).toMatchObject({ version: 1, address: `${username}@localhost` });
+
+    const second = new ParleyClient(server.url);
+    await second.login(username, 'correct horse battery');
+    const keys = generateDeviceKeys(1);
+    const withSecond = signListWithDevice(identity, deviceList!.address, deviceList, deviceListEntry(keys, nextDeviceId));
+    await second.createDevice(deviceRegistrationRequest(keys, 'second', withSecond));
+    expect((await first.listDevices()).deviceList).toEqual(withSecond);
+
+    const stale = await first.removeDevice(nextDeviceId, signListWithoutDevice(identity, deviceList!, nextDeviceId)).catch((e) => e);
+    expect(stale).toMatchObject({ status: 409, error: ErrorCode.StaleDeviceList });
+    await first.removeDevice(nextDeviceId, signListWithoutDevice(identity, withSecond, nextDeviceId));
+    const after = await first.listDevices();
+    expect([after.devices.map((d) => d.deviceId), after.deviceList!.version]).toEqual([[1], 3]);
   });
 });

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { RealtimeConnection } from '@parley/protocol';
 import { deviceAction } from '../command-action';
 import { toCliError } from '../cli-error';
-import { formatIncoming, formatSendReport } from '../messaging/format';
+import { formatDeviceChange, formatIncoming, formatSendReport } from '../messaging/format';
 import { replenishKeys, replenishKeysIfLow } from '../messaging/key-upkeep';
 import { openEnvelope } from '../messaging/receiver';
 import { sendText } from '../messaging/sender';
@@ -73,7 +73,10 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
     if (!text) return rl.prompt();
     sending = sending.then(() =>
       sendText(ctx, peer, text).then(
-        (report) => show(formatSendReport(report), { event: 'sent', text, ...report }),
+        (report) => {
+          for (const change of report.deviceChanges ?? []) show(`· ${formatDeviceChange(change)}`, { event: 'devices', ...change });
+          show(formatSendReport(report), { event: 'sent', text, ...report });
+        },
         (error) => show(`! not sent: ${toCliError(error).message}`, { event: 'error', text, error: toCliError(error).message }),
       ),
     );

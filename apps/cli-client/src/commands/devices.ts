@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { signListWithoutDevice } from '@parley/crypto';
 import { CliError, ExitCode } from '../cli-error';
 import { deviceAction } from '../command-action';
 import { dropSessions } from '../messaging/peer-sessions';
+import { checkServedDevices } from '../trust/contacts';
 
 /** Validates the argument; it stays a string like every other argument handed to deviceAction. */
 function parseDeviceId(value: string): string {
@@ -13,18 +15,23 @@ function parseDeviceId(value: string): string {
 const listDevices = () =>
   new Command('list').description("list this account's devices (* marks this one)").action(
     deviceAction(async (ctx, out) => {
-      const { devices } = await ctx.client.listDevices();
+      const { devices, deviceList } = await ctx.client.listDevices();
+      await ctx.exclusive(() => checkServedDevices(ctx, ctx.profile.username, { devices: [], deviceList }));
       const lines = devices.map((d) => {
         const mark = d.deviceId === ctx.profile.deviceId ? '*' : ' ';
-        return `${mark} ${String(d.deviceId).padStart(3)}  ${d.name}  (created ${d.createdAt}, last seen ${d.lastSeenAt ?? 'never'})`;
+        const signed = deviceList!.devices.some((e) => e.deviceId === d.deviceId) ? '' : '  ! not on the signed device list';
+        return `${mark} ${String(d.deviceId).padStart(3)}  ${d.name}  (created ${d.createdAt}, last seen ${d.lastSeenAt ?? 'never'})${signed}`;
       });
-      out.result(lines.join('\n'), { devices, thisDevice: ctx.profile.deviceId });
+      lines.push(`signed device list version ${deviceList!.version}`);
+      out.result(lines.join('\n'), { devices, thisDevice: ctx.profile.deviceId, deviceList });
     }),
   );
 
 const removeDevice = () =>
   new Command('remove')
-    .description('remove a device of this account: its keys, queued messages and tokens are gone at once')
+    .description(
+      'remove a device of this account (signs the device list without it): its keys, queued messages and tokens are gone at once',
+    )
     .argument('<deviceId>', 'the id shown by `parley devices`', parseDeviceId)
     .action(
       deviceAction(async (ctx, out, [deviceIdText]) => {
@@ -32,8 +39,18 @@ const removeDevice = () =>
         if (deviceId === ctx.profile.deviceId) {
           throw new CliError('that is this device; remove it from another device of the account', ExitCode.Usage);
         }
-        await ctx.client.removeDevice(deviceId);
-        await ctx.exclusive(() => dropSessions(ctx, ctx.profile.username, [deviceId]));
+        const { username } = ctx.profile;
+        const { deviceList } = await ctx.client.listDevices();
+        await ctx.exclusive(() => checkServedDevices(ctx, username, { devices: [], deviceList }));
+        if (!deviceList!.devices.some((d) => d.deviceId === deviceId)) {
+          throw new CliError(`device ${deviceId} is not on this account's device list`, ExitCode.NotFound);
+        }
+        const next = signListWithoutDevice(ctx.accountIdentity, deviceList!, deviceId);
+        await ctx.client.removeDevice(deviceId, next);
+        await ctx.exclusive(async () => {
+          await checkServedDevices(ctx, username, { devices: [], deviceList: next });
+          await dropSessions(ctx, username, [deviceId]);
+        });
         out.result(`removed device ${deviceId}`, { removed: deviceId });
       }),
     );

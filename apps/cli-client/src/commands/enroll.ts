@@ -1,36 +1,59 @@
 import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { Limits } from '@parley/protocol';
+import { deviceListEntry, generateAccountIdentity, signListWithDevice } from '@parley/crypto';
 import { Output } from '../output';
-import { GlobalOptions, enrollDevice } from '../profile/device-context';
+import type { GlobalOptions } from '../profile/device-context';
+import { Enrollment, Placement, enrollDevice } from '../profile/enrollment';
 import { profileDirectory } from '../profile/profile-location';
 
 const defaultDeviceName = () => `parley cli on ${hostname()}`.slice(0, Limits.deviceNameMaxLength);
 
-/** `register` and `link` differ only in whether the account is created first. */
-function enrollCommand(name: string, description: string, createAccount: boolean): Command {
-  return new Command(name)
-    .description(description)
+export type EnrollOptions = GlobalOptions & { name: string };
+
+/** The arguments `register` and `link` share. */
+export const enrollArguments = (command: Command) =>
+  command
     .argument('<username>', 'the account name, e.g. alice')
-    .option('--name <device-name>', 'a name for this device, shown by `parley devices`', defaultDeviceName())
-    .action(async (username: string, _options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<GlobalOptions & { name: string }>();
-      const ctx = await enrollDevice(options, { username, deviceName: options.name, createAccount });
-      try {
-        const { deviceId, server } = ctx.profile;
-        const profile = profileDirectory(options.profile);
-        new Output(Boolean(options.json)).result(
-          `${createAccount ? 'registered' : 'linked'} ${username} on ${server}: this profile is device ${deviceId} (${profile})`,
-          { username, deviceId, server, profile },
-        );
-      } finally {
-        await ctx.close();
-      }
+    .option('--name <device-name>', 'a name for this device, shown by `parley devices`', defaultDeviceName());
+
+/** Enrolls this profile as a device of `username`; `place` supplies the account identity and the signed list. */
+export async function enrollAndReport(
+  verb: 'registered' | 'linked',
+  username: string,
+  options: EnrollOptions,
+  place: (enrollment: Enrollment, out: Output) => Promise<Placement>,
+): Promise<void> {
+  const out = new Output(Boolean(options.json));
+  const ctx = await enrollDevice(options, { username, deviceName: options.name, createAccount: verb === 'registered' }, (e) =>
+    place(e, out),
+  );
+  try {
+    const { deviceId, server } = ctx.profile;
+    const profile = profileDirectory(options.profile);
+    out.result(`${verb} ${username} on ${server}: this profile is device ${deviceId} (${profile})`, {
+      username,
+      deviceId,
+      server,
+      profile,
+      address: ctx.ownAddress,
     });
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** The first device creates the account identity and signs list version 1, naming itself as device 1. */
+async function placeFirstDevice({ address, keys }: Enrollment): Promise<Placement> {
+  const identity = generateAccountIdentity();
+  return { identity, deviceList: signListWithDevice(identity, address, null, deviceListEntry(keys, 1)) };
 }
 
 export const registerCommand = () =>
-  enrollCommand('register', 'create an account, and make this profile its first device (password from PARLEY_PASSWORD or a prompt)', true);
-
-export const linkCommand = () =>
-  enrollCommand('link', 'add this profile as another device of an existing account (logs in with the password)', false);
+  enrollArguments(
+    new Command('register').description(
+      'create an account and its account identity, and make this profile its first device (password from PARLEY_PASSWORD or a prompt)',
+    ),
+  ).action(async (username: string, _options: unknown, command: Command) =>
+    enrollAndReport('registered', username, command.optsWithGlobals<EnrollOptions>(), placeFirstDevice),
+  );

@@ -1,39 +1,42 @@
 import { Command } from 'commander';
-import { ProtocolAddress } from '@signalapp/libsignal-client';
-import { safetyNumber } from '@parley/crypto';
 import { deviceAction } from '../command-action';
-import { CliError, ExitCode } from '../cli-error';
-import { sessionDeviceIds, startSessions } from '../messaging/peer-sessions';
+import { pinnedContact, safetyNumberWith } from '../trust/safety';
 import { parseRecipient } from './recipient';
 
 /**
- * Every Parley device has its own identity key, so a safety number belongs
- * to a pair of devices: this one and each device of <user>. The other person
- * runs `parley fingerprint <you>` on their device and sees the same digits
- * for this device.
+ * The account safety number: one number per pair of accounts, over their
+ * account identity keys, taken from the newest signed device list this
+ * device has checked (so adding or removing devices does not change it).
+ * The other person runs `parley fingerprint <you>` and sees the same digits.
  */
 export const fingerprintCommand = () =>
   new Command('fingerprint')
-    .description('show the safety numbers between this device and each device of <user>, to compare in person')
+    .description("show the safety number between your account and <user>'s, and whether you verified it")
     .argument('<user>', 'the other person', parseRecipient)
     .action(
       deviceAction(async (ctx, out, [user]) => {
-        const numbers = await ctx.exclusive(async () => {
-          if (sessionDeviceIds(ctx, user).length === 0) await startSessions(ctx, user);
-          const local = { username: ctx.profile.username, identityKey: ctx.store.identityKeyPair.publicKey };
-          return Promise.all(
-            sessionDeviceIds(ctx, user).map(async (deviceId) => {
-              const identityKey = await ctx.store.identities.getIdentity(ProtocolAddress.new(user, deviceId));
-              return { deviceId, safetyNumber: safetyNumber(local, { username: user, identityKey: identityKey! }) };
-            }),
-          );
-        });
-        if (numbers.length === 0) throw new CliError(`${user} has no other devices`, ExitCode.NotFound);
-        const lines = numbers.map((n) => `  ${user} device ${n.deviceId}: ${n.safetyNumber}`);
-        out.result(`safety numbers between your device ${ctx.profile.deviceId} and ${user}'s devices:\n${lines.join('\n')}`, {
+        const record = await pinnedContact(ctx, user);
+        const { address, verified, listVersion } = record;
+        const safetyNumber = safetyNumberWith(ctx, address, record.accountIdentityKey);
+        const devices = record.devices.map((d) => d.deviceId);
+        const pending = record.pendingIdentityKey ? safetyNumberWith(ctx, address, record.pendingIdentityKey) : undefined;
+        const lines = [
+          `safety number between you (${ctx.ownAddress}) and ${address}:`,
+          `  ${safetyNumber}`,
+          `devices ${devices.join(', ')} (signed device list version ${listVersion})`,
+          verified ? 'verified: yes' : `verified: no (compare it with ${user}, then run \`parley verify ${user} --confirm\`)`,
+          ...(pending
+            ? [`! ${address}'s account identity changed; new safety number:`, `  ${pending}`, `  run \`parley trust ${user}\``]
+            : []),
+        ];
+        out.result(lines.join('\n'), {
           user,
-          localDeviceId: ctx.profile.deviceId,
-          devices: numbers,
+          address,
+          safetyNumber,
+          verified,
+          listVersion,
+          devices,
+          ...(pending ? { identityChanged: true, newSafetyNumber: pending } : {}),
         });
       }),
     );

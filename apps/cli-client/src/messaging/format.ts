@@ -1,3 +1,4 @@
+import type { DeviceChange } from '../profile/device-context';
 import type { Incoming } from './receiver';
 import type { SendReport } from './sender';
 
@@ -19,4 +20,13 @@ export function formatSendReport(report: SendReport): string {
   const copies = report.syncedDevices.length ? `, copies to your ${plural(report.syncedDevices)}` : '';
   const syncError = report.syncError ? ` (not copied to your other devices: ${report.syncError})` : '';
   return `✓ delivered to ${report.to} (${plural(report.devices)})${copies}${syncError}`;
+}
+
+/** A device change in a signed list, e.g. `bob@localhost added device 3 (signed by their account)`. */
+export function formatDeviceChange(change: DeviceChange): string {
+  const parts = [
+    ...(change.added.length ? [`added device ${change.added.join(', ')}`] : []),
+    ...(change.removed.length ? [`removed device ${change.removed.join(', ')}`] : []),
+  ];
+  return `${change.address} ${parts.join(' and ')} (signed by their account identity)`;
 }

@@ -2,9 +2,9 @@ import { ProtocolAddress } from '@signalapp/libsignal-client';
 import { OutgoingMessage, isMismatchedDevices, isStaleDevices } from '@parley/protocol';
 import { encryptMessage } from '@parley/crypto';
 import { CliError, ExitCode } from '../cli-error';
-import type { DeviceContext } from '../profile/device-context';
+import type { DeviceChange, DeviceContext } from '../profile/device-context';
 import { encodePayload } from './payload';
-import { dropSessions, isOwnAccount, sessionDeviceIds, startSessions } from './peer-sessions';
+import { dropSessions, dropUnlistedSessions, isOwnAccount, sessionDeviceIds, startSessions } from './peer-sessions';
 
 /** Each 409/410 round fixes the device list the server named; more rounds mean devices change under us. */
 const MAX_ATTEMPTS = 4;
@@ -18,23 +18,33 @@ export interface SendReport {
   syncedDevices: number[];
   /** Why the sync copies could not be sent; the message itself was delivered. */
   syncError?: string;
+  /** Devices added to or removed from a signed device list since this device last checked it. */
+  deviceChanges?: DeviceChange[];
 }
 
 /**
  * Sends `text` to every device of `to`, then a sync copy to this account's
  * other devices (API.md section 3 requires one entry per current device).
+ * Throws UntrustedError, having sent nothing, when `to`'s devices do not
+ * check out against its signed device list.
  */
 export function sendText(ctx: DeviceContext, to: string, text: string): Promise<SendReport> {
   const timestamp = Date.now();
   const me = ctx.profile.username;
+  const withChanges = (report: SendReport): SendReport => {
+    const deviceChanges = ctx.takeDeviceChanges();
+    return deviceChanges.length > 0 ? { ...report, deviceChanges } : report;
+  };
   return ctx.exclusive(async () => {
+    ctx.takeDeviceChanges();
     const devices = await deliver(ctx, to, encodePayload({ text }), timestamp);
-    if (isOwnAccount(ctx, to)) return { to, timestamp, devices, syncedDevices: [] };
+    if (isOwnAccount(ctx, to)) return withChanges({ to, timestamp, devices, syncedDevices: [] });
     // The message is out: failing now would invite the user to send it twice.
     try {
-      return { to, timestamp, devices, syncedDevices: await deliver(ctx, me, encodePayload({ text, to }), timestamp) };
+      return withChanges({ to, timestamp, devices, syncedDevices: await deliver(ctx, me, encodePayload({ text, to }), timestamp) });
     } catch (error) {
-      return { to, timestamp, devices, syncedDevices: [], syncError: error instanceof Error ? error.message : String(error) };
+      const syncError = error instanceof Error ? error.message : String(error);
+      return withChanges({ to, timestamp, devices, syncedDevices: [], syncError });
     }
   });
 }
@@ -44,11 +54,13 @@ export function sendText(ctx: DeviceContext, to: string, text: string): Promise<
  * the list: on 409 sessions with missing devices are started and those with
  * extra devices dropped; on 410 the stale ones are dropped and started anew
  * (the device was re-registered with new keys). Nothing was stored on 409 or
- * 410, so the retry cannot duplicate a message.
+ * 410, so the retry cannot duplicate a message. Only devices on the newest
+ * checked signed list are encrypted to, whatever the server answers.
  */
 async function deliver(ctx: DeviceContext, address: string, plaintext: Uint8Array<ArrayBuffer>, timestamp: number) {
   for (let attempt = 1; ; attempt++) {
-    if (sessionDeviceIds(ctx, address).length === 0) await startSessions(ctx, address);
+    const checked = await dropUnlistedSessions(ctx, address);
+    if (!checked || sessionDeviceIds(ctx, address).length === 0) await startSessions(ctx, address);
     const deviceIds = sessionDeviceIds(ctx, address);
     if (deviceIds.length === 0) {
       if (isOwnAccount(ctx, address)) return [];

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { ProtocolAddress } from '@signalapp/libsignal-client';
-import { Limits, ParleyClient, TokenPair } from '@parley/protocol';
-import { DeviceStore, ONE_TIME_KEY_TARGET, deviceRegistrationRequest, generateDeviceKeys } from '@parley/crypto';
+import { existsSync } from 'node:fs';
+import { IdentityKeyPair, ProtocolAddress } from '@signalapp/libsignal-client';
+import { ParleyClient, TokenPair } from '@parley/protocol';
+import { ContactRecord, DeviceStore, fromBase64 } from '@parley/crypto';
 import { CliError, ExitCode } from '../cli-error';
 import { lockProfile } from './profile-lock';
 import { profileDirectory, storePath } from './profile-location';
-import { readPassphrase, readPassword } from './secrets';
+import { readPassphrase } from './secrets';
 
 /** Options every command accepts (see program.ts). */
 export interface GlobalOptions {
@@ -21,6 +21,19 @@ export interface DeviceProfile {
   deviceId: number;
   deviceName: string;
   tokens: TokenPair;
+  /** The server's domain: this account is `username@domain` in its signed device lists. */
+  domain: string;
+  /** Base64 of IdentityKeyPair.serialize() of the account identity, shared by all devices of the account. */
+  accountIdentity: string;
+  /** Pinned account identities and newest device lists, by full address (this account's own included). */
+  contacts: Record<string, ContactRecord>;
+}
+
+/** A device change seen in a contact's newly signed list, for the user to be told about. */
+export interface DeviceChange {
+  address: string;
+  added: number[];
+  removed: number[];
 }
 
 export const DEFAULT_SERVER = 'http://localhost:3000';
@@ -33,6 +46,8 @@ export const DEFAULT_SERVER = 'http://localhost:3000';
  */
 export class DeviceContext {
   readonly client: ParleyClient;
+  /** Changes in contacts' device lists met since the last `takeDeviceChanges`. */
+  private deviceChanges: DeviceChange[] = [];
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -52,6 +67,20 @@ export class DeviceContext {
   }
   get localAddress(): ProtocolAddress {
     return ProtocolAddress.new(this.profile.username, this.profile.deviceId);
+  }
+  /** This account as its signed lists name it: `username@domain`. */
+  get ownAddress(): string {
+    return `${this.profile.username}@${this.profile.domain}`;
+  }
+  get accountIdentity(): IdentityKeyPair {
+    return IdentityKeyPair.deserialize(fromBase64(this.profile.accountIdentity));
+  }
+
+  noteDeviceChange(change: DeviceChange): void {
+    this.deviceChanges.push(change);
+  }
+  takeDeviceChanges(): DeviceChange[] {
+    return this.deviceChanges.splice(0);
   }
 
   exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -75,54 +104,10 @@ export async function openDevice(options: GlobalOptions): Promise<DeviceContext>
   const release = lockProfile(dir);
   try {
     const store = await DeviceStore.open<DeviceProfile>(storePath(dir), await readPassphrase());
+    if (!store.profile.accountIdentity) {
+      throw new CliError(`profile ${dir} predates account identities; register or link a new profile`, ExitCode.Conflict);
+    }
     if (options.server) store.profile.server = options.server;
-    return new DeviceContext(store, release);
-  } catch (error) {
-    release();
-    throw error;
-  }
-}
-
-export interface EnrollOptions {
-  username: string;
-  deviceName: string;
-  createAccount: boolean;
-}
-
-/**
- * Adds a device to an account (creating the account first for `register`):
- * password login for an account-scoped token, then POST /v1/devices with
- * fresh keys (API.md section 1). The profile is written only once the server
- * has accepted the device, so a failed enrollment leaves nothing behind.
- */
-export async function enrollDevice(options: GlobalOptions, enroll: EnrollOptions): Promise<DeviceContext> {
-  if (!Limits.usernamePattern.test(enroll.username)) {
-    throw new CliError('a username is 3-32 characters: a-z, 0-9, "_" and ".", starting with a letter or digit', ExitCode.Usage);
-  }
-  const dir = profileDirectory(options.profile);
-  if (existsSync(storePath(dir))) {
-    throw new CliError(`profile ${dir} already holds a device; choose another --profile`, ExitCode.Conflict);
-  }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const release = lockProfile(dir);
-  try {
-    const passphrase = await readPassphrase(true);
-    const password = await readPassword(enroll.createAccount);
-    const server = options.server ?? DEFAULT_SERVER;
-    const client = new ParleyClient(server);
-    if (enroll.createAccount) await client.createAccount(enroll.username, password);
-    await client.login(enroll.username, password);
-    const keys = generateDeviceKeys(ONE_TIME_KEY_TARGET);
-    const { deviceId, accessToken, refreshToken, expiresIn } = await client.createDevice(
-      deviceRegistrationRequest(keys, enroll.deviceName),
-    );
-    const store = await DeviceStore.create<DeviceProfile>(storePath(dir), passphrase, keys, {
-      server,
-      username: enroll.username,
-      deviceId,
-      deviceName: enroll.deviceName,
-      tokens: { accessToken, refreshToken, expiresIn },
-    });
     return new DeviceContext(store, release);
   } catch (error) {
     release();

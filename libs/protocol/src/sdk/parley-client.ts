@@ -1,3 +1,4 @@
+import type { SignedDeviceList } from '../device-list';
 import type {
   ChallengeResponse,
   CreateAccountResponse,
@@ -7,6 +8,9 @@ import type {
   ListDevicesResponse,
   MessageListResponse,
   PreKeyBundleResponse,
+  ProvisioningEnvelope,
+  ProvisioningSlot,
+  RemoveDeviceRequest,
   SendMessagesRequest,
   SendMessagesResponse,
   TokenPair,
@@ -16,6 +20,13 @@ import { HttpTransport } from './http-transport';
 import { TokenKeeper } from './token-keeper';
 
 const segment = encodeURIComponent;
+
+/** GET /federation/v1/server-key: the domain the server names its users with, and its federation key. */
+export interface ServerKeyResponse {
+  domain: string;
+  /** Base64 of the server's 32-byte Ed25519 public key. */
+  publicKey: string;
+}
 
 /**
  * Every HTTP route of the contract (API.md sections 1-3), typed with the
@@ -56,8 +67,31 @@ export class ParleyClient {
   listDevices() {
     return this.http.request<ListDevicesResponse>('GET', '/v1/devices');
   }
-  removeDevice(deviceId: number) {
-    return this.http.request<void>('DELETE', `/v1/devices/${deviceId}`);
+  /** `deviceList` is the account's next list, without `deviceId`, signed by the account identity. */
+  removeDevice(deviceId: number, deviceList: SignedDeviceList) {
+    const body: RemoveDeviceRequest = { deviceList };
+    return this.http.request<void>('DELETE', `/v1/devices/${deviceId}`, body);
+  }
+
+  /** New device, account token: a linking slot for the code it shows. */
+  openProvisioningSlot() {
+    return this.http.request<ProvisioningSlot>('POST', '/v1/provisioning');
+  }
+
+  /** Existing device: leaves the provisioning message, sealed to the new device, in its slot (204). */
+  leaveProvisioningMessage(slotId: string, message: string) {
+    const body: ProvisioningEnvelope = { message };
+    return this.http.request<void>('PUT', `/v1/provisioning/${segment(slotId)}`, body);
+  }
+
+  /** New device, polling: the sealed message once it is there (the slot is then gone), null while empty (204). */
+  async collectProvisioningMessage(slotId: string): Promise<ProvisioningEnvelope | null> {
+    return (await this.http.request<ProvisioningEnvelope | undefined>('GET', `/v1/provisioning/${segment(slotId)}`)) ?? null;
+  }
+
+  /** The server's domain (lists name this account `username@domain`) and federation key; no token needed. */
+  serverKey() {
+    return this.http.request<ServerKeyResponse>('GET', '/federation/v1/server-key', undefined, false);
   }
 
   challenge(username: string, deviceId: number) {
