@@ -187,7 +187,7 @@ describe('prekey directory (API.md section 2)', () => {
       const alice = await newUser(server);
       const res = await fetchBundles(alice, path(bob));
       expect(res.status).toBe(404);
-      expect(res.body.error).toBe(error);
+      expect((res.body as unknown as { error: string }).error).toBe(error);
     });
 
     it('answers 404 for an account that has no device', async () => {

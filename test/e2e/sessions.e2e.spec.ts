@@ -52,7 +52,7 @@ describe('refresh rotation and logout (API.md section 1)', () => {
 
     const reuse = await refresh(device.tokens.refreshToken);
     expect(reuse.status).toBe(401);
-    expect(reuse.body.error).toBe('unauthorized');
+    expect((reuse.body as unknown as { error: string }).error).toBe('unauthorized');
     // The thief's and the owner's current tokens of this device stop working alike.
     expect(await works(rotated.accessToken)).toBe(401);
     expect((await refresh(rotated.refreshToken)).status).toBe(401);

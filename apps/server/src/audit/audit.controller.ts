@@ -14,7 +14,7 @@ import { AuditLogDto } from './dto/audit.dto';
  */
 @Injectable()
 class AfterSeqPipe implements PipeTransform<unknown, number> {
-  transform(raw: unknown): number {
+  transform(raw: string | number | undefined): number {
     if (raw === undefined) return 0;
     const value = String(raw);
     const after = Number(value);
