@@ -21,13 +21,15 @@ export class AccountIdentityRepository {
    * concurrency), and reads what a list change is checked against.
    */
   async lockListState(accountId: string, tx: Tx): Promise<AccountListState> {
-    const account = await this.db.one<{ identity_key: Buffer | null; next_device_id: number; version: number | null }>(
-      `SELECT a.identity_key, a.next_device_id, l.version
-         FROM accounts a LEFT JOIN device_lists l ON l.account_id = a.id
-        WHERE a.id = $1 FOR UPDATE OF a`,
+    // Locked alone, then read: under READ COMMITTED a statement that waited
+    // for the lock re-reads only the locked row, so a list joined into it
+    // would be the one from before the change it waited for.
+    const account = await this.db.one<{ identity_key: Buffer | null; next_device_id: number }>(
+      'SELECT identity_key, next_device_id FROM accounts WHERE id = $1 FOR UPDATE',
       [accountId],
       tx,
     );
+    const list = await this.db.one<{ version: number }>('SELECT version FROM device_lists WHERE account_id = $1', [accountId], tx);
     const devices = await this.db.rows<{ device_id: number; registration_id: number; identity_key: Buffer }>(
       'SELECT device_id, registration_id, identity_key FROM devices WHERE account_id = $1 ORDER BY device_id',
       [accountId],
@@ -36,7 +38,7 @@ export class AccountIdentityRepository {
     return {
       identityKey: account!.identity_key,
       nextDeviceId: account!.next_device_id,
-      version: account!.version ?? 0,
+      version: list?.version ?? 0,
       devices: devices.map((d) => ({
         deviceId: d.device_id,
         registrationId: d.registration_id,
