@@ -7,6 +7,7 @@ import {
   generateAccountIdentity,
   generateDeviceKeys,
   GeneratedDeviceKeys,
+  signDeviceList,
   signListWithDevice,
   signListWithoutDevice,
 } from '@parley/crypto';
@@ -104,6 +105,28 @@ export function registrationFor(account: TestAccount, keys: GeneratedDeviceKeys,
     accepted: () => {
       account.deviceList = deviceList;
       account.nextDeviceId++;
+    },
+  };
+}
+
+/**
+ * A POST /v1/account/reset body: `keys` as the account's only device, on a
+ * list one version newer signed by a fresh account identity. The account
+ * takes the new identity and list once the server accepts it (`accepted`).
+ */
+export function resetFor(account: TestAccount, keys: GeneratedDeviceKeys, name = 'reset device') {
+  const identity = generateAccountIdentity();
+  const deviceList = signDeviceList(identity, {
+    address: account.address,
+    version: (account.deviceList?.version ?? 0) + 1,
+    timestamp: Date.now(),
+    devices: [deviceListEntry(keys, account.nextDeviceId)],
+  });
+  return {
+    identity,
+    request: deviceRegistrationRequest(keys, name, deviceList),
+    accepted: () => {
+      Object.assign(account, { identity, deviceList, nextDeviceId: account.nextDeviceId + 1 });
     },
   };
 }

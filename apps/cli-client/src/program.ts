@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { auditCommand } from './commands/audit';
 import { chatCommand } from './commands/chat';
 import { devicesCommand } from './commands/devices';
 import { registerCommand } from './commands/enroll';
@@ -7,6 +8,7 @@ import { inboxCommand } from './commands/inbox';
 import { keysCommand } from './commands/keys';
 import { linkCommand } from './commands/link';
 import { loginCommand } from './commands/login';
+import { resetCommand } from './commands/reset';
 import { sendCommand } from './commands/send';
 import { trustCommand, verifyCommand } from './commands/trust';
 
@@ -25,6 +27,7 @@ export function buildProgram(): Command {
   for (const command of [
     registerCommand(),
     linkCommand(),
+    resetCommand(),
     loginCommand(),
     devicesCommand(),
     sendCommand(),
@@ -34,6 +37,7 @@ export function buildProgram(): Command {
     verifyCommand(),
     trustCommand(),
     keysCommand(),
+    auditCommand(),
   ]) {
     program.addCommand(command);
   }

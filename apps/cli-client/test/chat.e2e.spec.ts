@@ -111,6 +111,8 @@ describe('parley chat in a terminal', () => {
 
     await alice.json('send', 'carol', 'this takes one of your one-time keys');
     await terminal.waitFor(/uploaded 1 EC and 1 Kyber one-time prekeys/);
+    // The upload is in the account's audit log, and the open chat hears about it.
+    await terminal.waitFor(/· security: device 1 uploaded 1 EC one-time prekey, 1 Kyber one-time prekey/);
     terminal.press('C-d');
     expect(await terminal.waitForEnd()).toBe(0);
     expect((await carol.json('keys')).server).toEqual({ preKeys: 50, pqPreKeys: 50 });

@@ -5,6 +5,8 @@ const COMMANDS = [
   ['register'],
   ['link'],
   ['link', 'approve'],
+  ['reset'],
+  ['audit'],
   ['login'],
   ['devices'],
   ['devices', 'list'],

@@ -6,7 +6,15 @@
 export const AUDIT_CONTEXT = 'parley-audit-v1';
 
 export type AuditKind =
-  'device_added' | 'device_removed' | 'login' | 'login_failed' | 'device_challenge' | 'device_login' | 'refresh_reuse' | 'keys_uploaded';
+  | 'device_added'
+  | 'device_removed'
+  | 'login'
+  | 'login_failed'
+  | 'device_challenge'
+  | 'device_login'
+  | 'refresh_reuse'
+  | 'keys_uploaded'
+  | 'account_reset';
 
 export type AuditDetail = Record<string, string | number | boolean>;
 

@@ -84,6 +84,19 @@ export interface CreateDeviceResponse extends TokenPair {
   deviceId: number;
 }
 
+/**
+ * GET /v1/account/reset: what an account reset's list must carry, for a
+ * client that has lost every device (an account token cannot read GET
+ * /v1/devices): version `currentVersion + 1`, the new device as `nextDeviceId`.
+ */
+export interface AccountResetInfo {
+  currentVersion: number;
+  nextDeviceId: number;
+}
+
+/** POST /v1/account/reset: a device registration whose list is signed by a new account identity and names only this device. */
+export type ResetAccountRequest = CreateDeviceRequest;
+
 export interface DeviceInfo {
   deviceId: number;
   name: string;

@@ -1,6 +1,7 @@
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import { Command } from 'commander';
 import { RealtimeConnection } from '@parley/protocol';
+import { describeAuditEntry } from '../audit/describe';
 import { deviceAction } from '../command-action';
 import { toCliError } from '../cli-error';
 import { formatDeviceChange, formatIncoming, formatSendReport } from '../messaging/format';
@@ -62,6 +63,7 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
       (error) => status(`could not replenish prekeys: ${toCliError(error).message}`),
     );
   });
+  socket.on('audit', (entry) => show(`· security: ${describeAuditEntry(entry)}`, { event: 'audit', ...entry }));
   socket.on('delivery:failed', (failure) =>
     show(`! delivery to ${failure.destination} failed: ${failure.error}`, { event: 'delivery:failed', ...failure }),
   );

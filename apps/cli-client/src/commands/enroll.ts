@@ -19,7 +19,7 @@ export const enrollArguments = (command: Command) =>
 
 /** Enrolls this profile as a device of `username`; `place` supplies the account identity and the signed list. */
 export async function enrollAndReport(
-  verb: 'registered' | 'linked',
+  verb: 'registered' | 'linked' | 'reset',
   username: string,
   options: EnrollOptions,
   place: (enrollment: Enrollment, out: Output) => Promise<Placement>,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { IdentityKeyPair, ProtocolAddress } from '@signalapp/libsignal-client';
 import { ParleyClient, TokenPair } from '@parley/protocol';
 import { ContactRecord, DeviceStore, fromBase64 } from '@parley/crypto';
+import type { AuditHead } from '../audit/audit-check';
 import { CliError, ExitCode } from '../cli-error';
 import { lockProfile } from './profile-lock';
 import { profileDirectory, storePath } from './profile-location';
@@ -27,6 +28,8 @@ export interface DeviceProfile {
   accountIdentity: string;
   /** Pinned account identities and newest device lists, by full address (this account's own included). */
   contacts: Record<string, ContactRecord>;
+  /** The newest audit log entry `parley audit` verified; later histories must still contain it. */
+  auditHead?: AuditHead;
 }
 
 /** A device change seen in a contact's newly signed list, for the user to be told about. */

@@ -27,14 +27,17 @@ export interface Enrollment {
   keys: GeneratedDeviceKeys;
 }
 
-/** What register or link settles before the device is registered: the account identity and the list naming this device. */
+/** What register, link or reset settles before the device is registered: the account identity and the list naming this device. */
 export interface Placement {
   identity: IdentityKeyPair;
   deviceList: SignedDeviceList;
+  /** The list starts a new account identity: POST /v1/account/reset instead of POST /v1/devices. */
+  reset?: boolean;
 }
 
 /**
- * Adds a device to an account (creating the account first for `register`):
+ * Adds a device to an account (creating the account first for `register`,
+ * replacing its identity and devices for `reset`):
  * password login for an account-scoped token, fresh keys, then `place`
  * (which obtains the account identity and signs the next device list),
  * then POST /v1/devices (API.md section 1). The profile is written only once
@@ -66,10 +69,9 @@ export async function enrollDevice(
     const { domain } = await client.serverKey();
     const keys = generateDeviceKeys(ONE_TIME_KEY_TARGET);
     const address = `${username}@${domain}`;
-    const { identity, deviceList } = await place({ username, deviceName, server, address, domain, client, keys });
-    const { deviceId, accessToken, refreshToken, expiresIn } = await client.createDevice(
-      deviceRegistrationRequest(keys, deviceName, deviceList),
-    );
+    const { identity, deviceList, reset } = await place({ username, deviceName, server, address, domain, client, keys });
+    const request = deviceRegistrationRequest(keys, deviceName, deviceList);
+    const { deviceId, accessToken, refreshToken, expiresIn } = await (reset ? client.resetAccount(request) : client.createDevice(request));
     const profile: DeviceProfile = {
       server,
       username,

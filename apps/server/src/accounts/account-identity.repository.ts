@@ -47,10 +47,14 @@ export class AccountIdentityRepository {
     };
   }
 
-  /** Stores the account's new list (and, with its first list, its identity) inside the caller's transaction. */
-  async storeDeviceList(accountId: string, list: SignedDeviceList, tx: Tx): Promise<void> {
+  /**
+   * Stores the account's new list inside the caller's transaction, and with
+   * its first list its identity; an account reset (`replaceIdentity`)
+   * replaces the identity it had.
+   */
+  async storeDeviceList(accountId: string, list: SignedDeviceList, tx: Tx, options: { replaceIdentity?: boolean } = {}): Promise<void> {
     await this.db.execute(
-      'UPDATE accounts SET identity_key = $2 WHERE id = $1 AND identity_key IS NULL',
+      `UPDATE accounts SET identity_key = $2 WHERE id = $1${options.replaceIdentity ? '' : ' AND identity_key IS NULL'}`,
       [accountId, Buffer.from(list.accountIdentityKey, 'base64')],
       tx,
     );

@@ -23,6 +23,25 @@ export interface ListChangeProblem {
 
 const entryKey = (d: DeviceListEntry) => `${d.deviceId} ${d.registrationId} ${d.identityKey}`;
 
+/** Whether `proposed` lists exactly `expected` (same ids, registration ids and identity keys), in any order. */
+export function listsExactly(proposed: SignedDeviceList, expected: DeviceListEntry[]): boolean {
+  const want = new Set(expected.map(entryKey));
+  const got = new Set(proposed.devices.map(entryKey));
+  return proposed.devices.length === expected.length && want.size === got.size && [...want].every((k) => got.has(k));
+}
+
+export const invalidList = (message: string): ListChangeProblem => ({ code: ErrorCode.InvalidDeviceList, message });
+
+/** The next list must be exactly one version newer than the current one, or another change came first. */
+export function staleUnlessNext(context: Pick<ListChangeContext, 'version'>, proposed: SignedDeviceList): ListChangeProblem | null {
+  if (proposed.version === context.version + 1) return null;
+  return {
+    code: ErrorCode.StaleDeviceList,
+    message: `the list must be version ${context.version + 1}`,
+    extra: { currentVersion: context.version },
+  };
+}
+
 /**
  * Whether a proposed list describes exactly this change (docs/SECURITY.md):
  * it names this account, carries the account identity the server holds
@@ -35,23 +54,15 @@ export function checkDeviceListChange(
   change: ListChange,
   proposed: SignedDeviceList,
 ): ListChangeProblem | null {
-  const invalid = (message: string): ListChangeProblem => ({ code: ErrorCode.InvalidDeviceList, message });
-  if (proposed.address !== context.address) return invalid(`the list names ${proposed.address}, not ${context.address}`);
+  if (proposed.address !== context.address) return invalidList(`the list names ${proposed.address}, not ${context.address}`);
   if (context.accountIdentityKey !== null && proposed.accountIdentityKey !== context.accountIdentityKey) {
-    return invalid('the list is signed by another account identity than this account has');
+    return invalidList('the list is signed by another account identity than this account has');
   }
-  if (proposed.version !== context.version + 1) {
-    return {
-      code: ErrorCode.StaleDeviceList,
-      message: `the list must be version ${context.version + 1}`,
-      extra: { currentVersion: context.version },
-    };
-  }
+  const stale = staleUnlessNext(context, proposed);
+  if (stale) return stale;
   const expected = 'add' in change ? [...context.devices, change.add] : context.devices.filter((d) => d.deviceId !== change.remove);
-  const want = new Set(expected.map(entryKey));
-  const got = new Set(proposed.devices.map(entryKey));
-  if (proposed.devices.length !== expected.length || want.size !== got.size || [...want].some((k) => !got.has(k))) {
-    return invalid(
+  if (!listsExactly(proposed, expected)) {
+    return invalidList(
       'add' in change
         ? 'the list must be the current devices plus the device being registered, with its id, registration id and identity key'
         : 'the list must be the current devices without the device being removed',

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode } from '@parley/protocol';
-import type { SignedDeviceList } from '@parley/protocol';
+import type { DeviceListEntry, SignedDeviceList } from '@parley/protocol';
 import { verifyDeviceListSignature } from '@parley/crypto/account-identity';
 import { ParleyException } from '../common/parley.exception';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import type { Tx } from '../database/database.service';
 import { AccountIdentityRepository, AccountListState } from './account-identity.repository';
-import { checkDeviceListChange, ListChange } from './device-list-change';
+import { checkAccountReset } from './account-reset';
+import { checkDeviceListChange, ListChange, ListChangeProblem } from './device-list-change';
 
 /**
  * The server's side of signed device lists (docs/SECURITY.md): a device
@@ -41,21 +42,41 @@ export class DeviceListService {
     proposed: SignedDeviceList,
     tx: Tx,
   ): Promise<void> {
-    const problem = checkDeviceListChange(
-      {
-        address: `${account.username}@${this.config.domain}`,
-        accountIdentityKey: state.identityKey?.toString('base64') ?? null,
-        version: state.version,
-        devices: state.devices,
-      },
-      change,
-      proposed,
-    );
+    const context = { ...this.listContext(account, state), devices: state.devices };
+    this.accept(checkDeviceListChange(context, change, proposed), proposed);
+    await this.repository.storeDeviceList(account.accountId, proposed, tx);
+  }
+
+  /**
+   * An account reset (docs/SECURITY.md): `proposed` is signed by a new
+   * account identity and lists only `newDevice`. Checks it like
+   * applyChange, then stores it with the new identity in place of the old.
+   */
+  async applyReset(
+    account: { accountId: string; username: string },
+    state: AccountListState,
+    newDevice: DeviceListEntry,
+    proposed: SignedDeviceList,
+    tx: Tx,
+  ): Promise<void> {
+    this.accept(checkAccountReset({ ...this.listContext(account, state), newDevice }, proposed), proposed);
+    await this.repository.storeDeviceList(account.accountId, proposed, tx, { replaceIdentity: true });
+  }
+
+  private listContext(account: { username: string }, state: AccountListState) {
+    return {
+      address: `${account.username}@${this.config.domain}`,
+      accountIdentityKey: state.identityKey?.toString('base64') ?? null,
+      version: state.version,
+    };
+  }
+
+  /** Throws the rule's problem, else 400 invalid_signature unless the list is signed by the identity it names. */
+  private accept(problem: ListChangeProblem | null, proposed: SignedDeviceList): void {
     if (problem) throw new ParleyException(problem.code, problem.message, problem.extra);
     if (!verifyDeviceListSignature(proposed)) {
       throw new ParleyException(ErrorCode.InvalidSignature, 'the device list is not signed by its account identity key');
     }
-    await this.repository.storeDeviceList(account.accountId, proposed, tx);
   }
 
   /** The current signed lists of some accounts, as their identities signed them. */

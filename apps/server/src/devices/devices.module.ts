@@ -3,6 +3,8 @@ import { AccountsModule } from '../accounts/accounts.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { KeysModule } from '../keys/keys.module';
+import { AccountResetController } from './account-reset.controller';
+import { AccountResetService } from './account-reset.service';
 import { DeviceLoginController } from './device-login.controller';
 import { DeviceLoginService } from './device-login.service';
 import { DevicesController } from './devices.controller';
@@ -11,8 +13,8 @@ import { DevicesService } from './devices.service';
 
 @Module({
   imports: [AccountsModule, AuditModule, AuthModule, KeysModule],
-  controllers: [DevicesController, DeviceLoginController],
-  providers: [DevicesService, DevicesRepository, DeviceLoginService],
+  controllers: [DevicesController, DeviceLoginController, AccountResetController],
+  providers: [DevicesService, DevicesRepository, DeviceLoginService, AccountResetService],
   exports: [DevicesService],
 })
 export class DevicesModule {}

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CreateDeviceResponse, ErrorCode, ListDevicesResponse } from '@parley/protocol';
+import { CreateDeviceResponse, ErrorCode, ListDevicesResponse, TokenPair } from '@parley/protocol';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { DeviceListService } from '../accounts/device-list.service';
 import { AuditService } from '../audit/audit.service';
@@ -8,9 +8,9 @@ import { TokenService } from '../auth/token.service';
 import { ParleyException } from '../common/parley.exception';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
-import { DatabaseService } from '../database/database.service';
+import { DatabaseService, Tx } from '../database/database.service';
 import { KeysService } from '../keys/keys.service';
-import { verifyUploadedKeys } from '../keys/prekey-verifier';
+import { VerifiedKeys, verifyUploadedKeys } from '../keys/prekey-verifier';
 import { CreateDeviceDto, RemoveDeviceDto } from './dto/device.dto';
 import { DevicesRepository } from './devices.repository';
 
@@ -39,42 +39,63 @@ export class DevicesService {
    * version check.
    */
   async createDevice(user: AuthenticatedUser, dto: CreateDeviceDto): Promise<CreateDeviceResponse> {
-    const identityKey = Buffer.from(dto.identityKey, 'base64');
-    const verified = verifyUploadedKeys(identityKey, dto);
+    const verified = verifyUploadedKeys(Buffer.from(dto.identityKey, 'base64'), dto);
     const { created, entry } = await this.db.transaction(async (tx) => {
       const state = await this.deviceLists.lockForChange(user.accountId, tx);
       const deviceId = state.nextDeviceId;
-      if (state.devices.length >= this.config.maxDevicesPerAccount || deviceId > MAX_DEVICE_ID) {
-        throw new ParleyException(ErrorCode.DeviceLimitReached, `an account has at most ${this.config.maxDevicesPerAccount} devices`);
-      }
+      this.checkLimit(state.devices.length, deviceId);
       const entry = { deviceId, registrationId: dto.registrationId, identityKey: dto.identityKey };
       await this.deviceLists.applyChange(user, state, { add: entry }, dto.deviceList, tx);
-      await this.accounts.takeNextDeviceId(user.accountId, tx);
-      const inserted = await this.devices.insertDevice(
-        {
-          accountId: user.accountId,
-          deviceId,
-          name: dto.name,
-          registrationId: dto.registrationId,
-          identityKey,
-          signedPreKey: verified.signedPreKey!,
-          pqLastResortPreKey: verified.pqLastResortPreKey!,
-        },
-        tx,
-      );
-      if (!inserted) throw new ParleyException(ErrorCode.IdentityKeyTaken, 'this identity key is already registered to another device');
-      await this.keys.storeVerifiedKeys(
-        user.accountId,
-        deviceId,
-        { ...verified, signedPreKey: undefined, pqLastResortPreKey: undefined },
-        tx,
-      );
-      const tokens = await this.tokens.startSession({ id: user.accountId, username: user.username }, deviceId, tx);
+      const tokens = await this.registerIn(tx, user, deviceId, dto, verified);
       const detail = { deviceId, listVersion: dto.deviceList.version, name: dto.name };
       return { created: { deviceId, ...tokens }, entry: await this.audit.recordIn(tx, user.accountId, 'device_added', detail) };
     });
     await this.audit.announce(user.accountId, entry);
     return created;
+  }
+
+  /** 403 device_limit_reached when `existing` devices are the most an account may have, or libsignal's ids ran out. */
+  checkLimit(existing: number, deviceId: number): void {
+    if (existing >= this.config.maxDevicesPerAccount || deviceId > MAX_DEVICE_ID) {
+      throw new ParleyException(ErrorCode.DeviceLimitReached, `an account has at most ${this.config.maxDevicesPerAccount} devices`);
+    }
+  }
+
+  /**
+   * Inside the caller's transaction, after its list change was accepted:
+   * takes device id `deviceId`, stores the device and its keys (verified
+   * by the caller before its transaction, so a bad key locks nothing),
+   * starts its session. 409 identity_key_taken when another device has its
+   * identity key.
+   */
+  async registerIn(tx: Tx, user: AuthenticatedUser, deviceId: number, dto: CreateDeviceDto, verified: VerifiedKeys): Promise<TokenPair> {
+    await this.accounts.takeNextDeviceId(user.accountId, tx);
+    const inserted = await this.devices.insertDevice(
+      {
+        accountId: user.accountId,
+        deviceId,
+        name: dto.name,
+        registrationId: dto.registrationId,
+        identityKey: Buffer.from(dto.identityKey, 'base64'),
+        signedPreKey: verified.signedPreKey!,
+        pqLastResortPreKey: verified.pqLastResortPreKey!,
+      },
+      tx,
+    );
+    if (!inserted) throw new ParleyException(ErrorCode.IdentityKeyTaken, 'this identity key is already registered to another device');
+    await this.keys.storeVerifiedKeys(
+      user.accountId,
+      deviceId,
+      { ...verified, signedPreKey: undefined, pqLastResortPreKey: undefined },
+      tx,
+    );
+    return this.tokens.startSession({ id: user.accountId, username: user.username }, deviceId, tx);
+  }
+
+  /** Inside the caller's transaction: ends the device's sessions (its sockets hear `device_removed`), deletes it with its keys and queue. */
+  async dropIn(tx: Tx, accountId: string, deviceId: number): Promise<void> {
+    await this.tokens.revokeDevice(accountId, deviceId, 'device_removed', tx);
+    await this.devices.deleteDevice(accountId, deviceId, tx);
   }
 
   /** A device connected or logged in. */
@@ -104,8 +125,7 @@ export class DevicesService {
         throw new ParleyException(ErrorCode.UnknownDevice, `no device ${deviceId} on this account`);
       }
       await this.deviceLists.applyChange(caller, state, { remove: deviceId }, dto.deviceList, tx);
-      await this.tokens.revokeDevice(caller.accountId, deviceId, 'device_removed', tx);
-      await this.devices.deleteDevice(caller.accountId, deviceId, tx);
+      await this.dropIn(tx, caller.accountId, deviceId);
       return this.audit.recordIn(tx, caller.accountId, 'device_removed', {
         deviceId,
         listVersion: dto.deviceList.version,

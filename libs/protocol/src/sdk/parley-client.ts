@@ -1,5 +1,7 @@
 import type { SignedDeviceList } from '../device-list';
+import type { AuditLogResponse } from '../audit';
 import type {
+  AccountResetInfo,
   ChallengeResponse,
   CreateAccountResponse,
   CreateDeviceRequest,
@@ -11,6 +13,7 @@ import type {
   ProvisioningEnvelope,
   ProvisioningSlot,
   RemoveDeviceRequest,
+  ResetAccountRequest,
   SendMessagesRequest,
   SendMessagesResponse,
   TokenPair,
@@ -62,6 +65,27 @@ export class ParleyClient {
     const created = await this.http.request<CreateDeviceResponse>('POST', '/v1/devices', request);
     this.tokens.set(created);
     return created;
+  }
+
+  /** Account or device token: the list version and device id a reset list must carry. */
+  resetInfo() {
+    return this.http.request<AccountResetInfo>('GET', '/v1/account/reset');
+  }
+
+  /**
+   * Replaces the account identity and every device with this one device
+   * (docs/SECURITY.md, "Account reset"); from here on the client holds the
+   * new device's tokens. Every contact sees an identity change.
+   */
+  async resetAccount(request: ResetAccountRequest): Promise<CreateDeviceResponse> {
+    const created = await this.http.request<CreateDeviceResponse>('POST', '/v1/account/reset', request);
+    this.tokens.set(created);
+    return created;
+  }
+
+  /** One page (100) of the account's audit log after seq `after`, oldest first; `more` says another page follows. */
+  auditLog(after = 0) {
+    return this.http.request<AuditLogResponse>('GET', `/v1/account/audit?after=${after}`);
   }
 
   listDevices() {

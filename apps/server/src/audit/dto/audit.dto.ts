@@ -10,6 +10,7 @@ const KINDS: AuditKind[] = [
   'device_login',
   'refresh_reuse',
   'keys_uploaded',
+  'account_reset',
 ];
 
 export class AuditEntryDto implements AuditEntry {

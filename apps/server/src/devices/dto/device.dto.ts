@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsDefined, IsInt, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { CreateDeviceRequest, DeviceInfo, Limits, RemoveDeviceRequest } from '@parley/protocol';
+import { AccountResetInfo, CreateDeviceRequest, DeviceInfo, Limits, RemoveDeviceRequest } from '@parley/protocol';
 import { DeviceListField, SignedDeviceListDto } from '../../accounts/dto/device-list.dto';
 import { IsBase64Bytes } from '../../common/base64-key.validator';
 import { KyberPreKeyDto, OneTimeKeyList, PreKeyDto, SignedPreKeyDto } from '../../keys/dto/prekey.dto';
@@ -73,5 +73,12 @@ export class ListDevicesResponseDto {
   /** The current signed device list; null before the first one. */
   deviceList: SignedDeviceListDto | null;
   /** The id the next registered device gets: the id a signer puts into the next list. */
+  nextDeviceId: number;
+}
+
+export class AccountResetInfoDto implements AccountResetInfo {
+  /** Version of the current list (0 before the first): a reset list is version currentVersion + 1. */
+  currentVersion: number;
+  /** The id the reset's new device gets: the only device its list names. */
   nextDeviceId: number;
 }
