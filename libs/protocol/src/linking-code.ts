@@ -12,6 +12,7 @@ export interface LinkingCode {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const SLOT_HEX = /^[0-9a-f]{32}$/;
 const EC_KEY_BYTES = 33;
 const EC_KEY_TYPE = 0x05;
 
@@ -23,9 +24,11 @@ function fromBase64Url(text: string): Buffer | null {
 }
 
 /**
- * `<slot>.<key>`: the 16 bytes of the slot UUID, then the 33 key bytes, each
- * unpadded base64url (RFC 4648 section 5): 22 + 1 + 44 = 67 characters that
- * survive URLs, shells and chat apps. Throws on a malformed slot id or key.
+ * `<slot>.<key>`: the slot UUID as 32 lower-case hex digits, then the 33
+ * key bytes as unpadded base64url (RFC 4648 section 5): 32 + 1 + 44 = 77
+ * characters that survive URLs, shells and chat apps. The slot is hex, not
+ * base64url, so a code never starts with '-', which command-line parsers
+ * take for an option. Throws on a malformed slot id or key.
  */
 export function formatLinkingCode({ slotId, identityKey }: LinkingCode): string {
   const key = Buffer.from(identityKey, 'base64');
@@ -33,8 +36,7 @@ export function formatLinkingCode({ slotId, identityKey }: LinkingCode): string 
   if (key.length !== EC_KEY_BYTES || key[0] !== EC_KEY_TYPE || key.toString('base64') !== identityKey) {
     throw new Error('identityKey must be base64 of a 33-byte EC public key');
   }
-  const slot = Buffer.from(slotId.replace(/-/g, ''), 'hex');
-  return `${slot.toString('base64url')}.${key.toString('base64url')}`;
+  return `${slotId.replace(/-/g, '').toLowerCase()}.${key.toString('base64url')}`;
 }
 
 /** The slot and key of a linking code; null for anything malformed. Surrounding whitespace is ignored. */
@@ -42,10 +44,9 @@ export function parseLinkingCode(code: string): LinkingCode | null {
   if (typeof code !== 'string') return null;
   const parts = code.trim().split('.');
   if (parts.length !== 2) return null;
-  const slot = fromBase64Url(parts[0]);
+  const hex = parts[0];
   const key = fromBase64Url(parts[1]);
-  if (slot?.length !== 16 || key?.length !== EC_KEY_BYTES || key[0] !== EC_KEY_TYPE) return null;
-  const hex = slot.toString('hex');
+  if (!SLOT_HEX.test(hex) || key?.length !== EC_KEY_BYTES || key[0] !== EC_KEY_TYPE) return null;
   const slotId = [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
   return { slotId, identityKey: key.toString('base64') };
 }
