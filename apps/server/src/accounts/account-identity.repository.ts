@@ -10,6 +10,12 @@ export interface AccountListState {
   devices: DeviceListEntry[];
 }
 
+/** The current list and the id the next device gets: what the signer of the next list puts into it. */
+export interface SigningState {
+  deviceList: SignedDeviceList | null;
+  nextDeviceId: number;
+}
+
 /** SQL of account identities and their signed device lists. */
 @Injectable()
 export class AccountIdentityRepository {
@@ -66,17 +72,18 @@ export class AccountIdentityRepository {
     );
   }
 
-  /** The current signed lists of some accounts, exactly as signed; accounts without one are absent. */
-  async findDeviceLists(accountIds: string[]): Promise<Map<string, SignedDeviceList>> {
-    const rows = await this.db.rows<{ account_id: string; list: SignedDeviceList }>(
-      'SELECT account_id, list FROM device_lists WHERE account_id = ANY($1::uuid[])',
-      [accountIds],
-    );
-    return new Map(rows.map((r) => [r.account_id, r.list]));
+  /** The account's current signed list, exactly as signed; null before the first one. */
+  async findDeviceList(accountId: string): Promise<SignedDeviceList | null> {
+    const row = await this.db.one<{ list: SignedDeviceList }>('SELECT list FROM device_lists WHERE account_id = $1', [accountId]);
+    return row?.list ?? null;
   }
 
-  async findNextDeviceId(accountId: string): Promise<number> {
-    const row = await this.db.one<{ next_device_id: number }>('SELECT next_device_id FROM accounts WHERE id = $1', [accountId]);
-    return row!.next_device_id;
+  /** What a signer of the next list needs, read without a lock (the change itself is checked under one). */
+  async findSigningState(accountId: string): Promise<SigningState> {
+    const row = await this.db.one<{ list: SignedDeviceList | null; next_device_id: number }>(
+      'SELECT l.list, a.next_device_id FROM accounts a LEFT JOIN device_lists l ON l.account_id = a.id WHERE a.id = $1',
+      [accountId],
+    );
+    return { deviceList: row!.list, nextDeviceId: row!.next_device_id };
   }
 }

@@ -6,7 +6,7 @@ import { ParleyException } from '../common/parley.exception';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import type { Tx } from '../database/database.service';
-import { AccountIdentityRepository, AccountListState } from './account-identity.repository';
+import { AccountIdentityRepository, AccountListState, SigningState } from './account-identity.repository';
 import { checkAccountReset } from './account-reset';
 import { checkDeviceListChange, ListChange, ListChangeProblem } from './device-list-change';
 
@@ -79,16 +79,13 @@ export class DeviceListService {
     }
   }
 
-  /** The current signed lists of some accounts, as their identities signed them. */
-  findLists(accountIds: string[]): Promise<Map<string, SignedDeviceList>> {
-    return this.repository.findDeviceLists(accountIds);
+  /** The account's current list, as its identity signed it. */
+  findList(accountId: string): Promise<SignedDeviceList | null> {
+    return this.repository.findDeviceList(accountId);
   }
 
-  async findList(accountId: string): Promise<SignedDeviceList | null> {
-    return (await this.findLists([accountId])).get(accountId) ?? null;
-  }
-
-  nextDeviceId(accountId: string): Promise<number> {
-    return this.repository.findNextDeviceId(accountId);
+  /** GET /v1/devices and GET /v1/account/reset: the current list and the next device id, for signing the next list. */
+  findSigningState(accountId: string): Promise<SigningState> {
+    return this.repository.findSigningState(accountId);
   }
 }

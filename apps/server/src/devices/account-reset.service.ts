@@ -26,8 +26,8 @@ export class AccountResetService {
 
   /** What the reset list must carry; readable with the account token of a client that has no device left. */
   async info(user: AuthenticatedUser): Promise<AccountResetInfo> {
-    const state = await this.db.transaction((tx) => this.deviceLists.lockForChange(user.accountId, tx));
-    return { currentVersion: state.version, nextDeviceId: state.nextDeviceId };
+    const { deviceList, nextDeviceId } = await this.deviceLists.findSigningState(user.accountId);
+    return { currentVersion: deviceList?.version ?? 0, nextDeviceId };
   }
 
   /**

@@ -105,12 +105,11 @@ export class DevicesService {
 
   /** GET /v1/devices: the devices, the current signed list, and the id the next device will get (what a signer needs). */
   async listDevices(device: AuthenticatedDevice): Promise<ListDevicesResponse> {
-    const [devices, deviceList, nextDeviceId] = await Promise.all([
+    const [devices, signing] = await Promise.all([
       this.devices.listDevices(device.accountId),
-      this.deviceLists.findList(device.accountId),
-      this.deviceLists.nextDeviceId(device.accountId),
+      this.deviceLists.findSigningState(device.accountId),
     ]);
-    return { devices, deviceList, nextDeviceId };
+    return { devices, ...signing };
   }
 
   /**
