@@ -382,6 +382,24 @@ describe('federation (API.md section 5)', () => {
     expect(await metric(a, 'parley_federation_outbox_depth', 'peer="b.test"')).toBe(0);
   }, 90_000);
 
+  it('relays a keyed send once however often its client retries it, with the peer up or down (API.md section 3)', async () => {
+    const alice = await newUser(a);
+    const bob = await newUser(b);
+    const bobAddress = `${bob.username}@b.test`;
+    for (let i = 0; i < 3; i++) {
+      expect((await send(a, alice, bobAddress, opaqueTo([bob]), { timestamp: 201, idempotencyKey: 'peer-up' })).status).toBe(200);
+    }
+    await b.kill();
+    for (let i = 0; i < 3; i++) {
+      expect((await send(a, alice, bobAddress, opaqueTo([bob]), { timestamp: 202, idempotencyKey: 'peer-down' })).status).toBe(202);
+    }
+    b = await b.sibling({ PORT: String(portB) });
+    const socket = await connect(b, bob);
+    await socket.waitForEnvelopes(2, 20_000);
+    await until(() => false, 1500).catch(() => undefined);
+    expect(socket.envelopes.map((e) => e.timestamp)).toEqual([201, 202]);
+  }, 60_000);
+
   it('tells the sending device `delivery:failed` when the peer refuses a queued send', async () => {
     const alice = await newUser(a);
     const bobAccount = await newAccount(b);

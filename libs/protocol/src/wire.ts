@@ -21,6 +21,7 @@ export const Limits = {
   maxContentBytes: 256 * 1024,
   maxRequestBytes: 2 * 1024 * 1024,
   deviceNameMaxLength: 64,
+  idempotencyKeyPattern: /^[A-Za-z0-9_-]{1,64}$/,
 } as const;
 
 /** Prefix of the bytes a device signs to log in with its identity key (section 1). */
@@ -164,6 +165,8 @@ export interface SendMessagesRequest {
   timestamp: number;
   online?: boolean;
   urgent?: boolean;
+  /** Client-chosen; a retry with the same key stores nothing twice (section 3, "Idempotent sends"). */
+  idempotencyKey?: string;
   messages: OutgoingMessage[];
 }
 export interface SendMessagesResponse {

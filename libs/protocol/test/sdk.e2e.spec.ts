@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
   deviceListEntry,
@@ -31,7 +33,7 @@ describe('SDK', () => {
     const keys = generateDeviceKeys(1);
     const deviceList = signListWithDevice(identity, `${username}@${domain}`, null, deviceListEntry(keys, 1));
     const pair = await client.createDevice(deviceRegistrationRequest(keys, 'sdk test', deviceList));
-    return { client, username, identity, pair };
+    return { client, username, identity, pair, keys };
   }
 
   /** A fresh account with one device; returns that device's token pair. */
@@ -138,5 +140,42 @@ describe('SDK', () => {
     await first.removeDevice(nextDeviceId, signListWithoutDevice(identity, withSecond, nextDeviceId));
     const after = await first.listDevices();
     expect([after.devices.map((d) => d.deviceId), after.deviceList!.version]).toEqual([[1], 3]);
+  });
+
+  it('retries a send whose answer was lost under one idempotency key, and the server stores it once', async () => {
+    const alice = await newAccount();
+    const bob = await newAccount();
+    // Forwards every request, but cuts the connection instead of answering the first send.
+    const seenKeys: string[] = [];
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        const forwarded = fetch(new URL(req.url!, server.url), {
+          method: req.method,
+          headers: { authorization: req.headers.authorization ?? '', 'content-type': 'application/json' },
+          body: body || undefined,
+        });
+        if (req.method === 'PUT' && req.url!.startsWith('/v1/messages/')) seenKeys.push(JSON.parse(body).idempotencyKey);
+        void forwarded.then(async (answer) => {
+          if (seenKeys.length === 1 && req.method === 'PUT') return void req.socket.destroy();
+          res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+        });
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const viaProxy = new ParleyClient(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, alice.pair);
+      const message = { destinationDeviceId: 1, destinationRegistrationId: bob.keys.registrationId, type: 2, content: 'b3BhcXVl' };
+      await viaProxy.sendMessages(bob.username, { timestamp: 42, messages: [message] });
+      expect(seenKeys).toHaveLength(2);
+      expect(seenKeys[1]).toBe(seenKeys[0]);
+      const queued = await bob.client.listMessages();
+      expect(queued.messages.map((m) => m.timestamp)).toEqual([42]);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });

@@ -1,7 +1,8 @@
 import type { ParleyConfig } from '../config/config';
 import { Deferred, deferred, settle } from '../../../../test/support/deferred';
 import type { EnvelopeRecord } from './envelope';
-import { EnvelopeStore } from './envelope-store';
+import { claimId, IdempotencyClaim, NewFanout } from './idempotency';
+import { EnvelopeStore, FanoutStored } from './envelope-store';
 import type { Destination, EnvelopeAck, MessagesRepository } from './messages.repository';
 
 const PGLITE = { databaseUrl: null } as ParleyConfig;
@@ -20,6 +21,11 @@ const toDevice = (id: string, deviceId = 1): Omit<EnvelopeRecord, 'seq'> => ({
   serverTimestamp: 2,
   expiresAt: new Date(3),
 });
+const claim = (key: string): IdempotencyClaim => ({ senderAccountId: 'alice', senderDeviceId: 1, destinationAccountId: 'bob', key });
+const positions = (stored: FanoutStored) => {
+  if (stored === 'duplicate') throw new Error('a duplicate has no queue positions');
+  return stored;
+};
 const ack = (id: string): EnvelopeAck => ({ accountId: 'bob', deviceId: 1, id });
 
 /**
@@ -31,6 +37,7 @@ class FakeMessages {
   readonly inserts: string[][] = [];
   readonly deletes: string[][] = [];
   readonly lookups: string[][] = [];
+  readonly claims = new Set<string>();
   private readonly accounts = new Map<string, Destination>([['bob', { accountId: 'bob', devices: [{ deviceId: 1, registrationId: 7 }] }]]);
   private gate?: Deferred;
   private seq = 0;
@@ -43,14 +50,17 @@ class FakeMessages {
     this.gate = undefined;
   }
 
-  async insertEnvelopes(records: Omit<EnvelopeRecord, 'seq'>[]) {
-    const ids = records.map((r) => r.id);
+  /** Like the real statement: a claimed fan-out is stored only if its claim is new. */
+  async insertFanouts(fanouts: NewFanout[]) {
+    const ids = fanouts.flatMap((f) => f.envelopes.map((r) => r.id));
     this.inserts.push(ids);
     await this.gate?.promise;
-    if (records.some((r) => r.deviceId === REMOVED_DEVICE)) {
+    if (fanouts.some((f) => f.envelopes.some((r) => r.deviceId === REMOVED_DEVICE))) {
       throw Object.assign(new Error(`insert of ${ids.join(',')}: device ${REMOVED_DEVICE} is gone`), { code: '23503' });
     }
-    return new Map(ids.map((id) => [id, String(++this.seq)]));
+    const fresh = fanouts.filter((f) => !f.claim || !this.claims.has(claimId(f.claim)));
+    fresh.forEach((f) => f.claim && this.claims.add(claimId(f.claim)));
+    return new Map(fresh.flatMap((f) => f.envelopes.map((r) => [r.id, String(++this.seq)] as const)));
   }
 
   async deleteAcknowledged(acks: EnvelopeAck[]) {
@@ -83,7 +93,7 @@ describe('EnvelopeStore', () => {
       ['a1', 'a2'],
       ['b1', 'c1', 'c2'],
     ]);
-    expect([a.get('a2'), b.get('b1'), c.get('c2')]).toEqual(['2', '3', '5']);
+    expect([positions(a).get('a2'), positions(b).get('b1'), positions(c).get('c2')]).toEqual(['2', '3', '5']);
   });
 
   it('retries each fan-out of a failed batch alone, so only the bad one fails, with its own error', async () => {
@@ -96,8 +106,8 @@ describe('EnvelopeStore', () => {
     messages.resume();
     await first;
     await expect(bad).rejects.toMatchObject({ code: '23503', message: `insert of c1,c2: device ${REMOVED_DEVICE} is gone` });
-    expect((await good1).has('b1')).toBe(true);
-    expect((await good2).has('d1')).toBe(true);
+    expect(positions(await good1).has('b1')).toBe(true);
+    expect(positions(await good2).has('d1')).toBe(true);
     expect(messages.inserts).toEqual([['a1'], ['b1', 'c1', 'c2', 'd1'], ['b1'], ['c1', 'c2'], ['d1']]);
   });
 
@@ -106,6 +116,39 @@ describe('EnvelopeStore', () => {
     await expect(store.storeFanout([toDevice('c1', REMOVED_DEVICE)])).rejects.toMatchObject({ code: '23503' });
     expect(await store.storeFanout([])).toEqual(new Map());
     expect(messages.inserts).toEqual([['c1']]);
+  });
+
+  it('stores a claimed fan-out once: a retry in a later batch, or in the same batch, is a duplicate', async () => {
+    const store = storeWith(PGLITE);
+    expect(positions(await store.storeFanout([toDevice('k1')], claim('key-1'))).has('k1')).toBe(true);
+    messages.pause();
+    const blocker = store.storeFanout([toDevice('x1')]);
+    const batched = [
+      store.storeFanout([toDevice('k2')], claim('key-1')),
+      store.storeFanout([toDevice('n1')], claim('key-2')),
+      store.storeFanout([toDevice('n2')], claim('key-2')),
+      store.storeFanout([toDevice('u1')]),
+    ];
+    messages.resume();
+    await blocker;
+    const [retry, first, sameBatchRetry, unclaimed] = await Promise.all(batched);
+    expect([retry, sameBatchRetry]).toEqual(['duplicate', 'duplicate']);
+    expect(positions(first).has('n1')).toBe(true);
+    expect(positions(unclaimed).has('u1')).toBe(true);
+    // The same-batch retry never reached the database: claims within one statement must be distinct.
+    expect(messages.inserts).toEqual([['k1'], ['x1'], ['k2', 'n1', 'u1']]);
+  });
+
+  it('fails a same-batch retry as its first attempt failed', async () => {
+    const store = storeWith(PGLITE);
+    messages.pause();
+    const blocker = store.storeFanout([toDevice('x1')]);
+    const first = store.storeFanout([toDevice('r1', REMOVED_DEVICE)], claim('key-3'));
+    const retry = store.storeFanout([toDevice('r2', REMOVED_DEVICE)], claim('key-3'));
+    messages.resume();
+    await blocker;
+    await expect(first).rejects.toMatchObject({ code: '23503' });
+    await expect(retry).rejects.toMatchObject({ code: '23503' });
   });
 
   it('deletes the acknowledgements submitted while a delete runs together, and answers each once its delete is done', async () => {

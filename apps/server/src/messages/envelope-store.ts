@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { Batcher } from './batcher';
-import { EnvelopeRecord } from './envelope';
+import { IdempotencyClaim, NewEnvelope, NewFanout, claimId } from './idempotency';
 import { Destination, EnvelopeAck, MessagesRepository } from './messages.repository';
 
-type NewEnvelope = Omit<EnvelopeRecord, 'seq'>;
+/** A stored fan-out's queue positions by envelope id, or `duplicate` when its claim was stored before. */
+export type FanoutStored = Map<string, string> | 'duplicate';
 
 /**
  * The message path's database work, batched across requests: destination
@@ -15,7 +16,7 @@ type NewEnvelope = Omit<EnvelopeRecord, 'seq'>;
  */
 @Injectable()
 export class EnvelopeStore {
-  private readonly fanouts: Batcher<NewEnvelope[], Map<string, string> | Error>;
+  private readonly fanouts: Batcher<NewFanout, FanoutStored | Error>;
   private readonly acks: Batcher<EnvelopeAck>;
   private readonly lookups: Batcher<string, Destination | null>;
 
@@ -50,13 +51,19 @@ export class EnvelopeStore {
 
   /**
    * Stores all envelopes of one fan-out, or none; resolves with their queue
-   * positions once committed.
+   * positions once committed, or with `duplicate` when a fan-out under the
+   * same idempotency claim was stored before (then nothing is stored now).
    */
-  async storeFanout(envelopes: NewEnvelope[]): Promise<Map<string, string>> {
+  async storeFanout(envelopes: NewEnvelope[], claim?: IdempotencyClaim): Promise<FanoutStored> {
     if (envelopes.length === 0) return new Map();
-    const result = await this.fanouts.submit(envelopes);
+    const result = await this.fanouts.submit({ envelopes, claim });
     if (result instanceof Error) throw result;
     return result;
+  }
+
+  /** Whether a fan-out under `claim` was stored within the idempotency window. */
+  isClaimed(claim: IdempotencyClaim): Promise<boolean> {
+    return this.messages.isClaimed(claim);
   }
 
   /** Deletes an envelope its device acknowledged; resolves when the delete is committed. */
@@ -65,17 +72,48 @@ export class EnvelopeStore {
   }
 
   /**
-   * One statement for the whole batch. If it fails (say a destination
-   * device was removed meanwhile), each fan-out is retried alone so one
-   * bad fan-out fails only its own sender.
+   * One statement for the whole batch. A retry that lands in the same batch
+   * as its first attempt is a duplicate of it, or fails as it did. If the statement
+   * fails (say a destination device was removed meanwhile), each fan-out is
+   * retried alone so one bad fan-out fails only its own sender.
    */
-  private async insertFanouts(batch: NewEnvelope[][]): Promise<(Map<string, string> | Error)[]> {
+  private async insertFanouts(batch: NewFanout[]): Promise<(FanoutStored | Error)[]> {
+    const first = firstWithSameClaim(batch);
+    const distinct = batch.filter((_, i) => first[i] === i);
+    const results = new Map<NewFanout, FanoutStored | Error>();
     try {
-      const seqs = await this.messages.insertEnvelopes(batch.flat());
-      return batch.map(() => seqs);
+      const seqs = await this.messages.insertFanouts(distinct);
+      for (const fanout of distinct) results.set(fanout, outcome(fanout, seqs));
     } catch (error) {
-      if (batch.length === 1) return [error as Error];
-      return Promise.all(batch.map((fanout) => this.messages.insertEnvelopes(fanout).catch((e: Error) => e)));
+      if (distinct.length === 1) return batch.map(() => error as Error);
+      const alone = await Promise.all(
+        distinct.map((fanout) =>
+          this.messages.insertFanouts([fanout]).then(
+            (seqs) => outcome(fanout, seqs),
+            (e: Error) => e,
+          ),
+        ),
+      );
+      distinct.forEach((fanout, k) => results.set(fanout, alone[k]));
     }
+    return batch.map((_, i) => {
+      const result = results.get(batch[first[i]])!;
+      return first[i] === i || result instanceof Error ? result : 'duplicate';
+    });
   }
 }
+
+/** For each fan-out, the index of the first one in the batch under the same claim (itself when unclaimed). */
+function firstWithSameClaim(batch: NewFanout[]): number[] {
+  const firstByClaim = new Map<string, number>();
+  return batch.map((fanout, i) => {
+    if (!fanout.claim) return i;
+    const id = claimId(fanout.claim);
+    if (!firstByClaim.has(id)) firstByClaim.set(id, i);
+    return firstByClaim.get(id)!;
+  });
+}
+
+/** A claimed fan-out none of whose envelopes was stored had been stored before. */
+const outcome = (fanout: NewFanout, seqs: Map<string, string>): FanoutStored =>
+  fanout.claim && !seqs.has(fanout.envelopes[0].id) ? 'duplicate' : seqs;

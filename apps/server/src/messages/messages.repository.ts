@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
 import { EnvelopeRecord } from './envelope';
+import { IDEMPOTENCY_WINDOW_MS, IdempotencyClaim, NewFanout } from './idempotency';
 
 /** The destination account and, per current device, its registration id and queue length. */
 export interface DestinationDevice {
@@ -21,6 +22,42 @@ export interface EnvelopeAck {
 
 const RECORD_COLUMNS = `seq, id, account_id AS "accountId", device_id AS "deviceId", source, source_device_id AS "sourceDeviceId",
   type, content, client_timestamp AS "timestamp", server_timestamp AS "serverTimestamp", expires_at AS "expiresAt"`;
+
+const INSERT_ENVELOPES = `INSERT INTO envelopes (id, account_id, device_id, source, source_device_id, type, content, client_timestamp, server_timestamp, expires_at)`;
+const ENVELOPE_ARRAYS = `$1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::int[], $6::smallint[], $7::bytea[], $8::bigint[], $9::bigint[], $10::timestamptz[]`;
+
+/**
+ * Claims first ($11-$14, numbered by ordinality), then only the envelopes
+ * whose claim number ($15, null for unclaimed fan-outs) was inserted now.
+ */
+const INSERT_CLAIMED_FANOUTS = `
+  WITH wanted AS (
+    SELECT * FROM unnest($11::uuid[], $12::int[], $13::uuid[], $14::text[]) WITH ORDINALITY AS w(account_id, device_id, destination_id, key, n)
+  ), claimed AS (
+    INSERT INTO idempotent_sends (sender_account_id, sender_device_id, destination_account_id, idempotency_key)
+    SELECT account_id, device_id, destination_id, key FROM wanted
+    ON CONFLICT DO NOTHING
+    RETURNING sender_account_id, sender_device_id, destination_account_id, idempotency_key
+  ), claimed_numbers AS (
+    SELECT w.n FROM wanted w JOIN claimed c
+      ON c.sender_account_id = w.account_id AND c.sender_device_id = w.device_id
+     AND c.destination_account_id = w.destination_id AND c.idempotency_key = w.key
+  )
+  ${INSERT_ENVELOPES}
+  SELECT e.id, e.account_id, e.device_id, e.source, e.source_device_id, e.type, e.content, e.client_timestamp, e.server_timestamp, e.expires_at
+    FROM unnest(${ENVELOPE_ARRAYS}, $15::int[])
+      AS e(id, account_id, device_id, source, source_device_id, type, content, client_timestamp, server_timestamp, expires_at, claim_n)
+   WHERE e.claim_n IS NULL OR e.claim_n IN (SELECT n FROM claimed_numbers)
+  RETURNING id, seq`;
+
+/** Per envelope, the 1-based number of its fan-out's claim among the claimed fan-outs, or null. */
+function claimNumbers(fanouts: NewFanout[]): (number | null)[] {
+  let n = 0;
+  return fanouts.flatMap((f) => {
+    const number = f.claim ? ++n : null;
+    return f.envelopes.map(() => number);
+  });
+}
 
 @Injectable()
 export class MessagesRepository {
@@ -58,30 +95,65 @@ export class MessagesRepository {
   }
 
   /**
-   * Stores envelopes of any number of fan-outs with one statement, hence
-   * one transaction and one commit: all rows are stored, or none (a
+   * Stores the envelopes of any number of fan-outs with one statement,
+   * hence one transaction and one commit: all rows are stored, or none (a
    * removed destination device fails the foreign key for the whole batch).
-   * Returns each envelope's queue position by id.
+   * A fan-out with an idempotency claim is stored only if its claim is new,
+   * and the claim commits with its envelopes: a retried send is stored at
+   * most once, even when the retry races the first attempt. Claims must be
+   * distinct within one call. Returns the queue position of each stored
+   * envelope by id; a fan-out whose claim existed has none.
    */
-  async insertEnvelopes(records: Omit<EnvelopeRecord, 'seq'>[]): Promise<Map<string, string>> {
-    const rows = await this.db.rows<{ id: string; seq: string }>(
-      `INSERT INTO envelopes (id, account_id, device_id, source, source_device_id, type, content, client_timestamp, server_timestamp, expires_at)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::int[], $6::smallint[], $7::bytea[], $8::bigint[], $9::bigint[], $10::timestamptz[])
-       RETURNING id, seq`,
-      [
-        records.map((r) => r.id),
-        records.map((r) => r.accountId),
-        records.map((r) => r.deviceId),
-        records.map((r) => r.source),
-        records.map((r) => r.sourceDeviceId),
-        records.map((r) => r.type),
-        records.map((r) => r.content),
-        records.map((r) => r.timestamp),
-        records.map((r) => r.serverTimestamp),
-        records.map((r) => r.expiresAt),
-      ],
-    );
+  async insertFanouts(fanouts: NewFanout[]): Promise<Map<string, string>> {
+    const records = fanouts.flatMap((f) => f.envelopes);
+    const envelopeColumns = [
+      records.map((r) => r.id),
+      records.map((r) => r.accountId),
+      records.map((r) => r.deviceId),
+      records.map((r) => r.source),
+      records.map((r) => r.sourceDeviceId),
+      records.map((r) => r.type),
+      records.map((r) => r.content),
+      records.map((r) => r.timestamp),
+      records.map((r) => r.serverTimestamp),
+      records.map((r) => r.expiresAt),
+    ];
+    const claims = fanouts.map((f) => f.claim).filter((c) => c !== undefined);
+    const rows =
+      claims.length === 0
+        ? await this.db.rows<{ id: string; seq: string }>(
+            `${INSERT_ENVELOPES} SELECT * FROM unnest(${ENVELOPE_ARRAYS}) RETURNING id, seq`,
+            envelopeColumns,
+          )
+        : await this.db.rows<{ id: string; seq: string }>(INSERT_CLAIMED_FANOUTS, [
+            ...envelopeColumns,
+            claims.map((c) => c.senderAccountId),
+            claims.map((c) => c.senderDeviceId),
+            claims.map((c) => c.destinationAccountId),
+            claims.map((c) => c.key),
+            claimNumbers(fanouts),
+          ]);
     return new Map(rows.map((r) => [r.id, r.seq]));
+  }
+
+  /** Whether a fan-out under `claim` was stored within the idempotency window. */
+  async isClaimed(claim: IdempotencyClaim): Promise<boolean> {
+    const row = await this.db.one(
+      `SELECT 1 FROM idempotent_sends
+        WHERE sender_account_id = $1 AND sender_device_id = $2 AND destination_account_id = $3 AND idempotency_key = $4
+          AND accepted_at > now() - make_interval(secs => $5)`,
+      [claim.senderAccountId, claim.senderDeviceId, claim.destinationAccountId, claim.key, IDEMPOTENCY_WINDOW_MS / 1000],
+    );
+    return row !== null;
+  }
+
+  /** Deletes up to `limit` idempotency keys older than the window; returns how many. */
+  deleteExpiredClaims(limit: number): Promise<number> {
+    return this.db.execute(
+      `DELETE FROM idempotent_sends WHERE ctid IN (
+         SELECT ctid FROM idempotent_sends WHERE accepted_at <= now() - make_interval(secs => $1) LIMIT $2)`,
+      [IDEMPOTENCY_WINDOW_MS / 1000, limit],
+    );
   }
 
   /** One page of a device's queue, oldest first, after queue position `afterSeq`; expired envelopes are skipped. */

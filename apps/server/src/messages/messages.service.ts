@@ -12,9 +12,10 @@ import { FederationRelayService } from '../federation/outbound/federation-relay.
 import { RateLimiterService } from '../limits/rate-limiter.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { findDeviceMismatch } from './device-mismatch';
-import type { SendMessagesDto } from './dto/send-messages.dto';
-import { EnvelopeRecord, toQueuedEnvelope } from './envelope';
-import { EnvelopeStore } from './envelope-store';
+import { PLAINTEXT_CONTENT_TYPE, SendMessagesDto } from './dto/send-messages.dto';
+import { toQueuedEnvelope } from './envelope';
+import { EnvelopeStore, FanoutStored } from './envelope-store';
+import type { IdempotencyClaim, NewEnvelope } from './idempotency';
 import type { Destination } from './messages.repository';
 import { QueueBound } from './queue-bound';
 import type { SendOutcome } from './send-outcome';
@@ -25,8 +26,6 @@ export interface FanoutSource {
   deviceId: number;
   accountId?: string;
 }
-
-type NewEnvelope = Omit<EnvelopeRecord, 'seq'>;
 
 /** PostgreSQL: an envelope's destination device no longer exists. */
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -67,18 +66,22 @@ export class MessagesService {
    * stored.
    */
   async acceptFanout(source: FanoutSource, username: string, dto: SendMessagesDto): Promise<void> {
-    const destination = await this.checkFanout(source, username, dto);
+    const destination = await this.store.findDestination(username);
+    if (!destination) throw new ParleyException(ErrorCode.UnknownAddress, `unknown address ${username}`);
+    const claim = idempotencyClaim(source, destination, dto);
+    // A retry is answered as the first send was, even if the devices changed since.
+    if (claim && (await this.store.isClaimed(claim))) return;
+    await this.checkFanout(source, destination, dto);
     const stored = this.metrics.fanoutStoreSeconds.startTimer();
     const records = this.envelopesFor(source, destination, dto);
-    const seqs = dto.online ? null : await this.storeFanout(source, destination, username, dto, records);
+    const seqs = dto.online ? null : await this.storeFanout(source, destination, username, dto, records, claim);
+    if (seqs === 'duplicate') return;
     this.metrics.envelopesAccepted.inc(records.length);
     await this.signalFanout(records, seqs);
     stored();
   }
 
-  private async checkFanout(source: FanoutSource, username: string, dto: SendMessagesDto): Promise<Destination> {
-    const destination = await this.store.findDestination(username);
-    if (!destination) throw new ParleyException(ErrorCode.UnknownAddress, `unknown address ${username}`);
+  private async checkFanout(source: FanoutSource, destination: Destination, dto: SendMessagesDto): Promise<void> {
     checkDevices(destination, dto, senderDeviceIn(source, destination));
     const [full] = dto.online
       ? []
@@ -89,7 +92,6 @@ export class MessagesService {
     if (full !== undefined) {
       throw new ParleyException(ErrorCode.QueueFull, `the queue of device ${full} is full; retry later`, {}, 60_000);
     }
-    return destination;
   }
 
   private envelopesFor(source: FanoutSource, destination: Destination, dto: SendMessagesDto): NewEnvelope[] {
@@ -115,9 +117,11 @@ export class MessagesService {
     username: string,
     dto: SendMessagesDto,
     records: NewEnvelope[],
-  ): Promise<Map<string, string>> {
+    claim: IdempotencyClaim | undefined,
+  ): Promise<FanoutStored> {
     try {
-      const seqs = await this.store.storeFanout(records);
+      const seqs = await this.store.storeFanout(records, claim);
+      if (seqs === 'duplicate') return seqs;
       this.queueBound.noteStored(
         destination.accountId,
         records.map((r) => r.deviceId),
@@ -152,9 +156,30 @@ export class MessagesService {
 const senderDeviceIn = (source: FanoutSource, destination: Destination) =>
   source.accountId === destination.accountId ? source.deviceId : undefined;
 
+/** Idempotency keys are honoured for local senders; a peer's redelivery is recognised by its transaction id. */
+function idempotencyClaim(source: FanoutSource, destination: Destination, dto: SendMessagesDto): IdempotencyClaim | undefined {
+  if (!dto.idempotencyKey || !source.accountId || dto.online) return undefined;
+  return {
+    senderAccountId: source.accountId,
+    senderDeviceId: source.deviceId,
+    destinationAccountId: destination.accountId,
+    key: dto.idempotencyKey,
+  };
+}
+
+/**
+ * A retry request (API.md section 3): one PlaintextContent addressed to one
+ * device, the device whose message failed to decrypt. It goes to that
+ * device alone, so only that device must exist and match.
+ */
+const isRetryRequest = (dto: SendMessagesDto) => dto.messages.length === 1 && dto.messages[0].type === PLAINTEXT_CONTENT_TYPE;
+
 /** Throws 409 mismatched_devices or 410 stale_devices unless the fan-out addresses exactly the current devices. */
 function checkDevices(destination: Destination, dto: SendMessagesDto, senderDeviceId: number | undefined) {
-  const mismatch = findDeviceMismatch(destination.devices, dto.messages, senderDeviceId);
+  const required = isRetryRequest(dto)
+    ? destination.devices.filter((d) => d.deviceId === dto.messages[0].destinationDeviceId)
+    : destination.devices;
+  const mismatch = findDeviceMismatch(required, dto.messages, senderDeviceId);
   if (mismatch && (mismatch.missingDevices.length || mismatch.extraDevices.length)) {
     throw new ParleyException(ErrorCode.MismatchedDevices, 'the message list does not match the current devices', {
       missingDevices: mismatch.missingDevices,

@@ -5,9 +5,9 @@ const SWEEP_INTERVAL_MS = 60_000;
 const SWEEP_BATCH = 5_000;
 
 /**
- * Deletes envelopes past their expiry (MESSAGE_TTL_SECONDS). Reads already
- * skip expired rows, so the sweep only reclaims space; every process may
- * run it, deletes are idempotent.
+ * Deletes envelopes past their expiry (MESSAGE_TTL_SECONDS) and idempotency
+ * keys past their window. Reads already skip expired rows, so the sweep
+ * only reclaims space; every process may run it, deletes are idempotent.
  */
 @Injectable()
 export class QueueExpiryService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,6 +28,7 @@ export class QueueExpiryService implements OnApplicationBootstrap, OnApplication
     let total = 0;
     try {
       for (let n = SWEEP_BATCH; n === SWEEP_BATCH; total += n) n = await this.messages.deleteExpired(SWEEP_BATCH);
+      for (let n = SWEEP_BATCH; n === SWEEP_BATCH;) n = await this.messages.deleteExpiredClaims(SWEEP_BATCH);
     } catch (error) {
       this.logger.warn({ err: error }, 'expiry sweep failed');
     }

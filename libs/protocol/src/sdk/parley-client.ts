@@ -19,10 +19,25 @@ import type {
   TokenPair,
   UploadKeysRequest,
 } from '../wire';
+import { ParleyApiError } from './api-error';
 import { HttpTransport } from './http-transport';
 import { TokenKeeper } from './token-keeper';
 
 const segment = encodeURIComponent;
+
+const SEND_ATTEMPTS = 3;
+const SEND_RETRY_DELAY_MS = 250;
+
+/** A random UUID: unique per message without coordination (Web Crypto, so browsers can use the SDK too). */
+export const newIdempotencyKey = () => globalThis.crypto.randomUUID();
+
+/**
+ * The request may or may not have reached the server: fetch failed (a
+ * TypeError, matched by name since it may come from another realm), or a
+ * gateway gave up on it.
+ */
+const isUnanswered = (error: unknown) =>
+  (error as Error | undefined)?.name === 'TypeError' || (error instanceof ParleyApiError && [502, 503, 504].includes(error.status));
 
 /** GET /federation/v1/server-key: the domain the server names its users with, and its federation key. */
 export interface ServerKeyResponse {
@@ -149,8 +164,22 @@ export class ParleyClient {
     return this.http.request<PreKeyBundleResponse>('GET', path);
   }
 
-  sendMessages(address: string, request: SendMessagesRequest) {
-    return this.http.request<SendMessagesResponse | undefined>('PUT', `/v1/messages/${segment(address)}`, request);
+  /**
+   * Sends one fan-out under an idempotency key (the request's, or a new
+   * one), retrying when no answer came back (the connection failed, or a
+   * 502/503/504 from a proxy): the server stores it at most once whatever
+   * happened to an earlier attempt (API.md section 3, "Idempotent sends").
+   */
+  async sendMessages(address: string, request: SendMessagesRequest): Promise<SendMessagesResponse | undefined> {
+    const keyed: SendMessagesRequest = { ...request, idempotencyKey: request.idempotencyKey ?? newIdempotencyKey() };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.http.request<SendMessagesResponse | undefined>('PUT', `/v1/messages/${segment(address)}`, keyed);
+      } catch (error) {
+        if (attempt >= SEND_ATTEMPTS || !isUnanswered(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, SEND_RETRY_DELAY_MS * attempt));
+      }
+    }
   }
 
   listMessages() {

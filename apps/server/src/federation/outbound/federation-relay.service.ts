@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DeviceBundle, ErrorCode, PreKeyBundleResponse, SignedDeviceList } from '@parley/protocol';
 import type { AuthenticatedDevice } from '../../auth/authenticated-user';
 import { ParleyException } from '../../common/parley.exception';
@@ -84,7 +84,7 @@ export class FederationRelayService {
    */
   async relayMessages(sender: AuthenticatedDevice, username: string, domain: string, dto: SendMessagesDto): Promise<SendOutcome> {
     const payload: RelayedFanout = {
-      transactionId: randomUUID(),
+      transactionId: transactionIdFor(sender, username, domain, dto.idempotencyKey),
       source: `${sender.username}@${this.config.domain}`,
       sourceDeviceId: sender.deviceId,
       destination: username,
@@ -137,4 +137,19 @@ export class FederationRelayService {
     this.metrics.federationSends.inc({ peer: domain, outcome: 'queued' });
     return { status: 202, body: {} };
   }
+}
+
+/**
+ * A keyed send keeps one transaction id across retries (API.md section 3,
+ * "Idempotent sends"), so the outbox holds it once and the peer's inbox
+ * stores it once. The id is a hash, so it tells the peer nothing about the key.
+ */
+function transactionIdFor(sender: AuthenticatedDevice, username: string, domain: string, idempotencyKey: string | undefined): string {
+  if (!idempotencyKey) return randomUUID();
+  const hex = createHash('sha256')
+    .update(JSON.stringify([sender.accountId, sender.deviceId, username, domain, idempotencyKey]))
+    .digest('hex');
+  // An RFC 9562 version 8 (custom) UUID: version nibble 8, variant bits 10.
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

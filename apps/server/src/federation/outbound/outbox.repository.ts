@@ -37,12 +37,16 @@ export interface NewOutboxRow {
 export class OutboxRepository {
   constructor(private readonly db: DatabaseService) {}
 
-  /** Writes one outbox row. The send is accepted (202) only after this commits. */
+  /**
+   * Writes one outbox row. The send is accepted (202) only after this
+   * commits; a retried keyed send (same transaction id) is already there.
+   */
   async insertOutbox(row: NewOutboxRow): Promise<void> {
     await this.db.execute(
       `INSERT INTO federation_outbox (transaction_id, peer, destination, sender_account_id, sender_device_id, client_timestamp,
                                       payload, attempts, next_attempt_at, expires_at, last_error, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (transaction_id) DO NOTHING`,
       [
         row.transactionId,
         row.peer,

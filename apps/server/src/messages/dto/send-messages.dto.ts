@@ -18,6 +18,8 @@ import { MaxDecodedBytes } from '../../common/base64-key.validator';
 
 /** libsignal CiphertextMessageType: 2 whisper, 3 prekey, 7 sender key, 8 plaintext. */
 export const CIPHERTEXT_TYPES = [2, 3, 7, 8];
+/** A libsignal PlaintextContent, e.g. a DecryptionErrorMessage asking for a resend. */
+export const PLAINTEXT_CONTENT_TYPE = 8;
 
 export class OutgoingMessageDto implements OutgoingMessage {
   @IsInt()
@@ -60,6 +62,16 @@ export class SendMessagesDto implements SendMessagesRequest {
   @IsOptional()
   @IsBoolean()
   urgent?: boolean;
+
+  /**
+   * Chosen by the client, one per message it means to send; a retry with
+   * the same key (and destination) within a day is answered as the first
+   * send was and stores nothing.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(Limits.idempotencyKeyPattern, { message: 'idempotencyKey must be 1-64 characters of A-Z a-z 0-9 _ -' })
+  idempotencyKey?: string;
 
   /** Exactly one entry per current device of the destination (except the sending device). */
   @IsArray()
