@@ -7,7 +7,7 @@ import { runTrustCheck, TrustCheckResult } from './trust-check.bench';
 import { fixed, printTable, ratio } from './table';
 
 /**
- * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle,trust]`
+ * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle,trust --keyed]`
  * Bundle fetches with one-time key claims, message throughput, latency and memory per idle connection for each
  * deployment, beside the figures of shared/PERFORMANCE.md as ratios.
  */
@@ -38,6 +38,8 @@ async function main() {
   const only = option('only', DEPLOYMENTS.map((d) => d.storage).join(',')).split(',');
   const chosen = DEPLOYMENTS.filter((d) => only.includes(d.storage));
   const suites = option('suites', 'keys,messages,idle,trust').split(',');
+  /** Sends carry idempotency keys (API.md section 3), as the SDK's do. */
+  const keyed = process.argv.includes('--keyed');
   const keyFetchOptions = {
     requesters: 50,
     targets: 4,
@@ -56,7 +58,7 @@ async function main() {
     }
     if (suites.includes('messages')) {
       process.stderr.write(`bench: ${storage} x${processes}: messages...\n`);
-      throughput.push(await withDeployment(storage, processes, (d) => runMessageThroughput(d, seconds)));
+      throughput.push(await withDeployment(storage, processes, (d) => runMessageThroughput(d, seconds, keyed)));
     }
     if (suites.includes('idle')) {
       process.stderr.write(`bench: ${storage} x${processes}: ${idle} idle connections...\n`);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DeviceSocket, OutgoingMessage } from '@parley/protocol';
 import { connectAll, percentile } from './clients';
 import { Deployment, totalCpuSeconds } from './deployment';
@@ -33,9 +33,11 @@ interface Population {
   delivered: { count: number; latencies: number[] };
   close: () => void;
   recipients: BenchDevice[];
+  /** Every send carries a fresh idempotency key, as the SDK's sends do. */
+  keyed: boolean;
 }
 
-async function populate(deployment: Deployment): Promise<Population> {
+async function populate(deployment: Deployment, keyed: boolean): Promise<Population> {
   const urls = deployment.servers.map((s) => s.url);
   const senders = (await createAccounts(urls[0], SENDERS, 1)).flat();
   const recipientAccounts = await createAccounts(urls[0], RECIPIENTS, 2);
@@ -59,6 +61,7 @@ async function populate(deployment: Deployment): Promise<Population> {
     })),
     delivered,
     recipients: recipientAccounts.flat(),
+    keyed,
     close: () => [...senderSockets, ...recipientSockets].forEach((s) => s.disconnect()),
   };
 }
@@ -67,8 +70,15 @@ function sendFanout(population: Population, i: number): Promise<number> {
   const sender = population.senders[i % population.senders.length];
   const fanout = population.fanouts[i % population.fanouts.length];
   return new Promise((resolve) =>
-    sender.socket.emit('send', { destination: fanout.address, timestamp: Date.now(), messages: fanout.messages }, (reply) =>
-      resolve(reply.status),
+    sender.socket.emit(
+      'send',
+      {
+        destination: fanout.address,
+        timestamp: Date.now(),
+        messages: fanout.messages,
+        ...(population.keyed && { idempotencyKey: randomUUID() }),
+      },
+      (reply) => resolve(reply.status),
     ),
   );
 }
@@ -141,8 +151,8 @@ async function measurePaced(population: Population, envelopesPerSecond: number, 
  * for latency (each paced phase after a warm-up at its rate). Latency is
  * from the server's accept (serverTimestamp) to arrival at the device.
  */
-export async function runMessageThroughput(deployment: Deployment, seconds: number): Promise<ThroughputResult> {
-  const population = await populate(deployment);
+export async function runMessageThroughput(deployment: Deployment, seconds: number, keyed = false): Promise<ThroughputResult> {
+  const population = await populate(deployment, keyed);
   const refused = { n: 0 };
   try {
     await pushFlatOut(population, 3, refused); // warm-up

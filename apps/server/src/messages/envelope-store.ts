@@ -10,7 +10,7 @@ export type FanoutStored = Map<string, string> | 'duplicate';
 
 /**
  * The message path's database work, batched across requests: destination
- * lookups share one query, fan-outs are inserted with group commit, and
+ * and idempotency-key lookups share one query each, fan-outs are inserted with group commit, and
  * acknowledged envelopes are deleted in batches. Embedded PGlite has one connection, so it gets one flush at
  * a time; PostgreSQL gets a few in parallel.
  */
@@ -19,6 +19,7 @@ export class EnvelopeStore {
   private readonly fanouts: Batcher<NewFanout, FanoutStored | Error>;
   private readonly acks: Batcher<EnvelopeAck>;
   private readonly lookups: Batcher<string, Destination | null>;
+  private readonly claimLookups: Batcher<IdempotencyClaim, boolean>;
 
   constructor(
     @Inject(PARLEY_CONFIG) config: ParleyConfig,
@@ -38,6 +39,14 @@ export class EnvelopeStore {
       async (usernames) => {
         const found = await this.messages.findDestinations([...new Set(usernames)]);
         return usernames.map((u) => found.get(u) ?? null);
+      },
+      500,
+      parallel,
+    );
+    this.claimLookups = new Batcher(
+      async (claims) => {
+        const claimed = await this.messages.findClaimed(claims);
+        return claims.map((c) => claimed.has(claimId(c)));
       },
       500,
       parallel,
@@ -63,7 +72,7 @@ export class EnvelopeStore {
 
   /** Whether a fan-out under `claim` was stored within the idempotency window. */
   isClaimed(claim: IdempotencyClaim): Promise<boolean> {
-    return this.messages.isClaimed(claim);
+    return this.claimLookups.submit(claim);
   }
 
   /** Deletes an envelope its device acknowledged; resolves when the delete is committed. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
 import { EnvelopeRecord } from './envelope';
-import { IDEMPOTENCY_WINDOW_MS, IdempotencyClaim, NewFanout } from './idempotency';
+import { IDEMPOTENCY_WINDOW_MS, IdempotencyClaim, NewFanout, claimId } from './idempotency';
 
 /** The destination account and, per current device, its registration id and queue length. */
 export interface DestinationDevice {
@@ -136,15 +136,38 @@ export class MessagesRepository {
     return new Map(rows.map((r) => [r.id, r.seq]));
   }
 
-  /** Whether a fan-out under `claim` was stored within the idempotency window. */
-  async isClaimed(claim: IdempotencyClaim): Promise<boolean> {
-    const row = await this.db.one(
-      `SELECT 1 FROM idempotent_sends
-        WHERE sender_account_id = $1 AND sender_device_id = $2 AND destination_account_id = $3 AND idempotency_key = $4
-          AND accepted_at > now() - make_interval(secs => $5)`,
-      [claim.senderAccountId, claim.senderDeviceId, claim.destinationAccountId, claim.key, IDEMPOTENCY_WINDOW_MS / 1000],
+  /** Which of `claims` were stored within the idempotency window, by claimId, in one round trip. */
+  async findClaimed(claims: IdempotencyClaim[]): Promise<Set<string>> {
+    const rows = await this.db.rows<{
+      sender_account_id: string;
+      sender_device_id: number;
+      destination_account_id: string;
+      idempotency_key: string;
+    }>(
+      `SELECT s.sender_account_id, s.sender_device_id, s.destination_account_id, s.idempotency_key
+         FROM idempotent_sends s
+         JOIN unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[]) AS c(account_id, device_id, destination_id, key)
+           ON s.sender_account_id = c.account_id AND s.sender_device_id = c.device_id
+          AND s.destination_account_id = c.destination_id AND s.idempotency_key = c.key
+        WHERE s.accepted_at > now() - make_interval(secs => $5)`,
+      [
+        claims.map((c) => c.senderAccountId),
+        claims.map((c) => c.senderDeviceId),
+        claims.map((c) => c.destinationAccountId),
+        claims.map((c) => c.key),
+        IDEMPOTENCY_WINDOW_MS / 1000,
+      ],
     );
-    return row !== null;
+    return new Set(
+      rows.map((r) =>
+        claimId({
+          senderAccountId: r.sender_account_id,
+          senderDeviceId: r.sender_device_id,
+          destinationAccountId: r.destination_account_id,
+          key: r.idempotency_key,
+        }),
+      ),
+    );
   }
 
   /** Deletes up to `limit` idempotency keys older than the window; returns how many. */
