@@ -1,6 +1,9 @@
+import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Clock } from '../common/clock';
+import type { Tx } from '../database/database.service';
 import { requireRedis } from '../shared-state/redis-client';
+import type { RevokedSessionsRepository } from './revoked-sessions.repository';
 
 /**
  * Sessions whose access tokens must stop working before they expire.
@@ -9,7 +12,8 @@ import { requireRedis } from '../shared-state/redis-client';
  * (shared-state.factory.ts).
  */
 export abstract class RevocationList {
-  abstract revoke(sessionIds: string[], ttlSeconds: number): Promise<void>;
+  /** `tx`: the transaction the revocation must commit with, for lists that write to the database. */
+  abstract revoke(sessionIds: string[], ttlSeconds: number, tx?: Tx): Promise<void>;
   abstract isRevoked(sessionId: string): Promise<boolean>;
 }
 
@@ -58,5 +62,56 @@ export class RedisRevocationList extends RevocationList {
 
   private key(sessionId: string) {
     return `${this.prefix}revoked:${sessionId}`;
+  }
+}
+
+/** How often revocations are copied from the database back into the fast list. */
+const RESTORE_INTERVAL_MS = 30_000;
+
+/**
+ * The list every mode uses: each revocation is written to the database and
+ * to a fast list (memory or Redis) that answers `isRevoked`. The fast list
+ * is filled from the database at start and every RESTORE_INTERVAL_MS, so
+ * neither a restart nor a Redis that lost its data brings a revoked token
+ * back (for longer than that interval, in the Redis case).
+ */
+export class DurableRevocationList extends RevocationList {
+  private readonly logger = new Logger(DurableRevocationList.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly fast: RevocationList,
+    private readonly repository: RevokedSessionsRepository,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  /** Fills the fast list, then keeps it filled; resolves once the first restore is done. */
+  async start(): Promise<void> {
+    await this.restore();
+    this.timer = setInterval(() => {
+      this.restore().catch((error: Error) => this.logger.warn(`could not restore revocations: ${error.message}`));
+    }, RESTORE_INTERVAL_MS).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  async revoke(sessionIds: string[], ttlSeconds: number, tx?: Tx) {
+    await this.repository.insertRevoked(sessionIds, new Date(this.clock.now() + ttlSeconds * 1000), tx);
+    await this.fast.revoke(sessionIds, ttlSeconds);
+  }
+
+  isRevoked(sessionId: string) {
+    return this.fast.isRevoked(sessionId);
+  }
+
+  private async restore(): Promise<void> {
+    const now = this.clock.now();
+    for (const { sessionId, expiresAt } of await this.repository.findUnexpired()) {
+      await this.fast.revoke([sessionId], Math.max(1, Math.ceil((expiresAt.getTime() - now) / 1000)));
+    }
   }
 }

@@ -84,7 +84,7 @@ export class TokenService {
   /** Ends every session of a device (or the account-scoped ones, for null) at once. */
   async revokeDevice(accountId: string, deviceId: number | null, reason: ClosingNotice['reason'], tx?: Tx): Promise<void> {
     const ids = await this.sessions.deleteDeviceSessions(accountId, deviceId, tx);
-    await this.revokeSessions(accountId, deviceId, ids, reason);
+    await this.revokeSessions(accountId, deviceId, ids, reason, tx);
   }
 
   /** A spent refresh token came back: it was copied. The device's sessions end and the account's log says so. */
@@ -95,9 +95,9 @@ export class TokenService {
   }
 
   /** Revoked access tokens stop working at once, and sockets they opened are told why and closed. */
-  private async revokeSessions(accountId: string, deviceId: number | null, sessionIds: string[], reason: ClosingNotice['reason']) {
+  private async revokeSessions(accountId: string, deviceId: number | null, sessionIds: string[], reason: ClosingNotice['reason'], tx?: Tx) {
     if (sessionIds.length === 0) return;
-    await this.revocations.revoke(sessionIds, this.config.accessTokenTtlSeconds);
+    await this.revocations.revoke(sessionIds, this.config.accessTokenTtlSeconds, tx);
     if (deviceId !== null) await this.bus.publish(accountId, deviceId, { kind: 'sessionsEnded', sessionIds, reason });
   }
 

@@ -1,7 +1,8 @@
 import type { Clock } from '../common/clock';
 import type { ParleyConfig } from '../config/config';
 import type { DatabaseService } from '../database/database.service';
-import { MemoryRevocationList, RedisRevocationList, RevocationList } from '../auth/revocation-list';
+import { DurableRevocationList, MemoryRevocationList, RedisRevocationList, RevocationList } from '../auth/revocation-list';
+import { RevokedSessionsRepository } from '../auth/revoked-sessions.repository';
 import { DeliveryBus } from '../delivery/delivery-bus';
 import { LocalDeliveryBus } from '../delivery/local-delivery-bus';
 import { RedisDeliveryBus } from '../delivery/redis-delivery-bus';
@@ -28,29 +29,38 @@ export interface SharedState {
  * and never asks which mode it runs in.
  */
 export async function createSharedState(config: ParleyConfig, db: DatabaseService, clock: Clock): Promise<SharedState> {
+  const durable = (fast: RevocationList) => new DurableRevocationList(fast, new RevokedSessionsRepository(db), clock);
   if (!config.redisUrl) {
     const deliveryBus = new LocalDeliveryBus();
+    const revocations = durable(new MemoryRevocationList(clock));
+    await revocations.start();
     return {
       mode: 'single-process',
       deliveryBus,
       buckets: new MemoryBucketStore(clock),
-      revocations: new MemoryRevocationList(clock),
+      revocations,
       nonces: new DatabaseNonceStore(new NoncesRepository(db)),
       isReachable: async () => true,
-      close: () => deliveryBus.close(),
+      close: async () => {
+        revocations.stop();
+        await deliveryBus.close();
+      },
     };
   }
   const redis = connectRedis(config.redisUrl, 'shared state');
   await redis.connect();
   const deliveryBus = new RedisDeliveryBus(config.redisUrl, config.redisPrefix);
+  const revocations = durable(new RedisRevocationList(redis, config.redisPrefix));
+  await revocations.start();
   return {
     mode: 'redis',
     deliveryBus,
     buckets: new RedisBucketStore(redis, clock),
-    revocations: new RedisRevocationList(redis, config.redisPrefix),
+    revocations,
     nonces: new RedisNonceStore(redis, config.redisPrefix),
     isReachable: async () => (await redis.ping().catch(() => null)) === 'PONG',
     close: async () => {
+      revocations.stop();
       await deliveryBus.close();
       await redis.quit().catch(() => undefined);
     },
