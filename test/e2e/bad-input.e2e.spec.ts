@@ -99,6 +99,19 @@ describe('bad input never answers 5xx', () => {
     expect(failures).toEqual([]);
   });
 
+  it.each([...Object.keys(validBodies), 'PUT /v1/messages/nobody'])(
+    '%s with a body nested 5,000 levels deep: 400, not a 500',
+    async (route) => {
+      const [method, path] = route.split(' ');
+      const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+      const arrays = '['.repeat(5000) + ']'.repeat(5000);
+      for (const raw of [deep, `{"messages":${arrays},"timestamp":1}`]) {
+        const res = await api(server, method, path, undefined, { token: device.token, raw });
+        expect(res).toMatchObject({ status: 400, body: { error: 'validation_failed' } });
+      }
+    },
+  );
+
   it('answers 4xx for odd path parameters', async () => {
     const paths = [
       '/v1/keys/%ZZ',

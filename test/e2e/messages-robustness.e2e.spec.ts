@@ -185,6 +185,11 @@ describe('message routes and socket events never answer 5xx to client input', ()
   });
 
   it('socket `send` answers 4xx for malformed payloads and keeps the connection', async () => {
+    const nested = (levels: number) => {
+      let value: unknown = [];
+      for (let i = 0; i < levels; i++) value = [value];
+      return value;
+    };
     const socket = await connect(alice);
     const payloads: [string, unknown][] = [
       ['undefined', undefined],
@@ -193,6 +198,7 @@ describe('message routes and socket events never answer 5xx to client input', ()
       ['destination null', { ...valid(bob), destination: null }],
       ['destination an array', { ...valid(bob), destination: [bob.username] }],
       ['destination an object', { ...valid(bob), destination: { username: bob.username } }],
+      ['messages nested 2,500 levels deep', { ...valid(bob), destination: bob.username, messages: nested(2500) }],
       ...badAddresses.map((a): [string, unknown] => [`destination ${a.slice(0, 20)}`, { ...valid(bob), destination: a }]),
       ...badBodies(bob).map(([name, body]): [string, unknown] => [
         name,

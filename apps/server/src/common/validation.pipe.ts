@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ErrorCode } from '@parley/protocol';
 import { MAX_DECODED_BYTES } from './base64-key.validator';
 import { ParleyException } from './parley.exception';
@@ -15,14 +15,45 @@ function flatten(errors: ValidationError[], parent = ''): ValidationError[] {
 const TOO_MANY_KEYS = 'arrayMaxSize';
 const KEY_LISTS = /(^|\.)(preKeys|pqPreKeys)$/;
 
+/** Far deeper than any body of the contract (a signed device list, the deepest, nests 3 levels). */
+export const MAX_NESTING_DEPTH = 32;
+
+/** Whether `value` nests objects or arrays more than `max` levels deep. Iterative: safe for any depth. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
- * The global pipe: unknown fields are rejected (`unknown_field`), lists
- * over the contract's 100 keys answer 413 `too_many_keys`, message
- * contents over 256 KiB 413 `payload_too_large`, anything else
- * invalid is 400 with the first failing constraint's code.
+ * class-transformer and class-validator recurse into every level of a
+ * body, so one nested thousands of levels deep would overflow the stack
+ * (a 500). JSON.parse is iterative, so the bound is checked here, first,
+ * for HTTP, socket and federation bodies alike.
+ */
+class DepthBoundedValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (nestsDeeperThan(value, MAX_NESTING_DEPTH)) {
+      throw new ParleyException(ErrorCode.ValidationFailed, `the request nests more than ${MAX_NESTING_DEPTH} levels deep`);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/**
+ * The global pipe: bodies nested more than MAX_NESTING_DEPTH levels are
+ * 400, unknown fields are rejected (`unknown_field`), lists over the
+ * contract's 100 keys answer 413 `too_many_keys`, message contents over
+ * 256 KiB 413 `payload_too_large`, anything else invalid is 400 with the
+ * first failing constraint's code.
  */
 export function createValidationPipe() {
-  return new ValidationPipe({
+  return new DepthBoundedValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
