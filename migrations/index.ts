@@ -4,6 +4,7 @@ import { Federation1732435400000 } from './1732435400000-Federation';
 import { SpentRefreshHash1732435500000 } from './1732435500000-SpentRefreshHash';
 import { AccountIdentity1733200000000 } from './1733200000000-AccountIdentity';
 import { AuditLog1733300000000 } from './1733300000000-AuditLog';
+import { Attachments1733500000000 } from './1733500000000-Attachments';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   SpentRefreshHash1732435500000,
   AccountIdentity1733200000000,
   AuditLog1733300000000,
+  Attachments1733500000000,
 ];
