@@ -5,6 +5,7 @@ import { SpentRefreshHash1732435500000 } from './1732435500000-SpentRefreshHash'
 import { AccountIdentity1733200000000 } from './1733200000000-AccountIdentity';
 import { AuditLog1733300000000 } from './1733300000000-AuditLog';
 import { IdempotentSends1733400000000 } from './1733400000000-IdempotentSends';
+import { Attachments1733500000000 } from './1733500000000-Attachments';
 import { RevokedSessions1733600000000 } from './1733600000000-RevokedSessions';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   AccountIdentity1733200000000,
   AuditLog1733300000000,
   IdempotentSends1733400000000,
+  Attachments1733500000000,
   RevokedSessions1733600000000,
 ];

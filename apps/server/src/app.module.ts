@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module';
+import { AttachmentsModule } from './attachments/attachments.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
@@ -52,6 +53,7 @@ export class AppModule {
         KeysModule,
         DevicesModule,
         ProvisioningModule,
+        AttachmentsModule,
         MessagesModule,
         GatewayModule,
         FederationInboundModule,

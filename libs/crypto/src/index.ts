@@ -1,4 +1,5 @@
 export * from './account-identity';
+export * from './attachment-cipher';
 export * from './audit-chain';
 export * from './base64';
 export * from './device-list-changes';

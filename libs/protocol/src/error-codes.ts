@@ -28,6 +28,11 @@ export enum ErrorCode {
   MismatchedDevices = 'mismatched_devices',
   StaleDevices = 'stale_devices',
   QueueFull = 'queue_full',
+  /** Attachments (API.md section 7). */
+  AttachmentTooLarge = 'attachment_too_large',
+  AttachmentQuotaExceeded = 'attachment_quota_exceeded',
+  UnsupportedMediaType = 'unsupported_media_type',
+  LengthRequired = 'length_required',
   UnknownPeer = 'unknown_peer',
   PeerUnavailable = 'peer_unavailable',
   ServiceUnavailable = 'service_unavailable',

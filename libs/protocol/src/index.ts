@@ -6,3 +6,4 @@ export * from './sdk';
 export * from './device-list';
 export * from './linking-code';
 export * from './audit';
+export * from './attachments';

@@ -43,6 +43,12 @@ export interface ParleyConfig {
   /** Timeout of one server-to-server request. */
   federationRequestTimeoutMs: number;
   serverKey: string | null;
+  /** Attachment files (docs/API.md section 7); shared by every process of a deployment. */
+  attachmentsDir: string;
+  attachmentMaxBytes: number;
+  attachmentTtlSeconds: number;
+  /** Bytes of live attachments one account may keep. */
+  attachmentQuotaBytes: number;
   logLevel: string;
   rateLimits: Record<RateLimitName, RateLimitRule>;
 }
@@ -136,6 +142,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     federationOutboxPollMs: env.FEDERATION_OUTBOX_POLL_MS ?? 1000,
     federationRequestTimeoutMs: env.FEDERATION_REQUEST_TIMEOUT_MS ?? 10_000,
     serverKey: env.PARLEY_SERVER_KEY ?? null,
+    attachmentsDir: resolve(env.ATTACHMENTS_DIR ?? join(dataDir, 'attachments')),
+    attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES ?? 25 * 1024 * 1024,
+    attachmentTtlSeconds: env.ATTACHMENT_TTL_SECONDS ?? 30 * 86400,
+    attachmentQuotaBytes: env.ATTACHMENT_QUOTA_BYTES ?? 1024 * 1024 * 1024,
     logLevel: env.LOG_LEVEL ?? 'info',
     rateLimits: rateLimits!,
   };

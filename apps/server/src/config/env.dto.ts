@@ -128,6 +128,32 @@ export class EnvDto {
   @Max(120_000)
   FEDERATION_REQUEST_TIMEOUT_MS?: number;
 
+  /** Where attachment files live; absent: `attachments/` in PARLEY_DATA_DIR. Every process of a deployment must see the same directory. */
+  @IsOptional()
+  @IsString()
+  ATTACHMENTS_DIR?: string;
+
+  /** Largest attachment upload, in bytes (413 `attachment_too_large` above it). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ATTACHMENT_MAX_BYTES?: number;
+
+  /** How long the server keeps an attachment. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ATTACHMENT_TTL_SECONDS?: number;
+
+  /** Bytes of live attachments per account (429 `attachment_quota_exceeded` above it). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ATTACHMENT_QUOTA_BYTES?: number;
+
   /** This server's Ed25519 private key: base64 of its PKCS#8 DER, or PEM. Absent: generated once and kept in the database. */
   @IsOptional()
   @IsString()

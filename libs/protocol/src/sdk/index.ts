@@ -4,3 +4,4 @@ export * from './http-transport';
 export * from './parley-client';
 export * from './device-socket';
 export * from './realtime';
+export * from './attachments';
