@@ -11,6 +11,7 @@ export enum ExitCode {
   Conflict = 5,
   Unreachable = 6,
   Untrusted = 7,
+  DeviceRemoved = 8,
 }
 
 /** An error the user can act on: its message is printed as is, without a stack. */
@@ -22,6 +23,18 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/** `parley <command>` as the user should type it for this profile. */
+export const parleyCommand = (command: string, profile?: string) =>
+  `parley ${profile && profile !== 'default' ? `--profile ${profile} ` : ''}${command}`;
+
+/** This profile's device is no longer on its account (removed by another device, or by a reset): only local cleanup helps. */
+export const deviceRemovedError = (username: string, deviceId: number, profile?: string) =>
+  new CliError(
+    `this device (${deviceId}) was removed from ${username}'s account; \`${parleyCommand('unlink', profile)}\` forgets it here, ` +
+      `then \`${parleyCommand(`link ${username}`, profile)}\` adds it again or \`${parleyCommand(`reset ${username}`, profile)}\` starts the account over`,
+    ExitCode.DeviceRemoved,
+  );
 
 const API_EXIT_CODES: Record<number, ExitCode> = {
   400: ExitCode.Usage,

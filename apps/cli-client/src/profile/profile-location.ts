@@ -11,8 +11,11 @@ const LOCK_FILE = 'lock';
  */
 export function profileDirectory(profile: string): string {
   if (profile.includes(sep) || profile.includes('/')) return resolve(profile);
-  return join(process.env.PARLEY_HOME ?? join(homedir(), '.parley'), profile);
+  return join(profilesHome(), profile);
 }
+
+/** Where named profiles live: PARLEY_HOME, default ~/.parley. */
+export const profilesHome = () => process.env.PARLEY_HOME ?? join(homedir(), '.parley');
 
 export const storePath = (dir: string) => join(dir, STORE_FILE);
 export const lockPath = (dir: string) => join(dir, LOCK_FILE);
