@@ -63,3 +63,9 @@ function throwUsageErrors(command: Command): void {
   command.exitOverride().showHelpAfterError();
   command.commands.forEach(throwUsageErrors);
 }
+
+/** With --json, commander prints nothing itself: main.ts writes the usage error as JSON. */
+export function reportUsageErrorsAsJson(command: Command): void {
+  command.showHelpAfterError(false).configureOutput({ outputError: () => undefined });
+  command.commands.forEach(reportUsageErrorsAsJson);
+}

@@ -5,7 +5,15 @@ import {
   generateDeviceKeys,
   signListWithDevice,
 } from '@parley/crypto';
-import { DEVICE_LOGIN_CONTEXT, ParleyClient, RealtimeConnection, TokenPair } from '@parley/protocol';
+import {
+  DEVICE_LOGIN_CONTEXT,
+  ErrorCode,
+  ParleyApiError,
+  ParleyClient,
+  RealtimeConnection,
+  TokenPair,
+  parseRetryAfter,
+} from '@parley/protocol';
 import { startServer, TestServer } from '../../../test/support/server';
 import { PathPrefixProxy } from './path-prefix-proxy';
 
@@ -82,4 +90,26 @@ describe('SDK edges', () => {
     revoked.tokens.renewWith(() => Promise.reject(new Error('this device was removed')));
     await expect(revoked.listDevices()).rejects.toThrow('this device was removed');
   });
+
+  it('exposes the wait of Retry-After and the request a refusal answered', async () => {
+    const client = new ParleyClient(server.url);
+    await client.createAccount('throttled', 'correct horse battery');
+    let refusal: unknown;
+    // loginFailuresPerAccount allows 10 failures per 300 s.
+    for (let attempt = 0; attempt < 11 && !(refusal instanceof ParleyApiError && refusal.status === 429); attempt++) {
+      refusal = await client.login('throttled', 'wrong').catch((e: unknown) => e);
+    }
+    expect(refusal).toMatchObject({ status: 429, error: ErrorCode.RateLimited, request: { method: 'POST', path: '/v1/auth/login' } });
+    const { retryAfterMs } = refusal as ParleyApiError;
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(300_000);
+  });
+
+  it.each([
+    ['delay-seconds', '42', 42_000],
+    ['an HTTP-date', new Date(1_000_000 + 5_000).toUTCString(), 5_000],
+    ['a date in the past', new Date(0).toUTCString(), 0],
+    ['nothing', null, undefined],
+    ['garbage', 'soon', undefined],
+  ])('reads Retry-After as %s', (_name, header, expected) => expect(parseRetryAfter(header, 1_000_000)).toBe(expected));
 });

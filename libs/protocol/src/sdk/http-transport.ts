@@ -1,4 +1,4 @@
-import { ParleyApiError } from './api-error';
+import { FailedRequest, ParleyApiError } from './api-error';
 import { TokenKeeper } from './token-keeper';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -31,9 +31,9 @@ export class HttpTransport {
         if (error instanceof ParleyApiError && error.status === 401) return null;
         throw error;
       });
-      if (pair) return this.parse<T>(await this.send(method, path, body, pair.accessToken));
+      if (pair) return this.parse<T>(await this.send(method, path, body, pair.accessToken), { method, path });
     }
-    return this.parse<T>(response);
+    return this.parse<T>(response, { method, path });
   }
 
   private send(method: HttpMethod, path: string, body: unknown, token: string | null): Promise<Response> {
@@ -47,7 +47,7 @@ export class HttpTransport {
     });
   }
 
-  private async parse<T>(response: Response): Promise<T> {
+  private async parse<T>(response: Response, request: FailedRequest): Promise<T> {
     const text = await response.text();
     let body: unknown = text;
     try {
@@ -55,7 +55,7 @@ export class HttpTransport {
     } catch {
       /* not JSON: keep the text for the error */
     }
-    if (!response.ok) throw ParleyApiError.fromResponse(response.status, body);
+    if (!response.ok) throw ParleyApiError.fromResponse(response.status, body, request, response.headers.get('retry-after'));
     return body as T;
   }
 }
