@@ -98,6 +98,11 @@ describe('parley profiles', () => {
       }),
       { profile: 'bob', dir: join(home.home, 'bob'), selected: false },
     ]);
+    const { PARLEY_PASSPHRASE: _, ...noPassphrase } = env;
+    const unopened = await new CliDevice('alice1', noPassphrase).run('profiles');
+    expect(unopened.stdout).toBe(
+      '* alice1           (set PARLEY_PASSPHRASE to see its device)\n  bob              (set PARLEY_PASSPHRASE to see its device)\n',
+    );
     const human = await alice1.run('profiles');
     expect(human.stdout).toMatch(
       /^\* alice1 +alice@localhost device 1 "alice laptop" on http:\/\/127\.0\.0\.1:\d+\/parley\n {2}bob +\(another passphrase\)\n$/,

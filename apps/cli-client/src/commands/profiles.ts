@@ -32,9 +32,13 @@ async function describeProfile(name: string, passphrase: string | null, selected
   return entry;
 }
 
-const describeLine = ({ profile, selected, device }: ProfileEntry) =>
+const describeLine = ({ profile, selected, device }: ProfileEntry, withPassphrase: boolean) =>
   `${selected ? '*' : ' '} ${profile.padEnd(16)} ` +
-  (device ? `${device.address} device ${device.deviceId} "${device.deviceName}" on ${device.server}` : '(another passphrase)');
+  (device
+    ? `${device.address} device ${device.deviceId} "${device.deviceName}" on ${device.server}`
+    : withPassphrase
+      ? '(another passphrase)'
+      : '(set PARLEY_PASSPHRASE to see its device)');
 
 /**
  * The profiles under $PARLEY_HOME, opened with this terminal's passphrase
@@ -57,6 +61,6 @@ export const profilesCommand = () =>
       const selectedDir = profileDirectory(options.profile);
       const entries = await Promise.all(names.map((name) => describeProfile(name, passphrase, selectedDir)));
       const out = new Output(Boolean(options.json));
-      const human = entries.length ? entries.map(describeLine).join('\n') : `no profiles under ${home}`;
+      const human = entries.length ? entries.map((e) => describeLine(e, passphrase !== null)).join('\n') : `no profiles under ${home}`;
       out.result(human, { home, profiles: entries });
     });
