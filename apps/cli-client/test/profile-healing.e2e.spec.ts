@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceStore } from '@parley/crypto';
 import { ParleyClient } from '@parley/protocol';
@@ -57,6 +57,15 @@ describe('parley profiles', () => {
       profile: join(home.home, 'alice1'),
     });
     expect(me.accountFingerprint).toMatch(/^(\d{5} ){5}\d{5}$/);
+
+    // Even while another process holds the profile (a `chat`, say).
+    const lock = join(home.home, 'alice1', 'lock');
+    writeFileSync(lock, String(process.pid));
+    try {
+      expect((await alice1.json('whoami')).deviceId).toBe(1);
+    } finally {
+      rmSync(lock);
+    }
   });
 
   it('keeps a --server only once a command succeeded with it, and accepts one with a path', async () => {

@@ -14,7 +14,7 @@ function accountFingerprint(ctx: DeviceContext): string {
   return accountSafetyNumber(self, self).split(' ').slice(0, 6).join(' ');
 }
 
-/** Who this profile is, read from the profile alone: no server is asked. */
+/** Who this profile is, read from the profile alone: no server is asked, and it works while `chat` runs. */
 export const whoamiCommand = () =>
   new Command('whoami').description('show the account, device, server and profile directory of this profile (no network)').action(
     deviceAction(
@@ -38,6 +38,6 @@ export const whoamiCommand = () =>
         ];
         out.result(lines.join('\n'), data);
       },
-      { offline: true },
+      { readOnly: true },
     ),
   );

@@ -128,12 +128,13 @@ export class DeviceContext {
   }
 }
 
-export async function openDevice(options: GlobalOptions): Promise<DeviceContext> {
+/** `readOnly`: opens without taking the lock, for commands that neither write the profile nor call the server. */
+export async function openDevice(options: GlobalOptions, { readOnly = false } = {}): Promise<DeviceContext> {
   const dir = profileDirectory(options.profile);
   if (!existsSync(storePath(dir))) {
     throw new CliError(`no device in profile ${dir}; create one with \`parley register\` or \`parley link\``, ExitCode.NotFound);
   }
-  const release = lockProfile(dir);
+  const release = readOnly ? () => undefined : lockProfile(dir);
   try {
     const store = await DeviceStore.open<DeviceProfile>(storePath(dir), await readPassphrase());
     if (!store.profile.accountIdentity) {
