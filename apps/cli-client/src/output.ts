@@ -16,3 +16,10 @@ export class Output {
     process.stderr.write(`${text}\n`);
   }
 }
+
+/** `1 device`, `2 devices`: a count with its noun in the right number. */
+export const plural = (count: number, noun: string, pluralNoun = `${noun}s`) => `${count} ${count === 1 ? noun : pluralNoun}`;
+
+/** `device 2`, `devices 1, 3`: a noun naming the ids that follow it. */
+export const numbered = (noun: string, ids: number[], pluralNoun = `${noun}s`) =>
+  `${ids.length === 1 ? noun : pluralNoun} ${ids.join(', ')}`;

@@ -8,9 +8,12 @@ import { inboxCommand } from './commands/inbox';
 import { keysCommand } from './commands/keys';
 import { linkCommand } from './commands/link';
 import { loginCommand } from './commands/login';
+import { profilesCommand } from './commands/profiles';
 import { resetCommand } from './commands/reset';
 import { sendCommand } from './commands/send';
 import { trustCommand, verifyCommand } from './commands/trust';
+import { unlinkCommand } from './commands/unlink';
+import { whoamiCommand } from './commands/whoami';
 
 export function buildProgram(): Command {
   const program = new Command('parley')
@@ -21,7 +24,10 @@ export function buildProgram(): Command {
         .default('default'),
     )
     .addOption(
-      new Option('--server <url>', 'server base URL (stored at register/link; default http://localhost:3000)').env('PARLEY_SERVER'),
+      new Option(
+        '--server <url>',
+        'server base URL, may include a path (stored once a command succeeds with it; default http://localhost:3000)',
+      ).env('PARLEY_SERVER'),
     )
     .option('--json', 'machine-readable output: one JSON document per result');
   for (const command of [
@@ -29,6 +35,9 @@ export function buildProgram(): Command {
     linkCommand(),
     resetCommand(),
     loginCommand(),
+    unlinkCommand(),
+    whoamiCommand(),
+    profilesCommand(),
     devicesCommand(),
     sendCommand(),
     inboxCommand(),
@@ -53,4 +62,10 @@ export function buildProgram(): Command {
 function throwUsageErrors(command: Command): void {
   command.exitOverride().showHelpAfterError();
   command.commands.forEach(throwUsageErrors);
+}
+
+/** With --json, commander prints nothing itself: main.ts writes the usage error as JSON. */
+export function reportUsageErrorsAsJson(command: Command): void {
+  command.showHelpAfterError(false).configureOutput({ outputError: () => undefined });
+  command.commands.forEach(reportUsageErrorsAsJson);
 }

@@ -93,7 +93,7 @@ describe('parley audit and parley reset', () => {
     ]);
 
     expect(await bobNew.json('reset', 'bob', '--yes')).toMatchObject({ username: 'bob', deviceId: 3, address: 'bob@localhost' });
-    expect((await bob1.run('inbox')).code).toBe(4);
+    expect((await bob1.run('inbox')).code).toBe(8);
 
     const blocked = await alice.run('send', 'bob', 'must wait');
     expect(blocked.code).toBe(7);

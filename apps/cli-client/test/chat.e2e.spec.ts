@@ -99,8 +99,8 @@ describe('parley chat in a terminal', () => {
     await terminal.waitFor(new RegExp(`connected as bob \\(device ${deviceId}\\)`));
 
     await new CliDevice('bob', env).json('devices', 'remove', String(deviceId));
-    await terminal.waitFor(/this device was removed from the account/);
-    expect(await terminal.waitForEnd()).toBe(4);
+    await terminal.waitFor(new RegExp(`this device \\(${deviceId}\\) was removed from bob's account`));
+    expect(await terminal.waitForEnd()).toBe(8);
   });
 
   it('replenishes one-time prekeys when the server reports them low', async () => {

@@ -99,8 +99,8 @@ describe('parley CLI end to end', () => {
     const bob2Id = (await bob2.json('devices')).thisDevice;
     await bob1.json('devices', 'remove', String(bob2Id));
     const removed = await bob2.run('inbox');
-    expect(removed.code).toBe(4);
-    expect(removed.stderr).toMatch(/not logged in/);
+    expect(removed.code).toBe(8);
+    expect(removed.stderr).toMatch(new RegExp(`this device \\(${bob2Id}\\) was removed from bob's account`));
 
     // alice1 still has a session with the removed device: the server refuses the list (409 extra).
     const report = await alice1.json('send', 'bob', 'only one bob left');
@@ -153,7 +153,7 @@ describe('parley CLI end to end', () => {
     expect([wrong.code, wrong.stderr.trim()]).toEqual([4, 'parley: wrong passphrase for this profile']);
 
     const unknown = await alice1.run('send', 'nobody', 'hello?');
-    expect([unknown.code, unknown.stderr.trim()]).toEqual([3, 'parley: no such user']);
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([3, 'parley: no user nobody on this server']);
 
     const taken = await new CliDevice('other', cliEnv(home.home, server.url)).run('register', 'alice');
     expect([taken.code, taken.stderr.trim()]).toEqual([5, 'parley: that username is taken']);

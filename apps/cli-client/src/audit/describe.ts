@@ -1,8 +1,7 @@
 import type { AuditEntry } from '@parley/protocol';
+import { plural } from '../output';
 
 type Detail = AuditEntry['detail'];
-
-const plural = (n: unknown, what: string) => `${String(n)} ${what}${n === 1 ? '' : 's'}`;
 
 /** Each kind in words (docs/API.md, "Audit log"); a kind this client does not know yet still shows, as data. */
 const DESCRIPTIONS: Record<string, (d: Detail) => string> = {
@@ -18,10 +17,10 @@ const DESCRIPTIONS: Record<string, (d: Detail) => string> = {
       : `a spent refresh token of device ${d.deviceId} came back; its sessions were revoked`,
   keys_uploaded: (d) => {
     const rotated = [d.signedPreKey ? 'a signed prekey' : '', d.lastResortKey ? 'a Kyber last-resort prekey' : ''].filter(Boolean);
-    return `device ${d.deviceId} uploaded ${plural(d.preKeys, 'EC one-time prekey')}, ${plural(d.pqPreKeys, 'Kyber one-time prekey')}${rotated.map((r) => ` and ${r}`).join('')}`;
+    return `device ${d.deviceId} uploaded ${plural(Number(d.preKeys), 'EC one-time prekey')}, ${plural(Number(d.pqPreKeys), 'Kyber one-time prekey')}${rotated.map((r) => ` and ${r}`).join('')}`;
   },
   account_reset: (d) =>
-    `account reset: a new account identity, device ${d.deviceId} its only device (list v${d.listVersion}, ${plural(d.devicesRemoved, 'device')} removed)`,
+    `account reset: a new account identity, device ${d.deviceId} its only device (list v${d.listVersion}, ${plural(Number(d.devicesRemoved), 'device')} removed)`,
 };
 
 /** What an audit entry says, e.g. `device 2 added (list v2)`. */

@@ -3,6 +3,7 @@ import { checkAuditLog, fetchAuditLog } from '../audit/audit-check';
 import { formatAuditEntry } from '../audit/describe';
 import { CliError, ExitCode } from '../cli-error';
 import { deviceAction } from '../command-action';
+import { plural } from '../output';
 
 /**
  * Prints the account's security log and checks its hash chain. The newest
@@ -29,7 +30,7 @@ export const auditCommand = () =>
         }
         // Saved when the profile closes.
         if (verdict.head) ctx.profile.auditHead = verdict.head;
-        const summary = `chain verified: ${entries.length} entries${verdict.head ? `, newest ${verdict.head.seq}` : ''}`;
+        const summary = `chain verified: ${plural(entries.length, 'entry', 'entries')}${verdict.head ? `, newest ${verdict.head.seq}` : ''}`;
         if (out.json) out.note(summary);
         else out.result(summary, null);
       }),

@@ -38,7 +38,7 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
   rl.setPrompt(`${ctx.profile.username} → ${peer}> `);
   const show = makeShow(out, rl, interactive);
   const status = (text: string) => show(`· ${text}`, { event: 'status', text });
-  const connection = new RealtimeConnection(ctx.profile.server, ctx.client.tokens);
+  const connection = new RealtimeConnection(ctx.server, ctx.client.tokens);
   const { socket } = connection;
   let exitError = null as Error | null; // assigned in a callback: keep TypeScript from narrowing it to null
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { deviceAction } from '../command-action';
+import { numbered } from '../output';
 import { pinnedContact, safetyNumberWith } from '../trust/safety';
 import { parseRecipient } from './recipient';
 
@@ -23,7 +24,7 @@ export const fingerprintCommand = () =>
         const lines = [
           `safety number between you (${ctx.ownAddress}) and ${address}:`,
           `  ${safetyNumber}`,
-          `devices ${devices.join(', ')} (signed device list version ${listVersion})`,
+          `${numbered('device', devices)} (signed device list version ${listVersion})`,
           verified ? 'verified: yes' : `verified: no (compare it with ${user}, then run \`parley verify ${user} --confirm\`)`,
           ...(pending
             ? [`! ${address}'s account identity changed; new safety number:`, `  ${pending}`, `  run \`parley trust ${user}\``]

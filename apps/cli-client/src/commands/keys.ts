@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { rotateSignedKeys } from '@parley/crypto';
 import { deviceAction } from '../command-action';
 import { replenishKeys } from '../messaging/key-upkeep';
+import { plural } from '../output';
 
 const showCounts = () =>
   new Command('status').description('one-time keys left on the server, and private keys held by this device').action(
@@ -13,9 +14,9 @@ const showCounts = () =>
         signedPreKeys: ctx.store.signedPreKeys.records.size,
       };
       out.result(
-        `on the server: ${server.preKeys} one-time EC prekeys, ${server.pqPreKeys} one-time Kyber prekeys\n` +
-          `on this device: ${local.preKeys} EC prekeys, ${local.kyberPreKeys} Kyber prekeys (with last-resort), ` +
-          `${local.signedPreKeys} signed prekeys`,
+        `on the server: ${plural(server.preKeys, 'one-time EC prekey')}, ${plural(server.pqPreKeys, 'one-time Kyber prekey')}\n` +
+          `on this device: ${plural(local.preKeys, 'EC prekey')}, ${plural(local.kyberPreKeys, 'Kyber prekey')} (with last-resort), ` +
+          plural(local.signedPreKeys, 'signed prekey'),
         { server, local },
       );
     }),
@@ -25,7 +26,9 @@ const replenish = () =>
   new Command('replenish').description('generate and upload one-time keys up to the target count').action(
     deviceAction(async (ctx, out) => {
       const added = await replenishKeys(ctx);
-      out.result(`uploaded ${added.preKeys} EC and ${added.pqPreKeys} Kyber one-time prekeys`, { added });
+      out.result(`uploaded ${plural(added.preKeys, 'EC one-time prekey')} and ${plural(added.pqPreKeys, 'Kyber one-time prekey')}`, {
+        added,
+      });
     }),
   );
 

@@ -14,7 +14,7 @@ import {
 } from '@parley/crypto';
 import { CliError, ExitCode } from '../cli-error';
 import { deviceAction } from '../command-action';
-import type { Output } from '../output';
+import { Output, plural } from '../output';
 import type { Enrollment, Placement } from '../profile/enrollment';
 import { checkServedDevices } from '../trust/contacts';
 import { EnrollOptions, enrollAndReport, enrollArguments } from './enroll';
@@ -31,7 +31,7 @@ async function awaitApproval({ client, username, keys }: Enrollment, out: Output
   } else {
     const qr = await QRCode.toString(code, { type: 'terminal', small: true });
     out.note(`${qr}\nOn a device already linked to ${username}, run:\n\n  parley link approve ${code}\n`);
-    out.note(`waiting for the approval (the code expires in ${Math.round(expiresIn / 60)} minutes; Ctrl-C to give up)…`);
+    out.note(`waiting for the approval (the code expires in ${plural(Math.round(expiresIn / 60), 'minute')}; Ctrl-C to give up)…`);
   }
   const deadline = Date.now() + expiresIn * 1000;
   while (Date.now() < deadline) {

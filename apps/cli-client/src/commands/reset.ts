@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { deviceListEntry, generateAccountIdentity, signDeviceList } from '@parley/crypto';
-import { CliError, ExitCode } from '../cli-error';
+import { confirmDestructive } from '../confirmation';
 import type { Output } from '../output';
 import type { Enrollment, Placement } from '../profile/enrollment';
-import { confirm } from '../trust/safety';
 import { EnrollOptions, enrollAndReport, enrollArguments } from './enroll';
 
 /**
@@ -20,16 +19,18 @@ async function placeResetDevice({ client, address, keys }: Enrollment, out: Outp
   return { identity, deviceList, reset: true };
 }
 
-/** Asks before destroying: unless --yes, a person at a terminal must say yes; without a terminal, nothing happens. */
-async function confirmReset(username: string, yes: boolean | undefined): Promise<void> {
-  if (yes) return;
-  if (!process.stdin.isTTY) throw new CliError('a reset removes every device of the account: pass --yes to confirm it', ExitCode.Usage);
-  process.stderr.write(
-    `This removes every device of ${username} (their keys and queued messages are lost) and starts a new account identity.\n` +
-      `Every contact will see that ${username}'s identity changed and must accept it before sending again.\n`,
+const confirmReset = (username: string, yes: boolean | undefined) =>
+  confirmDestructive(
+    {
+      summary: 'a reset removes every device of the account',
+      details:
+        `This removes every device of ${username} (their keys and queued messages are lost) and starts a new account identity.\n` +
+        `Every contact will see that ${username}'s identity changed and must accept it before sending again.`,
+      question: `reset ${username}?`,
+      declined: 'not reset: nothing changed',
+    },
+    yes,
   );
-  if (!(await confirm(`reset ${username}?`))) throw new CliError('not reset: nothing changed');
-}
 
 export const resetCommand = () =>
   enrollArguments(

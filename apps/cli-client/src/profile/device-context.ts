@@ -4,6 +4,7 @@ import { ParleyClient, TokenPair } from '@parley/protocol';
 import { ContactRecord, DeviceStore, fromBase64 } from '@parley/crypto';
 import type { AuditHead } from '../audit/audit-check';
 import { CliError, ExitCode } from '../cli-error';
+import { logInDevice } from './device-login';
 import { lockProfile } from './profile-lock';
 import { profileDirectory, storePath } from './profile-location';
 import { readPassphrase } from './secrets';
@@ -41,11 +42,19 @@ export interface DeviceChange {
 
 export const DEFAULT_SERVER = 'http://localhost:3000';
 
+/** Where a profile lives: the --profile value as given, and its directory. */
+export interface ProfileLocation {
+  name: string;
+  dir: string;
+}
+
 /**
  * One opened device profile: its store, an SDK client with its tokens, and
  * a queue that runs libsignal work one task at a time. Sending and
  * receiving both load, advance and save ratchet state; interleaved, one
- * would overwrite the other's step.
+ * would overwrite the other's step. When the refresh token is refused
+ * (expired, revoked), the client logs the device in again by signing a
+ * challenge, so no command ever needs `parley login` first.
  */
 export class DeviceContext {
   readonly client: ParleyClient;
@@ -53,11 +62,26 @@ export class DeviceContext {
   private deviceChanges: DeviceChange[] = [];
   private queue: Promise<unknown> = Promise.resolve();
 
+  /**
+   * @param server a --server or PARLEY_SERVER given for this run: used now,
+   *   stored by `keepServer` only once the command has succeeded, so a typo
+   *   does not replace a working URL.
+   */
   constructor(
     readonly store: DeviceStore<DeviceProfile>,
     private readonly release: () => void,
+    readonly location: ProfileLocation,
+    readonly server = store.profile.server,
   ) {
-    this.client = new ParleyClient(store.profile.server, store.profile.tokens);
+    this.client = new ParleyClient(server, store.profile.tokens);
+    this.client.tokens.renewWith(() =>
+      logInDevice(this.client, {
+        username: this.profile.username,
+        deviceId: this.profile.deviceId,
+        identityKeyPair: store.identityKeyPair,
+        profile: location.name,
+      }),
+    );
     // Refresh tokens rotate: the new one must be on disk, or the next run is logged out.
     this.client.tokens.onChange((tokens) => {
       store.profile.tokens = tokens;
@@ -77,6 +101,11 @@ export class DeviceContext {
   }
   get accountIdentity(): IdentityKeyPair {
     return IdentityKeyPair.deserialize(fromBase64(this.profile.accountIdentity));
+  }
+
+  /** Stores the server URL this run used; called once the command has succeeded. */
+  keepServer(): void {
+    this.profile.server = this.server;
   }
 
   noteDeviceChange(change: DeviceChange): void {
@@ -99,19 +128,19 @@ export class DeviceContext {
   }
 }
 
-export async function openDevice(options: GlobalOptions): Promise<DeviceContext> {
+/** `readOnly`: opens without taking the lock, for commands that neither write the profile nor call the server. */
+export async function openDevice(options: GlobalOptions, { readOnly = false } = {}): Promise<DeviceContext> {
   const dir = profileDirectory(options.profile);
   if (!existsSync(storePath(dir))) {
     throw new CliError(`no device in profile ${dir}; create one with \`parley register\` or \`parley link\``, ExitCode.NotFound);
   }
-  const release = lockProfile(dir);
+  const release = readOnly ? () => undefined : lockProfile(dir);
   try {
     const store = await DeviceStore.open<DeviceProfile>(storePath(dir), await readPassphrase());
     if (!store.profile.accountIdentity) {
       throw new CliError(`profile ${dir} predates account identities; register or link a new profile`, ExitCode.Conflict);
     }
-    if (options.server) store.profile.server = options.server;
-    return new DeviceContext(store, release);
+    return new DeviceContext(store, release, { name: options.profile, dir }, options.server);
   } catch (error) {
     release();
     throw error;

@@ -91,7 +91,7 @@ export async function enrollDevice(
       },
     };
     const store = await DeviceStore.create<DeviceProfile>(storePath(dir), passphrase, keys, profile);
-    return new DeviceContext(store, release);
+    return new DeviceContext(store, release, { name: options.profile, dir });
   } catch (error) {
     release();
     throw error;

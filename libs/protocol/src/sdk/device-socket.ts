@@ -9,9 +9,14 @@ export type DeviceSocketOptions = Omit<Partial<ManagerOptions & SocketOptions>, 
 /**
  * A device's socket on the contract's namespace (API.md section 4). A token
  * callback is read on every handshake, so reconnects present the newest token.
+ * socket.io reads the namespace from the URL's path and the HTTP path from
+ * its `path` option, so a base URL with a path (a server behind a reverse
+ * proxy at `https://host/parley`) moves the HTTP path, not the namespace.
  */
 export function openDeviceSocket(baseUrl: string, token: string | (() => string | null), options: DeviceSocketOptions = {}): DeviceSocket {
-  return io(new URL(SOCKET_NAMESPACE, baseUrl).toString(), {
+  const base = new URL(baseUrl);
+  return io(`${base.origin}${SOCKET_NAMESPACE}`, {
+    path: `${base.pathname.replace(/\/+$/, '')}/socket.io`,
     ...options,
     auth: (cb) => cb({ token: typeof token === 'string' ? token : token() }),
     // Long polling would need sticky routing across the server's processes (OPERATIONS.md).
