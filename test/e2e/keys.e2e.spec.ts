@@ -50,6 +50,25 @@ describe('prekey directory (API.md section 2)', () => {
       expect(bundle.pqPreKey).toEqual(lastResort);
     });
 
+    it('caps stored one-time keys at 500 of each kind: an upload beyond it is 413 and stores nothing', async () => {
+      const device = await newUser(server, { oneTimeKeys: 0 });
+      // Ids from 2001 on, clear of the registration's last-resort and signed prekey ids.
+      for (let start = 2001; start <= 2401; start += 100) {
+        const res = await upload(device, {
+          preKeys: generatePreKeys(start, 100).map(publicPreKey),
+          pqPreKeys: generateKyberPreKeys(device.keys.identity, start, 100).map(publicKyberPreKey),
+        });
+        expect(res.status).toBe(204);
+      }
+      expect(await count(device)).toEqual({ preKeys: 500, pqPreKeys: 500 });
+      const beyond = await upload(device, {
+        preKeys: generatePreKeys(3001, 1).map(publicPreKey),
+        pqPreKeys: generateKyberPreKeys(device.keys.identity, 3001, 1).map(publicKyberPreKey),
+      });
+      expect(beyond).toMatchObject({ status: 413, body: { error: 'too_many_keys', maxStored: 500 } });
+      expect(await count(device)).toEqual({ preKeys: 500, pqPreKeys: 500 });
+    });
+
     it('accepts an empty upload', async () => {
       const device = await newUser(server);
       expect((await upload(device, {})).status).toBe(204);
@@ -222,10 +241,22 @@ describe('prekey directory (API.md section 2)', () => {
 describe('bundle fetch throttling', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ RATE_LIMITS: 'keyFetch=5/60' });
+    server = await startServer({ RATE_LIMITS: 'keyFetch=5/60,keyUpload=3/600' });
   });
   afterAll(async () => {
     await server?.stop();
+  });
+
+  it('throttles key uploads per device with 429 and Retry-After', async () => {
+    const device = await newUser(server, { oneTimeKeys: 0 });
+    const other = await newUser(server, { oneTimeKeys: 0 });
+    const put = (d: TestDevice, start: number) =>
+      api(server, 'PUT', '/v1/keys', { preKeys: generatePreKeys(1000 + start, 1).map(publicPreKey) }, { token: d.token });
+    for (let i = 1; i <= 3; i++) expect((await put(device, i)).status).toBe(204);
+    const throttled = await put(device, 4);
+    expect(throttled).toMatchObject({ status: 429, body: { error: 'rate_limited' } });
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await put(other, 1)).status).toBe(204);
   });
 
   it('throttles per requesting account with 429 and Retry-After, and spends no key when refused', async () => {

@@ -34,6 +34,8 @@ export interface ParleyConfig {
   preKeyLowThreshold: number;
   messageTtlSeconds: number;
   maxQueuedPerDevice: number;
+  /** One-time keys of each kind a device may have stored at once; an upload beyond it is 413 too_many_keys. */
+  maxStoredOneTimeKeys: number;
   federationRetryWindowSeconds: number;
   /** First retry delay of the federation outbox; doubles per attempt (with jitter) up to federationRetryMaxMs. */
   federationRetryBaseMs: number;
@@ -136,6 +138,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     preKeyLowThreshold: env.PREKEY_LOW_THRESHOLD ?? 10,
     messageTtlSeconds: env.MESSAGE_TTL_SECONDS ?? 30 * 86400,
     maxQueuedPerDevice: env.MAX_QUEUED_PER_DEVICE ?? 10000,
+    maxStoredOneTimeKeys: env.MAX_STORED_ONE_TIME_KEYS ?? 500,
     federationRetryWindowSeconds: env.FEDERATION_RETRY_WINDOW_SECONDS ?? 86400,
     federationRetryBaseMs: env.FEDERATION_RETRY_BASE_MS ?? 5000,
     federationRetryMaxMs: env.FEDERATION_RETRY_MAX_MS ?? 15 * 60_000,

@@ -95,6 +95,12 @@ export class EnvDto {
   @IsOptional()
   @Transform(toInt)
   @IsInt()
+  @Min(100)
+  MAX_STORED_ONE_TIME_KEYS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
   @Min(1)
   FEDERATION_RETRY_WINDOW_SECONDS?: number;
 

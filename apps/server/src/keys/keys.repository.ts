@@ -87,6 +87,11 @@ export class KeysRepository {
     );
   }
 
+  /** Locks the device's row until `tx` ends, so uploads of one device are counted one after another. */
+  async lockDevice(accountId: string, deviceId: number, tx: Tx): Promise<void> {
+    await this.db.execute('SELECT 1 FROM devices WHERE account_id = $1 AND device_id = $2 FOR UPDATE', [accountId, deviceId], tx);
+  }
+
   /** Inserts one-time EC prekeys; a key id the device already has fails the statement (unique violation). */
   async insertOneTimePreKeys(accountId: string, deviceId: number, keys: StoredPreKey[], tx?: Tx) {
     if (keys.length === 0) return;
@@ -140,11 +145,13 @@ export class KeysRepository {
     );
   }
 
-  async countOneTimeKeys(accountId: string, deviceId: number): Promise<{ preKeys: number; pqPreKeys: number }> {
+  /** Within `tx`, the count sees that transaction's own inserts. */
+  async countOneTimeKeys(accountId: string, deviceId: number, tx?: Tx): Promise<{ preKeys: number; pqPreKeys: number }> {
     const row = await this.db.one<{ pre_keys: string; pq_pre_keys: string }>(
       `SELECT (SELECT count(*) FROM one_time_prekeys WHERE account_id = $1 AND device_id = $2) AS pre_keys,
               (SELECT count(*) FROM kyber_prekeys WHERE account_id = $1 AND device_id = $2) AS pq_pre_keys`,
       [accountId, deviceId],
+      tx,
     );
     return { preKeys: Number(row!.pre_keys), pqPreKeys: Number(row!.pq_pre_keys) };
   }

@@ -38,8 +38,9 @@ export class KeysService {
     private readonly audit: AuditService,
   ) {}
 
-  /** PUT /v1/keys: verify everything first, then store it all in one transaction or nothing. */
+  /** PUT /v1/keys, throttled per device: verify everything first, then store it all in one transaction or nothing. */
   async uploadKeys(device: AuthenticatedDevice, upload: UploadKeysDto): Promise<void> {
+    await this.limits.enforce('keyUpload', `${device.accountId}.${device.deviceId}`);
     const identityKey = await this.keys.findIdentityKey(device.accountId, device.deviceId);
     if (!identityKey) throw ParleyException.unauthorized('device no longer exists');
     const verified = verifyUploadedKeys(identityKey, upload);
@@ -57,9 +58,11 @@ export class KeysService {
    * Stores verified keys inside the caller's transaction. A key id the
    * device already holds (for Kyber keys, including its last-resort key's
    * id) answers 409 duplicate_key_id, and the caller's transaction rolls
-   * back, so nothing is stored.
+   * back, so nothing is stored; so does an upload that would leave the
+   * device more than MAX_STORED_ONE_TIME_KEYS of either kind (413).
    */
   async storeVerifiedKeys(accountId: string, deviceId: number, verified: VerifiedKeys, tx: Tx): Promise<void> {
+    await this.keys.lockDevice(accountId, deviceId, tx);
     try {
       if (verified.signedPreKey) await this.keys.replaceSignedPreKey(accountId, deviceId, verified.signedPreKey, tx);
       if (verified.pqLastResortPreKey) await this.keys.replaceLastResortKyberPreKey(accountId, deviceId, verified.pqLastResortPreKey, tx);
@@ -76,6 +79,17 @@ export class KeysService {
       (await this.keys.kyberIdClashesWithLastResort(accountId, deviceId, tx))
     ) {
       throw new ParleyException(ErrorCode.DuplicateKeyId, 'one-time Kyber keys and the last-resort Kyber key share one key id space');
+    }
+    if (verified.preKeys.length > 0 || verified.pqPreKeys.length > 0) {
+      const stored = await this.keys.countOneTimeKeys(accountId, deviceId, tx);
+      const maxStored = this.config.maxStoredOneTimeKeys;
+      if (Math.max(stored.preKeys, stored.pqPreKeys) > maxStored) {
+        throw new ParleyException(
+          ErrorCode.TooManyKeys,
+          `a device stores at most ${maxStored} one-time keys of each kind; upload more once they are used`,
+          { maxStored },
+        );
+      }
     }
   }
 

@@ -16,6 +16,8 @@ export const RATE_LIMITS = {
   loginFailuresPerIp: { capacity: 50, refillPerSecond: 50 / 300 },
   /** Account registrations per client IP. */
   registrationPerIp: { capacity: 100, refillPerSecond: 100 / 60 },
+  /** Key uploads (PUT /v1/keys) per device: with the stored-key cap, bounds what one device can make the server store. */
+  keyUpload: { capacity: 20, refillPerSecond: 20 / 600 },
   /** Message sends per sending device. */
   messageSend: { capacity: 2000, refillPerSecond: 1000 },
   /** Device login challenges per account and device. */
