@@ -6,6 +6,7 @@ import { deviceAction } from '../command-action';
 import { toCliError } from '../cli-error';
 import { formatDeviceChange, formatIncoming, formatSendReport } from '../messaging/format';
 import { replenishKeys, replenishKeysIfLow } from '../messaging/key-upkeep';
+import { peerAddress } from '../messaging/peer-address';
 import { openEnvelope } from '../messaging/receiver';
 import { sendText } from '../messaging/sender';
 import type { Output } from '../output';
@@ -101,4 +102,4 @@ export const chatCommand = () =>
   new Command('chat')
     .description('talk with <user> interactively: live messages from all their devices, your input line, delivery acks')
     .argument('<user>', 'the other person', parseRecipient)
-    .action(deviceAction(async (ctx, out, [peer]) => chat(ctx, out, peer)));
+    .action(deviceAction(async (ctx, out, [peer]) => chat(ctx, out, peerAddress(ctx, peer))));

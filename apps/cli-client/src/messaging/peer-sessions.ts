@@ -2,10 +2,11 @@ import { ProtocolAddress } from '@signalapp/libsignal-client';
 import { DeviceBundle, ParleyApiError, PreKeyBundleResponse } from '@parley/protocol';
 import { startSession, toBase64 } from '@parley/crypto';
 import type { DeviceContext } from '../profile/device-context';
+import { peerAddress } from './peer-address';
 import { checkServedDevices, contactRecord, refuseIfIdentityPending } from '../trust/contacts';
 
 /** Whether `address` names this device's own account. */
-export const isOwnAccount = (ctx: DeviceContext, address: string) => address === ctx.profile.username;
+export const isOwnAccount = (ctx: DeviceContext, address: string) => peerAddress(ctx, address) === ctx.profile.username;
 
 /** The devices of `address` this device has sessions with; never itself. */
 export function sessionDeviceIds(ctx: DeviceContext, address: string): number[] {

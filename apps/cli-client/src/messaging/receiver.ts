@@ -3,6 +3,7 @@ import type { Envelope } from '@parley/protocol';
 import { decryptMessage } from '@parley/crypto';
 import type { DeviceContext } from '../profile/device-context';
 import { decodePayload } from './payload';
+import { peerAddress } from './peer-address';
 
 interface Received {
   id: string;
@@ -35,22 +36,23 @@ export type Incoming = ReceivedMessage | UndecryptableMessage;
  * decrypt later, and must be acknowledged so the queue moves on.
  */
 export function openEnvelope(ctx: DeviceContext, envelope: Envelope): Promise<Incoming | null> {
+  const from = peerAddress(ctx, envelope.source);
   const received: Received = {
     id: envelope.id,
-    from: envelope.source,
+    from,
     fromDeviceId: envelope.sourceDeviceId,
     timestamp: envelope.timestamp,
     serverTimestamp: envelope.serverTimestamp,
   };
   return ctx.exclusive(async () => {
     try {
-      const remote = ProtocolAddress.new(envelope.source, envelope.sourceDeviceId);
+      const remote = ProtocolAddress.new(from, envelope.sourceDeviceId);
       const payload = decodePayload(await decryptMessage(ctx.store, ctx.localAddress, remote, envelope.type, envelope.content));
-      const outgoing = envelope.source === ctx.profile.username;
+      const outgoing = from === ctx.profile.username;
       return {
         kind: 'message',
         ...received,
-        conversation: outgoing ? (payload.to ?? envelope.source) : envelope.source,
+        conversation: outgoing && payload.to ? peerAddress(ctx, payload.to) : from,
         outgoing,
         text: payload.text,
       };

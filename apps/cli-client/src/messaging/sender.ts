@@ -4,6 +4,7 @@ import { encryptMessage } from '@parley/crypto';
 import { CliError, ExitCode } from '../cli-error';
 import type { DeviceChange, DeviceContext } from '../profile/device-context';
 import { encodePayload } from './payload';
+import { peerAddress } from './peer-address';
 import { dropSessions, dropUnlistedSessions, isOwnAccount, sessionDeviceIds, startSessions } from './peer-sessions';
 
 /** Each 409/410 round fixes the device list the server named; more rounds mean devices change under us. */
@@ -23,13 +24,14 @@ export interface SendReport {
 }
 
 /**
- * Sends `text` to every device of `to`, then a sync copy to this account's
+ * Sends `text` to every device of `recipient`, then a sync copy to this account's
  * other devices (API.md section 3 requires one entry per current device).
- * Throws UntrustedError, having sent nothing, when `to`'s devices do not
+ * Throws UntrustedError, having sent nothing, when the recipient's devices do not
  * check out against its signed device list.
  */
-export function sendText(ctx: DeviceContext, to: string, text: string): Promise<SendReport> {
+export function sendText(ctx: DeviceContext, recipient: string, text: string): Promise<SendReport> {
   const timestamp = Date.now();
+  const to = peerAddress(ctx, recipient);
   const me = ctx.profile.username;
   const withChanges = (report: SendReport): SendReport => {
     const deviceChanges = ctx.takeDeviceChanges();
