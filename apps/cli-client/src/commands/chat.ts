@@ -5,9 +5,9 @@ import { describeAuditEntry } from '../audit/describe';
 import { deviceAction } from '../command-action';
 import { toCliError } from '../cli-error';
 import { formatDeviceChange, formatIncoming, formatSendReport } from '../messaging/format';
+import { receiveEnvelope } from '../messaging/inbound';
 import { replenishKeys, replenishKeysIfLow } from '../messaging/key-upkeep';
 import { peerAddress } from '../messaging/peer-address';
-import { openEnvelope } from '../messaging/receiver';
 import { sendText } from '../messaging/sender';
 import type { Output } from '../output';
 import type { DeviceContext } from '../profile/device-context';
@@ -54,7 +54,7 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
   });
 
   socket.on('message', async (envelope, ack) => {
-    const incoming = await openEnvelope(ctx, envelope);
+    const incoming = await receiveEnvelope(ctx, envelope);
     if (incoming) show(formatIncoming(incoming), { event: 'message', ...incoming });
     ack({ ok: true });
   });

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { deviceAction } from '../command-action';
 import { formatIncoming } from '../messaging/format';
+import { receiveEnvelope } from '../messaging/inbound';
 import { replenishKeysIfLow } from '../messaging/key-upkeep';
-import { openEnvelope } from '../messaging/receiver';
 
 /**
  * Fetches, decrypts, prints and then acknowledges each queued message, in
@@ -16,7 +16,7 @@ export const inboxCommand = () =>
       for (let more = true; more;) {
         const page = await ctx.client.listMessages();
         for (const envelope of page.messages) {
-          const incoming = await openEnvelope(ctx, envelope);
+          const incoming = await receiveEnvelope(ctx, envelope);
           if (incoming) out.result(formatIncoming(incoming), incoming);
           await ctx.client.ackMessage(envelope.id);
           if (incoming) received++;

@@ -7,8 +7,15 @@ const clock = (timestamp: number) => new Date(timestamp).toTimeString().slice(0,
 /** How a received message reads in a terminal: time, who, which device, text. */
 export function formatIncoming(message: Incoming): string {
   const at = `[${clock(message.timestamp)}]`;
+  const sender = `${message.from} (device ${message.fromDeviceId})`;
   if (message.kind === 'undecryptable') {
-    return `${at} ! could not decrypt a message from ${message.from} (device ${message.fromDeviceId}): ${message.reason}`;
+    const asked = message.resendRequested ? 'asked them to resend' : `could not ask them to resend (${message.reason})`;
+    return `${at} ! could not decrypt a message from ${sender}; ${asked}`;
+  }
+  if (message.kind === 'resend-request') {
+    const what = `your message of ${clock(message.request.timestamp)}`;
+    const answer = message.resent ? 'sent it again over a new session' : 'it is no longer kept here; started a new session';
+    return `${at} · ${sender} could not decrypt ${what}; ${answer}`;
   }
   if (message.outgoing) return `${at} you (device ${message.fromDeviceId}) → ${message.conversation}: ${message.text}`;
   return `${at} ${message.from} (device ${message.fromDeviceId}): ${message.text}`;

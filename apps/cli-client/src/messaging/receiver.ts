@@ -1,7 +1,8 @@
-import { ErrorCode as SignalErrorCode, LibSignalErrorBase, ProtocolAddress } from '@signalapp/libsignal-client';
+import { CiphertextMessageType, ErrorCode as SignalErrorCode, LibSignalErrorBase, ProtocolAddress } from '@signalapp/libsignal-client';
 import type { Envelope } from '@parley/protocol';
-import { decryptMessage } from '@parley/crypto';
+import { RetryRequest, decodeRetryRequest, decryptMessage } from '@parley/crypto';
 import type { DeviceContext } from '../profile/device-context';
+import { hasMessage, recordMessage } from './history';
 import { decodePayload } from './payload';
 import { peerAddress } from './peer-address';
 
@@ -21,19 +22,30 @@ export interface ReceivedMessage extends Received {
   text: string;
 }
 
+/** An envelope that will never decrypt; `resendRequested` says whether its sender was asked for it again. */
 export interface UndecryptableMessage extends Received {
   kind: 'undecryptable';
   reason: string;
+  resendRequested?: boolean;
 }
 
-export type Incoming = ReceivedMessage | UndecryptableMessage;
+/** A device that could not decrypt something this device sent asks for it again. */
+export interface ResendRequest extends Received {
+  kind: 'resend-request';
+  request: RetryRequest;
+  /** Whether the message asked for was sent again (it may be too old, or not this device's). */
+  resent?: boolean;
+}
+
+export type Incoming = ReceivedMessage | UndecryptableMessage | ResendRequest;
 
 /**
- * Decrypts one envelope. Returns null for a duplicate: delivery is at least
- * once (API.md section 3), so an envelope decrypted before a crash and not
- * yet acknowledged comes again, and its message key is already used up.
- * A message that cannot be decrypted is reported, not thrown: it will never
- * decrypt later, and must be acknowledged so the queue moves on.
+ * Decrypts one envelope and records a message in the conversation's
+ * history. Returns null for a message seen before: delivery is at least
+ * once (API.md section 3), so an envelope decrypted before a crash comes
+ * again (its message key is used up), and a message resent after a retry
+ * request reaches every device of the account, also those that had it.
+ * A message that cannot be decrypted is reported, not thrown.
  */
 export function openEnvelope(ctx: DeviceContext, envelope: Envelope): Promise<Incoming | null> {
   const from = peerAddress(ctx, envelope.source);
@@ -45,20 +57,34 @@ export function openEnvelope(ctx: DeviceContext, envelope: Envelope): Promise<In
     serverTimestamp: envelope.serverTimestamp,
   };
   return ctx.exclusive(async () => {
+    if (envelope.type === CiphertextMessageType.Plaintext) return readPlaintext(received, envelope.content);
     try {
       const remote = ProtocolAddress.new(from, envelope.sourceDeviceId);
       const payload = decodePayload(await decryptMessage(ctx.store, ctx.localAddress, remote, envelope.type, envelope.content));
       const outgoing = from === ctx.profile.username;
-      return {
-        kind: 'message',
-        ...received,
-        conversation: outgoing && payload.to ? peerAddress(ctx, payload.to) : from,
-        outgoing,
+      const conversation = outgoing && payload.to ? peerAddress(ctx, payload.to) : from;
+      if (hasMessage(ctx, conversation, from, envelope.timestamp)) return null;
+      recordMessage(ctx, conversation, {
+        timestamp: envelope.timestamp,
+        from,
+        fromDeviceId: envelope.sourceDeviceId,
         text: payload.text,
-      };
+        outgoing,
+      });
+      await ctx.store.save();
+      return { kind: 'message', ...received, conversation, outgoing, text: payload.text };
     } catch (error) {
       if (error instanceof LibSignalErrorBase && error.code === SignalErrorCode.DuplicatedMessage) return null;
       return { kind: 'undecryptable', ...received, reason: error instanceof Error ? error.message : String(error) };
     }
   });
+}
+
+/** The only unencrypted content a client sends is a retry request (CiphertextMessageType.Plaintext). */
+function readPlaintext(received: Received, content: string): Incoming {
+  try {
+    return { kind: 'resend-request', ...received, request: decodeRetryRequest(content) };
+  } catch (error) {
+    return { kind: 'undecryptable', ...received, reason: error instanceof Error ? error.message : String(error) };
+  }
 }

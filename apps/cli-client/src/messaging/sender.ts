@@ -3,9 +3,11 @@ import { OutgoingMessage, isMismatchedDevices, isStaleDevices } from '@parley/pr
 import { encryptMessage } from '@parley/crypto';
 import { CliError, ExitCode } from '../cli-error';
 import type { DeviceChange, DeviceContext } from '../profile/device-context';
+import { recordMessage } from './history';
 import { encodePayload } from './payload';
 import { peerAddress } from './peer-address';
 import { dropSessions, dropUnlistedSessions, isOwnAccount, sessionDeviceIds, startSessions } from './peer-sessions';
+import { SentEntry, rememberSent } from './sent-log';
 
 /** Each 409/410 round fixes the device list the server named; more rounds mean devices change under us. */
 const MAX_ATTEMPTS = 4;
@@ -24,10 +26,11 @@ export interface SendReport {
 }
 
 /**
- * Sends `text` to every device of `recipient`, then a sync copy to this account's
- * other devices (API.md section 3 requires one entry per current device).
- * Throws UntrustedError, having sent nothing, when the recipient's devices do not
- * check out against its signed device list.
+ * Sends `text` to every device of `recipient`, then a sync copy to this
+ * account's other devices (API.md section 3 requires one entry per current
+ * device), and keeps it in the conversation's history and the sent log.
+ * Throws UntrustedError, having sent nothing, when the recipient's devices
+ * do not check out against its signed device list.
  */
 export function sendText(ctx: DeviceContext, recipient: string, text: string): Promise<SendReport> {
   const timestamp = Date.now();
@@ -40,6 +43,9 @@ export function sendText(ctx: DeviceContext, recipient: string, text: string): P
   return ctx.exclusive(async () => {
     ctx.takeDeviceChanges();
     const devices = await deliver(ctx, to, encodePayload({ text }), timestamp);
+    recordMessage(ctx, to, { timestamp, from: me, fromDeviceId: ctx.profile.deviceId, text, outgoing: true, state: 'sent' });
+    rememberSent(ctx, { timestamp, to, payload: { text } });
+    await ctx.store.save();
     if (isOwnAccount(ctx, to)) return withChanges({ to, timestamp, devices, syncedDevices: [] });
     // The message is out: failing now would invite the user to send it twice.
     try {
@@ -49,6 +55,17 @@ export function sendText(ctx: DeviceContext, recipient: string, text: string): P
       return withChanges({ to, timestamp, devices, syncedDevices: [], syncError });
     }
   });
+}
+
+/**
+ * Sends a message of the sent log again, with its original timestamp, to
+ * every device of `requester`'s account (the one that asked is among
+ * them; the others recognise it by its timestamp and drop it). A request
+ * from this account's own device gets the sync copy.
+ */
+export function resend(ctx: DeviceContext, sent: SentEntry, requester: string): Promise<number[]> {
+  const payload = isOwnAccount(ctx, requester) ? { ...sent.payload, to: sent.to } : sent.payload;
+  return ctx.exclusive(() => deliver(ctx, requester, encodePayload(payload), sent.timestamp));
 }
 
 /**

@@ -1,0 +1,36 @@
+import type { DeviceContext } from '../profile/device-context';
+
+/** How far a sent message got: the home server took it, a device of the recipient decrypted it, or showed it. */
+export type DeliveryState = 'sent' | 'delivered' | 'read';
+
+/** One message of a conversation, as kept in the encrypted profile. */
+export interface HistoryEntry {
+  /** The sender's timestamp: with `from`, what names a message across devices and resends. */
+  timestamp: number;
+  /** The sender's address (peerAddress); this account's own username for messages it sent. */
+  from: string;
+  fromDeviceId: number;
+  text: string;
+  outgoing: boolean;
+  /** Outgoing messages only. */
+  state?: DeliveryState;
+}
+
+/** Per conversation; the oldest go first. Enough to scroll back, small enough to rewrite the profile on each message. */
+export const CONVERSATION_LIMIT = 500;
+
+export const conversationOf = (ctx: DeviceContext, peer: string): HistoryEntry[] => ctx.profile.history?.[peer] ?? [];
+
+/** Whether the message `from` sent at `timestamp` is already in the conversation: a resend, or a copy seen before. */
+export const hasMessage = (ctx: DeviceContext, peer: string, from: string, timestamp: number): boolean =>
+  conversationOf(ctx, peer).some((entry) => entry.from === from && entry.timestamp === timestamp);
+
+/** Adds a message to `peer`'s conversation, keeping it in timestamp order and within CONVERSATION_LIMIT. The caller saves. */
+export function recordMessage(ctx: DeviceContext, peer: string, entry: HistoryEntry): void {
+  const history = (ctx.profile.history ??= {});
+  const conversation = (history[peer] ??= []);
+  let at = conversation.length;
+  while (at > 0 && conversation[at - 1].timestamp > entry.timestamp) at--;
+  conversation.splice(at, 0, entry);
+  conversation.splice(0, Math.max(0, conversation.length - CONVERSATION_LIMIT));
+}
