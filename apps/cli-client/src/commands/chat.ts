@@ -8,7 +8,8 @@ import { formatDeviceChange, formatIncoming, formatSendReport } from '../messagi
 import { receiveEnvelope } from '../messaging/inbound';
 import { replenishKeys, replenishKeysIfLow } from '../messaging/key-upkeep';
 import { peerAddress } from '../messaging/peer-address';
-import { sendText } from '../messaging/sender';
+import { sendReceipt, sendText, sendTyping } from '../messaging/sender';
+import { TypingNotifier } from '../messaging/typing';
 import type { Output } from '../output';
 import type { DeviceContext } from '../profile/device-context';
 import { parseRecipient } from './recipient';
@@ -33,7 +34,11 @@ function makeShow(out: Output, rl: ReturnType<typeof createInterface>, interacti
   };
 }
 
-async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void> {
+interface ChatOptions {
+  readReceipts: boolean;
+}
+
+async function chat(ctx: DeviceContext, out: Output, peer: string, options: ChatOptions): Promise<void> {
   const interactive = Boolean(process.stdin.isTTY) && !out.json;
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
   rl.setPrompt(`${ctx.profile.username} → ${peer}> `);
@@ -53,9 +58,25 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
     rl.close();
   });
 
+  // Whether the peer's last typing indicator was `started`: one line per spell of typing, not per indicator.
+  let peerTyping = false;
   socket.on('message', async (envelope, ack) => {
     const incoming = await receiveEnvelope(ctx, envelope);
-    if (incoming) show(formatIncoming(incoming), { event: 'message', ...incoming });
+    if (incoming?.kind === 'typing') {
+      const started = incoming.typing === 'started';
+      const news = incoming.from === peer && started !== peerTyping;
+      if (incoming.from === peer) peerTyping = started;
+      if (!news) return ack({ ok: true });
+    }
+    if (incoming?.kind === 'message' && !incoming.outgoing) {
+      if (incoming.from === peer) peerTyping = false;
+      const receipt = options.readReceipts ? 'read' : 'delivered';
+      void sendReceipt(ctx, incoming.from, receipt, [incoming.timestamp]).catch((error) =>
+        status(`could not send a ${receipt} receipt to ${incoming.from}: ${toCliError(error).message}`),
+      );
+    }
+    const line = incoming && formatIncoming(incoming);
+    if (line) show(line, { event: 'message', ...incoming });
     ack({ ok: true });
   });
   socket.on('keys:low', (counts) => {
@@ -69,11 +90,15 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
     show(`! delivery to ${failure.destination} failed: ${failure.error}`, { event: 'delivery:failed', ...failure }),
   );
 
+  const typing = new TypingNotifier((state) => void sendTyping(ctx, peer, state).catch(() => undefined));
+  if (interactive) process.stdin.on('keypress', () => setImmediate(() => typing.update(rl.line)));
+
   // Sends go one after another, so they reach the server in the order typed.
   let sending = Promise.resolve();
   rl.on('line', (line) => {
     const text = line.trim();
     if (!text) return rl.prompt();
+    typing.sent();
     sending = sending.then(() =>
       sendText(ctx, peer, text).then(
         (report) => {
@@ -93,6 +118,7 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
   if (interactive) rl.prompt();
   await closed;
   if (interactive) process.stdout.write('\n'); // leave the shell prompt its own line
+  typing.stop();
   await sending;
   connection.close();
   if (exitError) throw exitError;
@@ -100,6 +126,7 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
 
 export const chatCommand = () =>
   new Command('chat')
-    .description('talk with <user> interactively: live messages from all their devices, your input line, delivery acks')
+    .description('talk with <user> interactively: live messages from all their devices, your input line, delivery and read receipts')
     .argument('<user>', 'the other person', parseRecipient)
-    .action(deviceAction(async (ctx, out, [peer]) => chat(ctx, out, peerAddress(ctx, peer))));
+    .option('--no-read-receipts', 'tell senders only that a message arrived, not that it was shown')
+    .action(deviceAction<ChatOptions>(async (ctx, out, [peer], options) => chat(ctx, out, peerAddress(ctx, peer), options)));

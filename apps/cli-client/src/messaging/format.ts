@@ -3,30 +3,51 @@ import type { Incoming } from './receiver';
 import type { SendReport } from './sender';
 
 const clock = (timestamp: number) => new Date(timestamp).toTimeString().slice(0, 8);
+const localDate = (date: Date) =>
+  `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 
-/** How a received message reads in a terminal: time, who, which device, text. */
-export function formatIncoming(message: Incoming): string {
-  const at = `[${clock(message.timestamp)}]`;
-  const sender = `${message.from} (device ${message.fromDeviceId})`;
-  if (message.kind === 'undecryptable') {
-    const asked = message.resendRequested ? 'asked them to resend' : `could not ask them to resend (${message.reason})`;
-    return `${at} ! could not decrypt a message from ${sender}; ${asked}`;
-  }
-  if (message.kind === 'resend-request') {
-    const what = `your message of ${clock(message.request.timestamp)}`;
-    const answer = message.resent ? 'sent it again over a new session' : 'it is no longer kept here; started a new session';
-    return `${at} · ${sender} could not decrypt ${what}; ${answer}`;
-  }
-  if (message.outgoing) return `${at} you (device ${message.fromDeviceId}) → ${message.conversation}: ${message.text}`;
-  return `${at} ${message.from} (device ${message.fromDeviceId}): ${message.text}`;
+/** `[10:42:07]` for today, `[2025-12-01 10:42:07]` for any other day. */
+export function formatTime(timestamp: number, now = new Date()): string {
+  const date = new Date(timestamp);
+  const day = localDate(date) === localDate(now) ? '' : `${localDate(date)} `;
+  return `[${day}${clock(timestamp)}]`;
 }
 
-/** What a send reached: the server has queued it for each device listed. */
+/**
+ * How a received envelope reads in a terminal: time, who, which device,
+ * text. Null for what people need not see: a receipt that moved nothing
+ * on, a typing indicator that stopped.
+ */
+export function formatIncoming(message: Incoming): string | null {
+  const at = formatTime(message.timestamp);
+  const sender = `${message.from} (device ${message.fromDeviceId})`;
+  switch (message.kind) {
+    case 'undecryptable': {
+      const asked = message.resendRequested ? 'asked them to resend' : `could not ask them to resend (${message.reason})`;
+      return `${at} ! could not decrypt a message from ${sender}; ${asked}`;
+    }
+    case 'resend-request': {
+      const answer = message.resent ? 'sent it again over a new session' : 'it is no longer kept here; started a new session';
+      return `${at} · ${sender} could not decrypt your message of ${formatTime(message.request.timestamp)}; ${answer}`;
+    }
+    case 'receipt': {
+      const how = message.receipt === 'read' ? `read by ${sender}` : `delivered to ${sender}`;
+      return message.messages.map((sent) => `${formatTime(sent.timestamp)} ✓✓ ${how}: ${sent.text}`).join('\n') || null;
+    }
+    case 'typing':
+      return message.typing === 'started' ? `· ${message.from} is typing…` : null;
+    case 'message':
+      if (message.outgoing) return `${at} you (device ${message.fromDeviceId}) → ${message.conversation}: ${message.text}`;
+      return `${at} ${sender}: ${message.text}`;
+  }
+}
+
+/** What a send reached: the home server accepted it for each device listed; receipts say more later. */
 export function formatSendReport(report: SendReport): string {
   const plural = (ids: number[]) => `device${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`;
   const copies = report.syncedDevices.length ? `, copies to your ${plural(report.syncedDevices)}` : '';
   const syncError = report.syncError ? ` (not copied to your other devices: ${report.syncError})` : '';
-  return `✓ delivered to ${report.to} (${plural(report.devices)})${copies}${syncError}`;
+  return `✓ sent to ${report.to} (${plural(report.devices)})${copies}${syncError}`;
 }
 
 /** A device change in a signed list, e.g. `bob@localhost added device 3 (signed by their account)`. */

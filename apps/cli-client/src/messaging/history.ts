@@ -34,3 +34,19 @@ export function recordMessage(ctx: DeviceContext, peer: string, entry: HistoryEn
   conversation.splice(at, 0, entry);
   conversation.splice(0, Math.max(0, conversation.length - CONVERSATION_LIMIT));
 }
+
+const STATE_ORDER: DeliveryState[] = ['sent', 'delivered', 'read'];
+
+/**
+ * Moves this account's messages to `peer` with these timestamps on to
+ * `state` (never back: a late delivery receipt after a read one changes
+ * nothing). Returns the messages that moved. The caller saves.
+ */
+export function advanceDelivery(ctx: DeviceContext, peer: string, timestamps: number[], state: DeliveryState): HistoryEntry[] {
+  const rank = STATE_ORDER.indexOf(state);
+  return conversationOf(ctx, peer).filter((entry) => {
+    if (!entry.outgoing || !timestamps.includes(entry.timestamp) || STATE_ORDER.indexOf(entry.state ?? 'sent') >= rank) return false;
+    entry.state = state;
+    return true;
+  });
+}

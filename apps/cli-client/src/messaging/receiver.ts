@@ -2,8 +2,8 @@ import { CiphertextMessageType, ErrorCode as SignalErrorCode, LibSignalErrorBase
 import type { Envelope } from '@parley/protocol';
 import { RetryRequest, decodeRetryRequest, decryptMessage } from '@parley/crypto';
 import type { DeviceContext } from '../profile/device-context';
-import { hasMessage, recordMessage } from './history';
-import { decodePayload } from './payload';
+import { HistoryEntry, advanceDelivery, hasMessage, recordMessage } from './history';
+import { ReceiptPayload, TypingPayload, decodePayload } from './payload';
 import { peerAddress } from './peer-address';
 
 interface Received {
@@ -37,7 +37,19 @@ export interface ResendRequest extends Received {
   resent?: boolean;
 }
 
-export type Incoming = ReceivedMessage | UndecryptableMessage | ResendRequest;
+/** Receipts for messages this account sent; `messages` are those whose state moved on. */
+export interface ReceivedReceipt extends Received {
+  kind: 'receipt';
+  receipt: ReceiptPayload['receipt'];
+  messages: HistoryEntry[];
+}
+
+export interface ReceivedTyping extends Received {
+  kind: 'typing';
+  typing: TypingPayload['typing'];
+}
+
+export type Incoming = ReceivedMessage | UndecryptableMessage | ResendRequest | ReceivedReceipt | ReceivedTyping;
 
 /**
  * Decrypts one envelope and records a message in the conversation's
@@ -61,6 +73,12 @@ export function openEnvelope(ctx: DeviceContext, envelope: Envelope): Promise<In
     try {
       const remote = ProtocolAddress.new(from, envelope.sourceDeviceId);
       const payload = decodePayload(await decryptMessage(ctx.store, ctx.localAddress, remote, envelope.type, envelope.content));
+      if (payload.kind === 'typing') return { kind: 'typing', ...received, typing: payload.typing };
+      if (payload.kind === 'receipt') {
+        const messages = advanceDelivery(ctx, from, payload.timestamps, payload.receipt);
+        await ctx.store.save();
+        return { kind: 'receipt', ...received, receipt: payload.receipt, messages };
+      }
       const outgoing = from === ctx.profile.username;
       const conversation = outgoing && payload.to ? peerAddress(ctx, payload.to) : from;
       if (hasMessage(ctx, conversation, from, envelope.timestamp)) return null;

@@ -1,10 +1,10 @@
 import { ProtocolAddress } from '@signalapp/libsignal-client';
-import { OutgoingMessage, isMismatchedDevices, isStaleDevices } from '@parley/protocol';
+import { OutgoingMessage, SendMessagesRequest, isMismatchedDevices, isStaleDevices } from '@parley/protocol';
 import { encryptMessage } from '@parley/crypto';
 import { CliError, ExitCode } from '../cli-error';
 import type { DeviceChange, DeviceContext } from '../profile/device-context';
 import { recordMessage } from './history';
-import { encodePayload } from './payload';
+import { MessagePayload, ReceiptPayload, TypingPayload, encodePayload } from './payload';
 import { peerAddress } from './peer-address';
 import { dropSessions, dropUnlistedSessions, isOwnAccount, sessionDeviceIds, startSessions } from './peer-sessions';
 import { SentEntry, rememberSent } from './sent-log';
@@ -42,14 +42,19 @@ export function sendText(ctx: DeviceContext, recipient: string, text: string): P
   };
   return ctx.exclusive(async () => {
     ctx.takeDeviceChanges();
-    const devices = await deliver(ctx, to, encodePayload({ text }), timestamp);
+    const devices = await deliver(ctx, to, encodePayload({ kind: 'message', text }), timestamp);
     recordMessage(ctx, to, { timestamp, from: me, fromDeviceId: ctx.profile.deviceId, text, outgoing: true, state: 'sent' });
-    rememberSent(ctx, { timestamp, to, payload: { text } });
+    rememberSent(ctx, { timestamp, to, payload: { kind: 'message', text } });
     await ctx.store.save();
     if (isOwnAccount(ctx, to)) return withChanges({ to, timestamp, devices, syncedDevices: [] });
     // The message is out: failing now would invite the user to send it twice.
     try {
-      return withChanges({ to, timestamp, devices, syncedDevices: await deliver(ctx, me, encodePayload({ text, to }), timestamp) });
+      return withChanges({
+        to,
+        timestamp,
+        devices,
+        syncedDevices: await deliver(ctx, me, encodePayload({ kind: 'message', text, to }), timestamp),
+      });
     } catch (error) {
       const syncError = error instanceof Error ? error.message : String(error);
       return withChanges({ to, timestamp, devices, syncedDevices: [], syncError });
@@ -64,8 +69,29 @@ export function sendText(ctx: DeviceContext, recipient: string, text: string): P
  * from this account's own device gets the sync copy.
  */
 export function resend(ctx: DeviceContext, sent: SentEntry, requester: string): Promise<number[]> {
-  const payload = isOwnAccount(ctx, requester) ? { ...sent.payload, to: sent.to } : sent.payload;
+  const payload: MessagePayload = isOwnAccount(ctx, requester) ? { ...sent.payload, to: sent.to } : sent.payload;
   return ctx.exclusive(() => deliver(ctx, requester, encodePayload(payload), sent.timestamp));
+}
+
+/**
+ * Tells every device of `to` that this device decrypted (or showed) the
+ * messages `to` sent at `timestamps`. Receipts themselves get none.
+ */
+export function sendReceipt(ctx: DeviceContext, to: string, receipt: ReceiptPayload['receipt'], timestamps: number[]): Promise<void> {
+  const payload = encodePayload({ kind: 'receipt', receipt, timestamps });
+  return ctx.exclusive(async () => void (await deliver(ctx, to, payload, Date.now(), { urgent: false })));
+}
+
+/**
+ * Tells the connected devices of `to` that this person is typing, or
+ * stopped: `online`, so the server stores nothing. Only over sessions that
+ * exist; typing is not worth a one-time key.
+ */
+export function sendTyping(ctx: DeviceContext, to: string, typing: TypingPayload['typing']): Promise<void> {
+  return ctx.exclusive(async () => {
+    if (sessionDeviceIds(ctx, to).length === 0) return;
+    await deliver(ctx, to, encodePayload({ kind: 'typing', typing }), Date.now(), { urgent: false, online: true });
+  });
 }
 
 /**
@@ -76,7 +102,13 @@ export function resend(ctx: DeviceContext, sent: SentEntry, requester: string): 
  * 410, so the retry cannot duplicate a message. Only devices on the newest
  * checked signed list are encrypted to, whatever the server answers.
  */
-async function deliver(ctx: DeviceContext, address: string, plaintext: Uint8Array<ArrayBuffer>, timestamp: number) {
+async function deliver(
+  ctx: DeviceContext,
+  address: string,
+  plaintext: Uint8Array<ArrayBuffer>,
+  timestamp: number,
+  options: Pick<SendMessagesRequest, 'urgent' | 'online'> = { urgent: true },
+) {
   for (let attempt = 1; ; attempt++) {
     const checked = await dropUnlistedSessions(ctx, address);
     if (!checked || sessionDeviceIds(ctx, address).length === 0) await startSessions(ctx, address);
@@ -92,7 +124,7 @@ async function deliver(ctx: DeviceContext, address: string, plaintext: Uint8Arra
       messages.push(await encryptMessage(ctx.store, ctx.localAddress, remote, plaintext, session!.remoteRegistrationId()));
     }
     try {
-      await ctx.client.sendMessages(address, { timestamp, urgent: true, messages });
+      await ctx.client.sendMessages(address, { timestamp, ...options, messages });
       return deviceIds;
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS) throw error;

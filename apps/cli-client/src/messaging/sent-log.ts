@@ -1,12 +1,12 @@
 import type { DeviceContext } from '../profile/device-context';
-import type { MessagePayload } from './payload';
+import type { TextPayload } from './payload';
 
 /** A message this device sent, kept so that a recipient device that could not decrypt it can have it again. */
 export interface SentEntry {
   timestamp: number;
   /** The recipient (peerAddress). */
   to: string;
-  payload: MessagePayload;
+  payload: TextPayload;
 }
 
 /** A retry request for anything older or further back is answered with a new session but no resend. */
