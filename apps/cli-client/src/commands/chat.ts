@@ -4,11 +4,12 @@ import { RealtimeConnection } from '@parley/protocol';
 import { describeAuditEntry } from '../audit/describe';
 import { deviceAction } from '../command-action';
 import { toCliError } from '../cli-error';
-import { formatDeviceChange, formatIncoming, formatSendReport } from '../messaging/format';
+import { formatDeviceChange, formatIncoming, formatOutboxProblem, formatSendReport } from '../messaging/format';
 import { receiveEnvelope } from '../messaging/inbound';
 import { replenishKeys, replenishKeysIfLow } from '../messaging/key-upkeep';
 import { peerAddress } from '../messaging/peer-address';
-import { sendReceipt, sendText, sendTyping } from '../messaging/sender';
+import { enqueue, flushOutbox, outboxSize } from '../messaging/outbox';
+import { sendReceipt, sendTyping } from '../messaging/sender';
 import { TypingNotifier } from '../messaging/typing';
 import type { Output } from '../output';
 import type { DeviceContext } from '../profile/device-context';
@@ -48,9 +49,10 @@ async function chat(ctx: DeviceContext, out: Output, peer: string, options: Chat
   const { socket } = connection;
   let exitError = null as Error | null; // assigned in a callback: keep TypeScript from narrowing it to null
 
-  connection.on('connected', () =>
-    status(`connected as ${ctx.profile.username} (device ${ctx.profile.deviceId}); type a message and press Enter, Ctrl-D to leave`),
-  );
+  connection.on('connected', () => {
+    status(`connected as ${ctx.profile.username} (device ${ctx.profile.deviceId}); type a message and press Enter, Ctrl-D to leave`);
+    flush(); // what was written while the connection was down
+  });
   connection.on('disconnected', (reason) => status(`disconnected (${reason}); reconnecting…`));
   // main.ts prints why, once the chat has wound down.
   connection.on('closed', (error) => {
@@ -93,21 +95,23 @@ async function chat(ctx: DeviceContext, out: Output, peer: string, options: Chat
   const typing = new TypingNotifier((state) => void sendTyping(ctx, peer, state).catch(() => undefined));
   if (interactive) process.stdin.on('keypress', () => setImmediate(() => typing.update(rl.line)));
 
-  // Sends go one after another, so they reach the server in the order typed.
+  // Sends go one after another, through the outbox, so they reach the server in the order typed.
   let sending = Promise.resolve();
+  const flush = () => {
+    sending = sending.then(() =>
+      flushOutbox(ctx, (outcome) => {
+        if (!('sent' in outcome)) return show(formatOutboxProblem(outcome, outboxSize(ctx)), { event: 'outbox', ...outcome });
+        for (const change of outcome.sent.deviceChanges ?? []) show(`· ${formatDeviceChange(change)}`, { event: 'devices', ...change });
+        show(formatSendReport(outcome.sent), { event: 'sent', text: outcome.entry.text, ...outcome.sent });
+      }).catch((error) => show(`! not sent: ${toCliError(error).message}`, { event: 'error', error: toCliError(error).message })),
+    );
+  };
   rl.on('line', (line) => {
     const text = line.trim();
     if (!text) return rl.prompt();
     typing.sent();
-    sending = sending.then(() =>
-      sendText(ctx, peer, text).then(
-        (report) => {
-          for (const change of report.deviceChanges ?? []) show(`· ${formatDeviceChange(change)}`, { event: 'devices', ...change });
-          show(formatSendReport(report), { event: 'sent', text, ...report });
-        },
-        (error) => show(`! not sent: ${toCliError(error).message}`, { event: 'error', text, error: toCliError(error).message }),
-      ),
-    );
+    sending = sending.then(async () => void (await enqueue(ctx, peer, text)));
+    flush();
   });
   // Ctrl-C leaves like Ctrl-D; readline would otherwise only pause the input.
   rl.on('SIGINT', () => rl.close());
@@ -120,6 +124,8 @@ async function chat(ctx: DeviceContext, out: Output, peer: string, options: Chat
   if (interactive) process.stdout.write('\n'); // leave the shell prompt its own line
   typing.stop();
   await sending;
+  const waiting = outboxSize(ctx);
+  if (waiting > 0) out.note(`· ${waiting} message${waiting === 1 ? '' : 's'} kept in the outbox, sent by the next send, inbox or chat`);
   connection.close();
   if (exitError) throw exitError;
 }

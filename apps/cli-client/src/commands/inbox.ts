@@ -1,21 +1,26 @@
 import { Command } from 'commander';
 import { deviceAction } from '../command-action';
 import { toCliError } from '../cli-error';
-import { formatIncoming } from '../messaging/format';
+import { formatIncoming, formatOutboxProblem, formatSendReport } from '../messaging/format';
 import { receiveEnvelope } from '../messaging/inbound';
 import { replenishKeysIfLow } from '../messaging/key-upkeep';
+import { flushOutbox, outboxSize } from '../messaging/outbox';
 import { sendReceipt } from '../messaging/sender';
 
 /**
  * Fetches, decrypts, prints and then acknowledges each queued message, in
  * that order: a crash before the acknowledgement redelivers the envelope,
- * which the receiver recognises as a duplicate. Receipts for this
+ * which the receiver recognises as a duplicate. The outbox goes first, so
+ * replies follow what was written before them. Receipts for this
  * account's messages update its history quietly; each sender then gets one
  * delivery receipt for everything of theirs that came.
  */
 export const inboxCommand = () =>
   new Command('inbox').description('receive every message queued for this device (JSON lines with --json)').action(
     deviceAction(async (ctx, out) => {
+      await flushOutbox(ctx, (outcome) =>
+        out.note('sent' in outcome ? formatSendReport(outcome.sent) : formatOutboxProblem(outcome, outboxSize(ctx))),
+      );
       let received = 0;
       const delivered = new Map<string, number[]>();
       for (let more = true; more;) {

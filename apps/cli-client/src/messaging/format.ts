@@ -1,4 +1,5 @@
 import type { DeviceChange } from '../profile/device-context';
+import type { OutboxOutcome } from './outbox';
 import type { Incoming } from './receiver';
 import type { SendReport } from './sender';
 
@@ -48,6 +49,13 @@ export function formatSendReport(report: SendReport): string {
   const copies = report.syncedDevices.length ? `, copies to your ${plural(report.syncedDevices)}` : '';
   const syncError = report.syncError ? ` (not copied to your other devices: ${report.syncError})` : '';
   return `✓ sent to ${report.to} (${plural(report.devices)})${copies}${syncError}`;
+}
+
+/** What became of an outbox entry, after `formatSendReport` for the sent ones. */
+export function formatOutboxProblem(outcome: Exclude<OutboxOutcome, { sent: SendReport }>, waiting: number): string {
+  if ('dropped' in outcome) return `! not sent to ${outcome.entry.to} ("${outcome.entry.text}"): ${outcome.dropped.message}`;
+  const count = `${waiting} message${waiting === 1 ? '' : 's'}`;
+  return `⧗ not sent yet: ${outcome.kept.message}; ${count} kept in the outbox, sent on reconnect or by the next send, inbox or chat`;
 }
 
 /** A device change in a signed list, e.g. `bob@localhost added device 3 (signed by their account)`. */

@@ -5,7 +5,7 @@ import { CliError, ExitCode } from '../cli-error';
 import type { DeviceChange, DeviceContext } from '../profile/device-context';
 import { recordMessage } from './history';
 import { MessagePayload, ReceiptPayload, TypingPayload, encodePayload } from './payload';
-import { peerAddress } from './peer-address';
+import type { OutboxEntry } from './outbox';
 import { dropSessions, dropUnlistedSessions, isOwnAccount, sessionDeviceIds, startSessions } from './peer-sessions';
 import { SentEntry, rememberSent } from './sent-log';
 
@@ -26,15 +26,16 @@ export interface SendReport {
 }
 
 /**
- * Sends `text` to every device of `recipient`, then a sync copy to this
- * account's other devices (API.md section 3 requires one entry per current
- * device), and keeps it in the conversation's history and the sent log.
- * Throws UntrustedError, having sent nothing, when the recipient's devices
- * do not check out against its signed device list.
+ * Sends an outbox entry to every device of its recipient, then a sync copy
+ * to this account's other devices (API.md section 3 requires one entry per
+ * current device), and keeps it in the conversation's history and the sent
+ * log. The entry's timestamp names the message: sent twice (a retry after
+ * a lost answer), receivers drop the second. Throws UntrustedError, having
+ * sent nothing, when the recipient's devices do not check out against its
+ * signed device list.
  */
-export function sendText(ctx: DeviceContext, recipient: string, text: string): Promise<SendReport> {
-  const timestamp = Date.now();
-  const to = peerAddress(ctx, recipient);
+export function sendText(ctx: DeviceContext, entry: OutboxEntry): Promise<SendReport> {
+  const { to, text, timestamp, id: sendId } = entry;
   const me = ctx.profile.username;
   const withChanges = (report: SendReport): SendReport => {
     const deviceChanges = ctx.takeDeviceChanges();
@@ -42,7 +43,7 @@ export function sendText(ctx: DeviceContext, recipient: string, text: string): P
   };
   return ctx.exclusive(async () => {
     ctx.takeDeviceChanges();
-    const devices = await deliver(ctx, to, encodePayload({ kind: 'message', text }), timestamp);
+    const devices = await deliver(ctx, to, encodePayload({ kind: 'message', text }), timestamp, { urgent: true, sendId });
     recordMessage(ctx, to, { timestamp, from: me, fromDeviceId: ctx.profile.deviceId, text, outgoing: true, state: 'sent' });
     rememberSent(ctx, { timestamp, to, payload: { kind: 'message', text } });
     await ctx.store.save();
@@ -53,7 +54,10 @@ export function sendText(ctx: DeviceContext, recipient: string, text: string): P
         to,
         timestamp,
         devices,
-        syncedDevices: await deliver(ctx, me, encodePayload({ kind: 'message', text, to }), timestamp),
+        syncedDevices: await deliver(ctx, me, encodePayload({ kind: 'message', text, to }), timestamp, {
+          urgent: true,
+          sendId: `${sendId}-sync`,
+        }),
       });
     } catch (error) {
       const syncError = error instanceof Error ? error.message : String(error);
@@ -72,6 +76,22 @@ export function resend(ctx: DeviceContext, sent: SentEntry, requester: string): 
   const payload: MessagePayload = isOwnAccount(ctx, requester) ? { ...sent.payload, to: sent.to } : sent.payload;
   return ctx.exclusive(() => deliver(ctx, requester, encodePayload(payload), sent.timestamp));
 }
+
+interface DeliverOptions extends Pick<SendMessagesRequest, 'urgent' | 'online'> {
+  /** One id per outbox entry (and its sync copy) for its whole life, whatever the retries. */
+  sendId?: string;
+}
+
+/**
+ * The one place a send's stable id meets the wire: the server's idempotent
+ * send will take it as SendMessagesRequest.idempotencyKey, answering a
+ * retry with the first answer instead of storing the message twice.
+ */
+const sendRequest = (timestamp: number, { sendId, ...flags }: DeliverOptions, messages: OutgoingMessage[]): SendMessagesRequest => ({
+  timestamp,
+  ...flags,
+  messages,
+});
 
 /**
  * Tells every device of `to` that this device decrypted (or showed) the
@@ -107,7 +127,7 @@ async function deliver(
   address: string,
   plaintext: Uint8Array<ArrayBuffer>,
   timestamp: number,
-  options: Pick<SendMessagesRequest, 'urgent' | 'online'> = { urgent: true },
+  options: DeliverOptions = { urgent: true },
 ) {
   for (let attempt = 1; ; attempt++) {
     const checked = await dropUnlistedSessions(ctx, address);
@@ -124,7 +144,7 @@ async function deliver(
       messages.push(await encryptMessage(ctx.store, ctx.localAddress, remote, plaintext, session!.remoteRegistrationId()));
     }
     try {
-      await ctx.client.sendMessages(address, { timestamp, ...options, messages });
+      await ctx.client.sendMessages(address, sendRequest(timestamp, options, messages));
       return deviceIds;
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS) throw error;

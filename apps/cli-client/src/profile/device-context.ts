@@ -5,6 +5,7 @@ import { ContactRecord, DeviceStore, fromBase64 } from '@parley/crypto';
 import type { AuditHead } from '../audit/audit-check';
 import { CliError, ExitCode } from '../cli-error';
 import type { HistoryEntry } from '../messaging/history';
+import type { OutboxEntry } from '../messaging/outbox';
 import type { KeptEnvelope } from '../messaging/retry';
 import type { SentEntry } from '../messaging/sent-log';
 import { lockProfile } from './profile-lock';
@@ -39,6 +40,8 @@ export interface DeviceProfile {
   sentLog?: SentEntry[];
   /** The newest envelopes that would not decrypt, kept rather than lost with their acknowledgement. */
   undecryptable?: KeptEnvelope[];
+  /** Messages written but not yet accepted by the server, oldest first; sent by the next send, inbox or chat. */
+  outbox?: OutboxEntry[];
 }
 
 /** A device change seen in a contact's newly signed list, for the user to be told about. */
