@@ -1,4 +1,5 @@
 import type { DeviceChange } from '../profile/device-context';
+import type { DeliveryState, HistoryEntry } from './history';
 import type { OutboxOutcome } from './outbox';
 import type { Incoming } from './receiver';
 import type { SendReport } from './sender';
@@ -41,6 +42,16 @@ export function formatIncoming(message: Incoming): string | null {
       if (message.outgoing) return `${at} you (device ${message.fromDeviceId}) → ${message.conversation}: ${message.text}`;
       return `${at} ${sender}: ${message.text}`;
   }
+}
+
+const STATE_MARKS: Record<DeliveryState, string> = { sent: '✓ sent', delivered: '✓✓ delivered', read: '✓✓ read' };
+
+/** One message of `parley history`: who wrote it and, for your own, how far it got. */
+export function formatHistoryEntry(entry: HistoryEntry, peer: string): string {
+  const at = formatTime(entry.timestamp);
+  if (!entry.outgoing) return `${at} ${entry.from} (device ${entry.fromDeviceId}): ${entry.text}`;
+  const state = entry.state ? `  ${STATE_MARKS[entry.state]}` : '';
+  return `${at} you (device ${entry.fromDeviceId}) → ${peer}: ${entry.text}${state}`;
 }
 
 /** What a send reached: the home server accepted it for each device listed; receipts say more later. */

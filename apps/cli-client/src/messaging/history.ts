@@ -1,4 +1,5 @@
 import type { DeviceContext } from '../profile/device-context';
+import { contactRecord } from '../trust/contacts';
 
 /** How far a sent message got: the home server took it, a device of the recipient decrypted it, or showed it. */
 export type DeliveryState = 'sent' | 'delivered' | 'read';
@@ -50,3 +51,18 @@ export function advanceDelivery(ctx: DeviceContext, peer: string, timestamps: nu
     return true;
   });
 }
+
+/** The newest `limit` messages of a conversation (those containing `search`, any case, when given), oldest first. */
+export function findMessages(ctx: DeviceContext, peer: string, { search, limit }: { search?: string; limit: number }): HistoryEntry[] {
+  const needle = search?.toLowerCase();
+  const found = conversationOf(ctx, peer).filter((entry) => !needle || entry.text.toLowerCase().includes(needle));
+  return found.slice(-limit);
+}
+
+/**
+ * Whether `peer` is someone this account wrote to (from any of its
+ * devices) or verified; anyone else writing is a message request. A pinned
+ * contact record alone does not count: a delivery receipt pins one.
+ */
+export const isKnownPeer = (ctx: DeviceContext, peer: string): boolean =>
+  conversationOf(ctx, peer).some((entry) => entry.outgoing) || Boolean(contactRecord(ctx, peer)?.verified);
