@@ -91,7 +91,11 @@ async function chat(ctx: DeviceContext, out: Output, peer: string, options: Chat
   const flush = () => {
     sending = sending.then(() =>
       flushOutbox(ctx, (outcome) => {
-        if (!('sent' in outcome)) return show(formatOutboxProblem(outcome, outboxSize(ctx)), { event: 'outbox', ...outcome });
+        if (!('sent' in outcome)) {
+          const error = 'kept' in outcome ? outcome.kept : outcome.dropped;
+          const data = { event: 'outbox', ...outcome.entry, kept: 'kept' in outcome, error: error.message };
+          return show(formatOutboxProblem(outcome, outboxSize(ctx)), data);
+        }
         for (const change of outcome.sent.deviceChanges ?? []) show(`· ${formatDeviceChange(change)}`, { event: 'devices', ...change });
         show(formatSendReport(outcome.sent), { event: 'sent', text: outcome.entry.text, ...outcome.sent });
       }).catch((error) => show(`! not sent: ${toCliError(error).message}`, { event: 'error', error: toCliError(error).message })),
