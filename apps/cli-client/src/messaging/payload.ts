@@ -1,3 +1,5 @@
+import { parseAddress } from '@parley/protocol';
+
 /**
  * What travels inside the encryption; the server never sees it. `to` is set
  * only on sync copies to the sender's own devices, which otherwise could not
@@ -30,8 +32,9 @@ export const encodePayload = (payload: MessagePayload): Uint8Array<ArrayBuffer> 
 const isTimestamps = (value: unknown): value is number[] => Array.isArray(value) && value.every((t) => Number.isSafeInteger(t));
 
 /**
- * Reads a payload; version 1 payloads without a kind are messages. Other
- * clients may send bare text: anything that is not our JSON is shown as text.
+ * Reads a payload; version 1 payloads without a kind are messages, and a
+ * `to` that is not an address is left out. Other clients may send bare
+ * text: anything that is not our JSON is shown as text.
  */
 export function decodePayload(bytes: Uint8Array): MessagePayload {
   const raw = Buffer.from(bytes).toString('utf8');
@@ -48,7 +51,7 @@ export function decodePayload(bytes: Uint8Array): MessagePayload {
   }
   if (kind === 'typing' && (typing === 'started' || typing === 'stopped')) return { kind, typing };
   if ((kind === undefined || kind === 'message') && typeof text === 'string') {
-    return typeof to === 'string' ? { kind: 'message', text, to } : { kind: 'message', text };
+    return typeof to === 'string' && parseAddress(to) ? { kind: 'message', text, to } : { kind: 'message', text };
   }
   return { kind: 'message', text: raw };
 }
