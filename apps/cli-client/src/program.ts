@@ -1,9 +1,11 @@
 import { Command, Option } from 'commander';
 import { auditCommand } from './commands/audit';
 import { chatCommand } from './commands/chat';
+import { contactsCommand } from './commands/contacts';
 import { devicesCommand } from './commands/devices';
 import { registerCommand } from './commands/enroll';
 import { fingerprintCommand } from './commands/fingerprint';
+import { historyCommand } from './commands/history';
 import { inboxCommand } from './commands/inbox';
 import { keysCommand } from './commands/keys';
 import { linkCommand } from './commands/link';
@@ -42,6 +44,8 @@ export function buildProgram(): Command {
     sendCommand(),
     inboxCommand(),
     chatCommand(),
+    historyCommand(),
+    contactsCommand(),
     fingerprintCommand(),
     verifyCommand(),
     trustCommand(),

@@ -50,14 +50,14 @@ describe('parley chat in a terminal', () => {
 
     terminal.type('here');
     terminal.press('Enter');
-    await terminal.waitFor(/✓ delivered to alice \(device 1\)/);
+    await terminal.waitFor(/✓ sent to alice \(device 1\)/);
     expect((await alice.inbox()).map((m) => m.text)).toEqual(['yes, I am here']);
 
     // What alice typed while bob's chat was open all came through, once each, in order.
     const lines = terminal
       .screen()
       .split('\n')
-      .filter((l) => /alice \(device 1\):/.test(l));
+      .filter((l) => /\] alice \(device 1\):/.test(l));
     expect(lines.map((l) => l.replace(/^\[[\d:]+\] /, ''))).toEqual([
       'alice (device 1): sent while bob was away',
       'alice (device 1): are you there?',
@@ -85,7 +85,7 @@ describe('parley chat in a terminal', () => {
       expect(screen.match(/connected as bob/g)).toHaveLength(2);
       terminal.type('back online');
       terminal.press('Enter');
-      await terminal.waitFor(/✓ delivered to alice/);
+      await terminal.waitFor(/✓ sent to alice/);
       expect((await alice.inbox()).map((m) => m.text)).toEqual(['back online']);
     } finally {
       await proxy.close();

@@ -16,6 +16,8 @@ const COMMANDS = [
   ['devices', 'remove'],
   ['send'],
   ['inbox'],
+  ['history'],
+  ['contacts'],
   ['chat'],
   ['fingerprint'],
   ['verify'],
@@ -36,6 +38,6 @@ describe('parley --help', () => {
   it('answers a usage error with exit code 2 and the command’s help', async () => {
     const { code, stderr } = await runCli({ PATH: process.env.PATH ?? '' }, ['send', 'bob']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/missing required argument 'text'[\s\S]*Usage: parley send/);
+    expect(stderr).toMatch(/nothing to send: give a message, or a file with --file[\s\S]*Usage: parley send/);
   });
 });

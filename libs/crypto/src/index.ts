@@ -8,6 +8,7 @@ export * from './contact-trust';
 export * from './key-generation';
 export * from './key-maintenance';
 export * from './memory-store';
+export * from './retry-request';
 export * from './safety-number';
 export * from './session-cipher';
 export * from './store/atomic-file';

@@ -4,12 +4,20 @@ import { RealtimeConnection } from '@parley/protocol';
 import { describeAuditEntry } from '../audit/describe';
 import { deviceAction } from '../command-action';
 import { toCliError } from '../cli-error';
-import { formatDeviceChange, formatIncoming, formatSendReport } from '../messaging/format';
+import { parseChatInput } from '../messaging/chat-input';
+import { formatDeviceChange, formatIncoming, formatOutboxProblem, formatSendReport } from '../messaging/format';
+import { isKnownPeer } from '../messaging/history';
+import { receiveEnvelope } from '../messaging/inbound';
 import { replenishKeys, replenishKeysIfLow } from '../messaging/key-upkeep';
-import { openEnvelope } from '../messaging/receiver';
-import { sendText } from '../messaging/sender';
+import { LineJoiner } from '../messaging/line-joiner';
+import { peerAddress } from '../messaging/peer-address';
+import { enqueue, flushOutbox, outboxSize } from '../messaging/outbox';
+import type { Incoming } from '../messaging/receiver';
+import { sendReceipt, sendTyping } from '../messaging/sender';
+import { TypingNotifier } from '../messaging/typing';
 import type { Output } from '../output';
 import type { DeviceContext } from '../profile/device-context';
+import { Show, runChatCommand } from './chat-commands';
 import { parseRecipient } from './recipient';
 
 /**
@@ -17,7 +25,7 @@ import { parseRecipient } from './recipient';
  * and redraws the prompt with their unfinished text, so incoming messages
  * never garble the line being edited.
  */
-function makeShow(out: Output, rl: ReturnType<typeof createInterface>, interactive: boolean) {
+function makeShow(out: Output, rl: ReturnType<typeof createInterface>, interactive: boolean): Show {
   // Output that lands after the input closed (a last message while leaving) gets no prompt after it.
   let inputOpen = true;
   rl.once('close', () => {
@@ -32,7 +40,43 @@ function makeShow(out: Output, rl: ReturnType<typeof createInterface>, interacti
   };
 }
 
-async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void> {
+interface ChatOptions {
+  readReceipts: boolean;
+}
+
+/**
+ * What a received envelope shows in the chat with `peer`. Typing shows
+ * once per spell of typing. A stranger's message (no contact pinned, never
+ * written to) is not shown inside this conversation, only announced, and
+ * gets a delivery receipt rather than a read one.
+ */
+function incomingHandler(ctx: DeviceContext, peer: string, options: ChatOptions, show: Show) {
+  let peerTyping = false;
+  return (incoming: Incoming) => {
+    if (incoming.kind === 'typing') {
+      const started = incoming.typing === 'started';
+      const news = incoming.from === peer && started !== peerTyping;
+      if (incoming.from === peer) peerTyping = started;
+      if (!news) return;
+    }
+    if (incoming.kind === 'message' && !incoming.outgoing) {
+      if (incoming.from === peer) peerTyping = false;
+      const request = incoming.from !== peer && !isKnownPeer(ctx, incoming.from);
+      const receipt = options.readReceipts && !request ? 'read' : 'delivered';
+      void sendReceipt(ctx, incoming.from, receipt, [incoming.timestamp]).catch((error) =>
+        show(`· could not send a ${receipt} receipt to ${incoming.from}: ${toCliError(error).message}`, { event: 'status' }),
+      );
+      if (request) {
+        const text = `new message request from ${incoming.from} (parley history ${incoming.from})`;
+        return show(`· ${text}`, { event: 'request', from: incoming.from, text });
+      }
+    }
+    const line = formatIncoming(incoming);
+    if (line) show(line, { event: 'message', ...incoming });
+  };
+}
+
+async function chat(ctx: DeviceContext, out: Output, peer: string, options: ChatOptions): Promise<void> {
   const interactive = Boolean(process.stdin.isTTY) && !out.json;
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
   rl.setPrompt(`${ctx.profile.username} → ${peer}> `);
@@ -42,9 +86,32 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
   const { socket } = connection;
   let exitError = null as Error | null; // assigned in a callback: keep TypeScript from narrowing it to null
 
-  connection.on('connected', () =>
-    status(`connected as ${ctx.profile.username} (device ${ctx.profile.deviceId}); type a message and press Enter, Ctrl-D to leave`),
-  );
+  // Sends go one after another, through the outbox, so they reach the server in the order typed.
+  let sending = Promise.resolve();
+  const flush = () => {
+    sending = sending.then(() =>
+      flushOutbox(ctx, (outcome) => {
+        if (!('sent' in outcome)) {
+          const error = 'kept' in outcome ? outcome.kept : outcome.dropped;
+          const data = { event: 'outbox', ...outcome.entry, kept: 'kept' in outcome, error: error.message };
+          return show(formatOutboxProblem(outcome, outboxSize(ctx)), data);
+        }
+        for (const change of outcome.sent.deviceChanges ?? []) show(`· ${formatDeviceChange(change)}`, { event: 'devices', ...change });
+        show(formatSendReport(outcome.sent), { event: 'sent', text: outcome.entry.text, ...outcome.sent });
+      }).catch((error) => show(`! not sent: ${toCliError(error).message}`, { event: 'error', error: toCliError(error).message })),
+    );
+  };
+  const send = (to: string, text: string) => {
+    sending = sending.then(async () => void (await enqueue(ctx, to, text)));
+    flush();
+  };
+
+  connection.on('connected', () => {
+    status(
+      `connected as ${ctx.profile.username} (device ${ctx.profile.deviceId}); type a message and press Enter, /help for commands, Ctrl-D to leave`,
+    );
+    flush(); // what was written while the connection was down
+  });
   connection.on('disconnected', (reason) => status(`disconnected (${reason}); reconnecting…`));
   // main.ts prints why, once the chat has wound down.
   connection.on('closed', (error) => {
@@ -52,9 +119,10 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
     rl.close();
   });
 
+  const handleIncoming = incomingHandler(ctx, peer, options, show);
   socket.on('message', async (envelope, ack) => {
-    const incoming = await openEnvelope(ctx, envelope);
-    if (incoming) show(formatIncoming(incoming), { event: 'message', ...incoming });
+    const incoming = await receiveEnvelope(ctx, envelope);
+    if (incoming) handleIncoming(incoming);
     ack({ ok: true });
   });
   socket.on('keys:low', (counts) => {
@@ -68,37 +136,56 @@ async function chat(ctx: DeviceContext, out: Output, peer: string): Promise<void
     show(`! delivery to ${failure.destination} failed: ${failure.error}`, { event: 'delivery:failed', ...failure }),
   );
 
-  // Sends go one after another, so they reach the server in the order typed.
-  let sending = Promise.resolve();
-  rl.on('line', (line) => {
-    const text = line.trim();
+  const typing = new TypingNotifier((state) => void sendTyping(ctx, peer, state).catch(() => undefined));
+  if (interactive) process.stdin.on('keypress', () => setImmediate(() => typing.update(rl.line)));
+
+  const lines = new LineJoiner((typed) => {
+    const text = typed.trim();
     if (!text) return rl.prompt();
-    sending = sending.then(() =>
-      sendText(ctx, peer, text).then(
-        (report) => {
-          for (const change of report.deviceChanges ?? []) show(`· ${formatDeviceChange(change)}`, { event: 'devices', ...change });
-          show(formatSendReport(report), { event: 'sent', text, ...report });
-        },
-        (error) => show(`! not sent: ${toCliError(error).message}`, { event: 'error', text, error: toCliError(error).message }),
-      ),
-    );
+    const input = text.includes('\n') ? { kind: 'text' as const, text } : parseChatInput(text);
+    switch (input.kind) {
+      case 'text':
+        typing.sent();
+        return send(peer, input.text);
+      case 'msg':
+        return send(input.to, input.text);
+      case 'quit':
+        return rl.close();
+      case 'usage':
+        return show(`! ${input.message}`, { event: 'error', error: input.message });
+      default:
+        void runChatCommand(ctx, peer, input, show).catch((error) =>
+          show(`! ${toCliError(error).message}`, { event: 'error', error: toCliError(error).message }),
+        );
+    }
   });
-  // Ctrl-C leaves like Ctrl-D; readline would otherwise only pause the input.
-  rl.on('SIGINT', () => rl.close());
+  rl.on('line', (line) => lines.push(line));
+  // Ctrl-C clears a typed line; on an empty line it leaves, like Ctrl-D (readline would only pause the input).
+  rl.on('SIGINT', () => {
+    if (!rl.line) return rl.close();
+    rl.write(null, { ctrl: true, name: 'e' });
+    rl.write(null, { ctrl: true, name: 'u' });
+    typing.stop();
+  });
   const closed = new Promise<void>((resolve) => rl.once('close', resolve));
 
   await replenishKeysIfLow(ctx).catch((error) => status(`could not check prekeys: ${toCliError(error).message}`));
   connection.connect();
   if (interactive) rl.prompt();
   await closed;
+  lines.flush();
   if (interactive) process.stdout.write('\n'); // leave the shell prompt its own line
+  typing.stop();
   await sending;
+  const waiting = outboxSize(ctx);
+  if (waiting > 0) out.note(`· ${waiting} message${waiting === 1 ? '' : 's'} kept in the outbox, sent by the next send, inbox or chat`);
   connection.close();
   if (exitError) throw exitError;
 }
 
 export const chatCommand = () =>
   new Command('chat')
-    .description('talk with <user> interactively: live messages from all their devices, your input line, delivery acks')
+    .description('talk with <user> interactively: live messages from all their devices, your input line, delivery and read receipts')
     .argument('<user>', 'the other person', parseRecipient)
-    .action(deviceAction(async (ctx, out, [peer]) => chat(ctx, out, peer)));
+    .option('--no-read-receipts', 'tell senders only that a message arrived, not that it was shown')
+    .action(deviceAction<ChatOptions>(async (ctx, out, [peer], options) => chat(ctx, out, peerAddress(ctx, peer), options)));

@@ -1,29 +1,48 @@
 import { Command } from 'commander';
 import { deviceAction } from '../command-action';
-import { formatIncoming } from '../messaging/format';
+import { toCliError } from '../cli-error';
+import { formatIncoming, formatOutboxProblem, formatSendReport } from '../messaging/format';
+import { receiveEnvelope } from '../messaging/inbound';
 import { replenishKeysIfLow } from '../messaging/key-upkeep';
-import { openEnvelope } from '../messaging/receiver';
+import { flushOutbox, outboxSize } from '../messaging/outbox';
+import { sendReceipt } from '../messaging/sender';
 
 /**
  * Fetches, decrypts, prints and then acknowledges each queued message, in
  * that order: a crash before the acknowledgement redelivers the envelope,
- * which the receiver recognises as a duplicate.
+ * which the receiver recognises as a duplicate. The outbox goes first, so
+ * replies follow what was written before them. Receipts for this
+ * account's messages update its history quietly; each sender then gets one
+ * delivery receipt for everything of theirs that came.
  */
 export const inboxCommand = () =>
   new Command('inbox').description('receive every message queued for this device (JSON lines with --json)').action(
     deviceAction(async (ctx, out) => {
+      await flushOutbox(ctx, (outcome) =>
+        out.note('sent' in outcome ? formatSendReport(outcome.sent) : formatOutboxProblem(outcome, outboxSize(ctx))),
+      );
       let received = 0;
+      const delivered = new Map<string, number[]>();
       for (let more = true; more;) {
         const page = await ctx.client.listMessages();
         for (const envelope of page.messages) {
-          const incoming = await openEnvelope(ctx, envelope);
-          if (incoming) out.result(formatIncoming(incoming), incoming);
+          const incoming = await receiveEnvelope(ctx, envelope);
+          if (incoming?.kind === 'message' && !incoming.outgoing)
+            delivered.set(incoming.from, [...(delivered.get(incoming.from) ?? []), incoming.timestamp]);
+          if (incoming && incoming.kind !== 'receipt' && incoming.kind !== 'typing') {
+            out.result(formatIncoming(incoming) ?? '', incoming);
+            received++;
+          }
           await ctx.client.ackMessage(envelope.id);
-          if (incoming) received++;
         }
         more = page.more && page.messages.length > 0;
       }
       if (received === 0 && !out.json) out.note('no new messages');
+      for (const [from, timestamps] of delivered) {
+        await sendReceipt(ctx, from, 'delivered', timestamps).catch((error) =>
+          out.note(`could not send a delivery receipt to ${from}: ${toCliError(error).message}`),
+        );
+      }
       await replenishKeysIfLow(ctx);
     }),
   );

@@ -1,25 +1,74 @@
 import type { DeviceChange } from '../profile/device-context';
-import type { Incoming } from './receiver';
+import type { DeliveryState, HistoryEntry } from './history';
+import type { OutboxOutcome } from './outbox';
+import type { Incoming, ReceivedMessage } from './receiver';
 import type { SendReport } from './sender';
 
 const clock = (timestamp: number) => new Date(timestamp).toTimeString().slice(0, 8);
+const localDate = (date: Date) =>
+  `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 
-/** How a received message reads in a terminal: time, who, which device, text. */
-export function formatIncoming(message: Incoming): string {
-  const at = `[${clock(message.timestamp)}]`;
-  if (message.kind === 'undecryptable') {
-    return `${at} ! could not decrypt a message from ${message.from} (device ${message.fromDeviceId}): ${message.reason}`;
-  }
-  if (message.outgoing) return `${at} you (device ${message.fromDeviceId}) → ${message.conversation}: ${message.text}`;
-  return `${at} ${message.from} (device ${message.fromDeviceId}): ${message.text}`;
+/** `[10:42:07]` for today, `[2025-12-01 10:42:07]` for any other day. */
+export function formatTime(timestamp: number, now = new Date()): string {
+  const date = new Date(timestamp);
+  const day = localDate(date) === localDate(now) ? '' : `${localDate(date)} `;
+  return `[${day}${clock(timestamp)}]`;
 }
 
-/** What a send reached: the server has queued it for each device listed. */
+/**
+ * How a received envelope reads in a terminal: time, who, which device,
+ * text. Null for what people need not see: a receipt that moved nothing
+ * on, a typing indicator that stopped.
+ */
+export function formatIncoming(message: Incoming): string | null {
+  const at = formatTime(message.timestamp);
+  const sender = `${message.from} (device ${message.fromDeviceId})`;
+  switch (message.kind) {
+    case 'undecryptable': {
+      const asked = message.resendRequested ? 'asked them to resend' : `could not ask them to resend (${message.reason})`;
+      return `${at} ! could not decrypt a message from ${sender}; ${asked}`;
+    }
+    case 'resend-request': {
+      const answer = message.resent ? 'sent it again over a new session' : 'it is no longer kept here; started a new session';
+      return `${at} · ${sender} could not decrypt your message of ${formatTime(message.request.timestamp)}; ${answer}`;
+    }
+    case 'receipt': {
+      const how = message.receipt === 'read' ? `read by ${sender}` : `delivered to ${sender}`;
+      return message.messages.map((sent) => `${formatTime(sent.timestamp)} ✓✓ ${how}: ${sent.text}`).join('\n') || null;
+    }
+    case 'typing':
+      return message.typing === 'started' ? `· ${message.from} is typing…` : null;
+    case 'message': {
+      const text = `${message.text}${formatAttachment(message)}`;
+      if (message.outgoing) return `${at} you (device ${message.fromDeviceId}) → ${message.conversation}: ${text}`;
+      return `${at} ${sender}: ${text}`;
+    }
+  }
+}
+
+const STATE_MARKS: Record<DeliveryState, string> = { sent: '✓ sent', delivered: '✓✓ delivered', read: '✓✓ read' };
+
+/** One message of `parley history`: who wrote it and, for your own, how far it got. */
+export function formatHistoryEntry(entry: HistoryEntry, peer: string): string {
+  const at = formatTime(entry.timestamp);
+  if (!entry.outgoing) return `${at} ${entry.from} (device ${entry.fromDeviceId}): ${entry.text}`;
+  const state = entry.state ? `  ${STATE_MARKS[entry.state]}` : '';
+  return `${at} you (device ${entry.fromDeviceId}) → ${peer}: ${entry.text}${state}`;
+}
+
+/** What a send reached: the home server accepted it for each device listed; receipts say more later. */
 export function formatSendReport(report: SendReport): string {
   const plural = (ids: number[]) => `device${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`;
   const copies = report.syncedDevices.length ? `, copies to your ${plural(report.syncedDevices)}` : '';
   const syncError = report.syncError ? ` (not copied to your other devices: ${report.syncError})` : '';
-  return `✓ delivered to ${report.to} (${plural(report.devices)})${copies}${syncError}`;
+  return `✓ sent to ${report.to} (${plural(report.devices)})${copies}${syncError}`;
+}
+
+/** What became of an outbox entry, after `formatSendReport` for the sent ones. */
+export function formatOutboxProblem(outcome: Exclude<OutboxOutcome, { sent: SendReport }>, waiting: number): string {
+  if ('dropped' in outcome) return `! not sent to ${outcome.entry.to} ("${outcome.entry.text}"): ${outcome.dropped.message}`;
+  const count = `${waiting} message${waiting === 1 ? '' : 's'}`;
+  return `⧗ not sent yet: ${outcome.kept.message}; ${count} kept in the outbox, sent on reconnect or by the next send, inbox or chat`;
 }
 
 /** A device change in a signed list, e.g. `bob@localhost added device 3 (signed by their account)`. */
@@ -29,4 +78,18 @@ export function formatDeviceChange(change: DeviceChange): string {
     ...(change.removed.length ? [`removed device ${change.removed.join(', ')}`] : []),
   ];
   return `${change.address} ${parts.join(' and ')} (signed by their account identity)`;
+}
+
+/** ` 📎 report.pdf (2.1 MB), saved to …`, or why it could not be saved. */
+function formatAttachment({ attachment, savedAs, attachmentError }: ReceivedMessage): string {
+  if (!attachment) return '';
+  const file = `📎 ${attachment.name} (${formatBytes(attachment.size)})`;
+  if (savedAs) return ` ${file}, saved to ${savedAs}`;
+  return ` ${file}${attachmentError ? `, not saved: ${attachmentError}` : ''}`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }

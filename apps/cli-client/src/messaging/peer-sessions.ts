@@ -1,15 +1,16 @@
 import { ProtocolAddress } from '@signalapp/libsignal-client';
 import { DeviceBundle, ParleyApiError, PreKeyBundleResponse } from '@parley/protocol';
-import { startSession, toBase64 } from '@parley/crypto';
+import { archiveSession, startSession, toBase64 } from '@parley/crypto';
 import type { DeviceContext } from '../profile/device-context';
+import { peerAddress } from './peer-address';
 import { checkServedDevices, contactRecord, refuseIfIdentityPending } from '../trust/contacts';
 
 /** Whether `address` names this device's own account. */
-export const isOwnAccount = (ctx: DeviceContext, address: string) => address === ctx.profile.username;
+export const isOwnAccount = (ctx: DeviceContext, address: string) => peerAddress(ctx, address) === ctx.profile.username;
 
-/** The devices of `address` this device has sessions with; never itself. */
+/** The devices of `address` this device has current sessions with; never itself. */
 export function sessionDeviceIds(ctx: DeviceContext, address: string): number[] {
-  const ids = ctx.store.sessions.deviceIds(address);
+  const ids = ctx.store.sessions.currentDeviceIds(address);
   return isOwnAccount(ctx, address) ? ids.filter((id) => id !== ctx.profile.deviceId) : ids;
 }
 
@@ -74,7 +75,11 @@ export async function dropUnlistedSessions(ctx: DeviceContext, address: string):
   return true;
 }
 
-/** Forgets sessions with devices that were removed or re-registered. */
+/**
+ * Stops encrypting to devices that were removed or re-registered. Their
+ * sessions are archived, not deleted: a message such a device sent before
+ * it went away may still be queued for this device, and must decrypt.
+ */
 export async function dropSessions(ctx: DeviceContext, address: string, deviceIds: number[]): Promise<void> {
-  for (const id of deviceIds) await ctx.store.sessions.deleteSession(ProtocolAddress.new(address, id));
+  for (const id of deviceIds) await archiveSession(ctx.store.sessions, ProtocolAddress.new(address, id));
 }

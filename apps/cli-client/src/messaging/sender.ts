@@ -1,10 +1,13 @@
 import { ProtocolAddress } from '@signalapp/libsignal-client';
-import { OutgoingMessage, isMismatchedDevices, isStaleDevices } from '@parley/protocol';
+import { OutgoingMessage, SendMessagesRequest, isMismatchedDevices, isStaleDevices } from '@parley/protocol';
 import { encryptMessage } from '@parley/crypto';
 import { CliError, ExitCode } from '../cli-error';
 import type { DeviceChange, DeviceContext } from '../profile/device-context';
-import { encodePayload } from './payload';
+import { recordMessage } from './history';
+import { MessagePayload, ReceiptPayload, TextPayload, TypingPayload, encodePayload } from './payload';
+import type { OutboxEntry } from './outbox';
 import { dropSessions, dropUnlistedSessions, isOwnAccount, sessionDeviceIds, startSessions } from './peer-sessions';
+import { SentEntry, rememberSent } from './sent-log';
 
 /** Each 409/410 round fixes the device list the server named; more rounds mean devices change under us. */
 const MAX_ATTEMPTS = 4;
@@ -23,13 +26,17 @@ export interface SendReport {
 }
 
 /**
- * Sends `text` to every device of `to`, then a sync copy to this account's
- * other devices (API.md section 3 requires one entry per current device).
- * Throws UntrustedError, having sent nothing, when `to`'s devices do not
- * check out against its signed device list.
+ * Sends an outbox entry to every device of its recipient, then a sync copy
+ * to this account's other devices (API.md section 3 requires one entry per
+ * current device), and keeps it in the conversation's history and the sent
+ * log. The entry's timestamp names the message: sent twice (a retry after
+ * a lost answer), receivers drop the second. Throws UntrustedError, having
+ * sent nothing, when the recipient's devices do not check out against its
+ * signed device list.
  */
-export function sendText(ctx: DeviceContext, to: string, text: string): Promise<SendReport> {
-  const timestamp = Date.now();
+export function sendText(ctx: DeviceContext, entry: OutboxEntry): Promise<SendReport> {
+  const { to, text, attachment, timestamp, id: sendId } = entry;
+  const message: TextPayload = { kind: 'message', text, ...(attachment && { attachment }) };
   const me = ctx.profile.username;
   const withChanges = (report: SendReport): SendReport => {
     const deviceChanges = ctx.takeDeviceChanges();
@@ -37,15 +44,84 @@ export function sendText(ctx: DeviceContext, to: string, text: string): Promise<
   };
   return ctx.exclusive(async () => {
     ctx.takeDeviceChanges();
-    const devices = await deliver(ctx, to, encodePayload({ text }), timestamp);
+    const devices = await deliver(ctx, to, encodePayload(message), timestamp, { urgent: true, sendId });
+    recordMessage(ctx, to, {
+      timestamp,
+      from: me,
+      fromDeviceId: ctx.profile.deviceId,
+      text,
+      ...(attachment && { attachment }),
+      outgoing: true,
+      state: 'sent',
+    });
+    rememberSent(ctx, { timestamp, to, payload: message });
+    await ctx.store.save();
     if (isOwnAccount(ctx, to)) return withChanges({ to, timestamp, devices, syncedDevices: [] });
     // The message is out: failing now would invite the user to send it twice.
     try {
-      return withChanges({ to, timestamp, devices, syncedDevices: await deliver(ctx, me, encodePayload({ text, to }), timestamp) });
+      return withChanges({
+        to,
+        timestamp,
+        devices,
+        syncedDevices: await deliver(ctx, me, encodePayload({ ...message, to }), timestamp, {
+          urgent: true,
+          sendId: `${sendId}-sync`,
+        }),
+      });
     } catch (error) {
       const syncError = error instanceof Error ? error.message : String(error);
       return withChanges({ to, timestamp, devices, syncedDevices: [], syncError });
     }
+  });
+}
+
+/**
+ * Sends a message of the sent log again, with its original timestamp, to
+ * every device of `requester`'s account (the one that asked is among
+ * them; the others recognise it by its timestamp and drop it). A request
+ * from this account's own device gets the sync copy.
+ */
+export function resend(ctx: DeviceContext, sent: SentEntry, requester: string): Promise<number[]> {
+  const payload: MessagePayload = isOwnAccount(ctx, requester) ? { ...sent.payload, to: sent.to } : sent.payload;
+  return ctx.exclusive(() => deliver(ctx, requester, encodePayload(payload), sent.timestamp));
+}
+
+interface DeliverOptions extends Pick<SendMessagesRequest, 'urgent' | 'online'> {
+  /** One id per outbox entry (and its sync copy) for its whole life, whatever the retries. */
+  sendId?: string;
+}
+
+/**
+ * The one place a send's stable id meets the wire, as its idempotency key
+ * (API.md section 3): a retry after a lost answer, or after a crash while
+ * the entry was still in the outbox, is answered as the first send was
+ * instead of storing the message twice. Without an id the SDK picks a key.
+ */
+const sendRequest = (timestamp: number, { sendId, ...flags }: DeliverOptions, messages: OutgoingMessage[]): SendMessagesRequest => ({
+  timestamp,
+  ...flags,
+  ...(sendId !== undefined && { idempotencyKey: sendId }),
+  messages,
+});
+
+/**
+ * Tells every device of `to` that this device decrypted (or showed) the
+ * messages `to` sent at `timestamps`. Receipts themselves get none.
+ */
+export function sendReceipt(ctx: DeviceContext, to: string, receipt: ReceiptPayload['receipt'], timestamps: number[]): Promise<void> {
+  const payload = encodePayload({ kind: 'receipt', receipt, timestamps });
+  return ctx.exclusive(async () => void (await deliver(ctx, to, payload, Date.now(), { urgent: false })));
+}
+
+/**
+ * Tells the connected devices of `to` that this person is typing, or
+ * stopped: `online`, so the server stores nothing. Only over sessions that
+ * exist; typing is not worth a one-time key.
+ */
+export function sendTyping(ctx: DeviceContext, to: string, typing: TypingPayload['typing']): Promise<void> {
+  return ctx.exclusive(async () => {
+    if (sessionDeviceIds(ctx, to).length === 0) return;
+    await deliver(ctx, to, encodePayload({ kind: 'typing', typing }), Date.now(), { urgent: false, online: true });
   });
 }
 
@@ -57,7 +133,13 @@ export function sendText(ctx: DeviceContext, to: string, text: string): Promise<
  * 410, so the retry cannot duplicate a message. Only devices on the newest
  * checked signed list are encrypted to, whatever the server answers.
  */
-async function deliver(ctx: DeviceContext, address: string, plaintext: Uint8Array<ArrayBuffer>, timestamp: number) {
+async function deliver(
+  ctx: DeviceContext,
+  address: string,
+  plaintext: Uint8Array<ArrayBuffer>,
+  timestamp: number,
+  options: DeliverOptions = { urgent: true },
+) {
   for (let attempt = 1; ; attempt++) {
     const checked = await dropUnlistedSessions(ctx, address);
     if (!checked || sessionDeviceIds(ctx, address).length === 0) await startSessions(ctx, address);
@@ -73,7 +155,7 @@ async function deliver(ctx: DeviceContext, address: string, plaintext: Uint8Arra
       messages.push(await encryptMessage(ctx.store, ctx.localAddress, remote, plaintext, session!.remoteRegistrationId()));
     }
     try {
-      await ctx.client.sendMessages(address, { timestamp, urgent: true, messages });
+      await ctx.client.sendMessages(address, sendRequest(timestamp, options, messages));
       return deviceIds;
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS) throw error;

@@ -4,6 +4,10 @@ import { ParleyClient, TokenPair } from '@parley/protocol';
 import { ContactRecord, DeviceStore, fromBase64 } from '@parley/crypto';
 import type { AuditHead } from '../audit/audit-check';
 import { CliError, ExitCode } from '../cli-error';
+import type { HistoryEntry } from '../messaging/history';
+import type { OutboxEntry } from '../messaging/outbox';
+import type { KeptEnvelope } from '../messaging/retry';
+import type { SentEntry } from '../messaging/sent-log';
 import { logInDevice } from './device-login';
 import { lockProfile } from './profile-lock';
 import { profileDirectory, storePath } from './profile-location';
@@ -31,6 +35,14 @@ export interface DeviceProfile {
   contacts: Record<string, ContactRecord>;
   /** The newest audit log entry `parley audit` verified; later histories must still contain it. */
   auditHead?: AuditHead;
+  /** Conversations by peer address (messaging/peer-address.ts), oldest message first, bounded. */
+  history?: Record<string, HistoryEntry[]>;
+  /** Messages this device sent lately, to resend when a recipient device could not decrypt them. */
+  sentLog?: SentEntry[];
+  /** The newest envelopes that would not decrypt, kept rather than lost with their acknowledgement. */
+  undecryptable?: KeptEnvelope[];
+  /** Messages written but not yet accepted by the server, oldest first; sent by the next send, inbox or chat. */
+  outbox?: OutboxEntry[];
 }
 
 /** A device change seen in a contact's newly signed list, for the user to be told about. */

@@ -60,6 +60,15 @@ class StateSessionStore extends SessionStore {
       .map((key) => Number(key.slice(prefix.length)))
       .sort((a, b) => a - b);
   }
+  /**
+   * Device ids of `name` with a current session. A record holding only
+   * archived states (the device went away, or asked for a new session) is
+   * left out: nothing is encrypted with it, but a message sent over it
+   * before then still decrypts.
+   */
+  currentDeviceIds(name: string): number[] {
+    return this.deviceIds(name).filter((id) => SessionRecord.deserialize(this.records.get(`${name}.${id}`)!).hasCurrentState());
+  }
   /** Forgets a session (its device was removed or re-registered); the next send starts a new one. */
   async deleteSession(address: ProtocolAddress) {
     this.records.delete(addressKey(address));
