@@ -42,7 +42,11 @@ describe('parley error messages', () => {
 
     const usage = await alice.run('--json', 'send', 'dave');
     expect([usage.code, usage.stdout]).toEqual([2, '']);
-    expect(JSON.parse(usage.stderr)).toEqual({ error: 'usage', message: "missing required argument 'text'", exitCode: 2 });
+    expect(JSON.parse(usage.stderr)).toEqual({
+      error: 'usage',
+      message: 'nothing to send: give a message, or a file with --file',
+      exitCode: 2,
+    });
 
     const noProfile = await new CliDevice('nobody', env).run('--json', 'devices');
     expect(JSON.parse(noProfile.stderr)).toMatchObject({ error: 'not_found', exitCode: 3 });

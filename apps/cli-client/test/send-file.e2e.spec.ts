@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, TestServer } from '../../../test/support/server';
-import { CliDevice, cliEnv, tempHome } from './cli-runner';
+import { CliDevice, cliEnv, cliMain, tempHome } from './cli-runner';
 
 /** `parley send --file`: the file goes up encrypted, the recipient's inbox fetches, checks and saves it. */
 describe('parley send --file', () => {
@@ -10,11 +11,12 @@ describe('parley send --file', () => {
   let home: ReturnType<typeof tempHome>;
   let alice: CliDevice;
   let bob: CliDevice;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     server = await startServer();
     home = tempHome();
-    const env = cliEnv(home.home, server.url);
+    env = cliEnv(home.home, server.url);
     [alice, bob] = [new CliDevice('alice', env), new CliDevice('bob', env)];
     await Promise.all([alice.json('register', 'alice'), bob.json('register', 'bob')]);
   });
@@ -46,6 +48,18 @@ describe('parley send --file', () => {
     const history = await bob.json('history', 'alice');
     expect(JSON.stringify(history)).toContain('holiday.jpg');
     process.stdout.write(`send --file 10 MB: ${sendMs} ms; inbox with download: ${inboxMs} ms\n`);
+  });
+
+  it('reads the message from standard input with `-`: a multi-line text is one message', async () => {
+    const sent = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      const child = execFile(process.execPath, [cliMain(), '--profile', 'alice', '--json', 'send', 'bob', '-'], { env }, (error, stdout) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+      );
+      child.stdin!.end('first line\nsecond line\n');
+    });
+    expect(sent.code).toBe(0);
+    const messages = (await bob.inbox()).filter((m) => m.event === 'message');
+    expect(messages.map((m) => m.text)).toEqual(['first line\nsecond line']);
   });
 
   it('refuses a send with neither text nor file, and a file that cannot be read, sending nothing', async () => {

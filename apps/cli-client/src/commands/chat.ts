@@ -72,7 +72,7 @@ function incomingHandler(ctx: DeviceContext, peer: string, options: ChatOptions,
       }
     }
     const line = formatIncoming(incoming);
-    if (line) show(line, { event: 'message', ...incoming });
+    if (line) show(line, { event: incoming.kind, ...incoming });
   };
 }
 

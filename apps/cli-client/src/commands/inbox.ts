@@ -30,7 +30,7 @@ export const inboxCommand = () =>
           if (incoming?.kind === 'message' && !incoming.outgoing)
             delivered.set(incoming.from, [...(delivered.get(incoming.from) ?? []), incoming.timestamp]);
           if (incoming && incoming.kind !== 'receipt' && incoming.kind !== 'typing') {
-            out.result(formatIncoming(incoming) ?? '', incoming);
+            out.result(formatIncoming(incoming) ?? '', { event: incoming.kind, ...incoming });
             received++;
           }
           await ctx.client.ackMessage(envelope.id);

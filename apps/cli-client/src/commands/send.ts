@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { CliError } from '../cli-error';
+import { CliError, ExitCode } from '../cli-error';
 import { uploadAttachment } from '../messaging/attachments';
 import { deviceAction } from '../command-action';
 import { formatDeviceChange, formatOutboxProblem, formatSendReport } from '../messaging/format';
@@ -12,7 +12,7 @@ export const sendCommand = () =>
       "send a message to every device of <user>, with copies to this account's other devices; refuses (exit 7) when <user>'s devices do not match their signed device list; kept in the outbox when the server cannot be reached",
     )
     .argument('<user>', 'the recipient: bob, or bob@other.example on another server', parseRecipient)
-    .argument('[text...]', 'the message (several words are joined with spaces); a caption with --file')
+    .argument('[text...]', "the message (several words are joined with spaces; '-' reads it from standard input); a caption with --file")
     .option('--file <path>', 'send a file: encrypted here with a fresh key, uploaded, and fetched and checked by each recipient device')
     // A usage error like a missing argument (exit 2 with the help), before any profile is opened.
     .hook('preAction', (command) => {
@@ -22,7 +22,8 @@ export const sendCommand = () =>
     })
     .action(
       deviceAction<{ file?: string }>(async (ctx, out, [to, ...words], options) => {
-        const text = words.join(' ');
+        const text = words.length === 1 && words[0] === '-' ? await readStandardInput() : words.join(' ');
+        if (!text && !options.file) throw new CliError('nothing to send: standard input was empty', ExitCode.Usage);
         // The file goes up first: only its pointer waits in the outbox.
         const attachment = options.file ? await uploadAttachment(ctx, options.file) : undefined;
         // Written down first: whatever happens next, the message is not lost.
@@ -41,3 +42,12 @@ export const sendCommand = () =>
         if (refused) throw refused;
       }),
     );
+
+/** `parley send bob - < notes.txt`: the whole of standard input is one message, without its final newline. */
+async function readStandardInput(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
