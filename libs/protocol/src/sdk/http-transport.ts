@@ -10,12 +10,19 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
  */
 export const routeUrl = (baseUrl: string, route: string): string => `${baseUrl.replace(/\/+$/, '')}${route}`;
 
+/** A request body as sent: JSON text, or raw bytes (attachments). */
+interface Payload {
+  contentType: string;
+  body: string | Uint8Array<ArrayBuffer>;
+}
+
 /**
- * JSON over global fetch. Authenticated requests that get a 401 refresh the
- * token pair once and are retried once: access tokens are short-lived by
- * design (API.md, Conventions), so a 401 is usually just an expired token.
- * When the refresh is refused too, the original 401 is the answer; any
- * other failure of the refresh (or of a renewal, see TokenKeeper) is.
+ * HTTP over global fetch, JSON or raw bytes. Authenticated requests that
+ * get a 401 refresh the token pair once and are retried once: access
+ * tokens are short-lived by design (API.md, Conventions), so a 401 is
+ * usually just an expired token. When the refresh is refused too, the
+ * original 401 is the answer; any other failure of the refresh (or of a
+ * renewal, see TokenKeeper) is. A non-2xx answer is thrown as ParleyApiError.
  */
 export class HttpTransport {
   constructor(
@@ -23,28 +30,42 @@ export class HttpTransport {
     readonly tokens: TokenKeeper,
   ) {}
 
+  /** A JSON request and its JSON answer. */
   async request<T>(method: HttpMethod, path: string, body?: unknown, authenticated = true): Promise<T> {
+    const payload = body === undefined ? undefined : { contentType: 'application/json', body: JSON.stringify(body) };
+    return this.parse<T>(await this.exchange(method, path, payload, authenticated), { method, path });
+  }
+
+  /** Raw bytes up (authenticated), the JSON answer back. */
+  async sendBytes<T>(method: HttpMethod, path: string, contentType: string, bytes: Uint8Array<ArrayBuffer>): Promise<T> {
+    return this.parse<T>(await this.exchange(method, path, { contentType, body: bytes }, true), { method, path });
+  }
+
+  /** An authenticated GET of raw bytes, exactly as the server sent them. */
+  async fetchBytes(path: string): Promise<Uint8Array> {
+    const response = await this.exchange('GET', path, undefined, true);
+    if (!response.ok) return this.parse<never>(response, { method: 'GET', path });
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  private async exchange(method: HttpMethod, path: string, payload: Payload | undefined, authenticated: boolean): Promise<Response> {
     const token = authenticated ? this.tokens.accessToken : null;
-    const response = await this.send(method, path, body, token);
+    const response = await this.send(method, path, payload, token);
     if (response.status === 401 && token) {
       const pair = await this.tokens.refresh(token).catch((error: unknown) => {
         if (error instanceof ParleyApiError && error.status === 401) return null;
         throw error;
       });
-      if (pair) return this.parse<T>(await this.send(method, path, body, pair.accessToken), { method, path });
+      if (pair) return this.send(method, path, payload, pair.accessToken);
     }
-    return this.parse<T>(response, { method, path });
+    return response;
   }
 
-  private send(method: HttpMethod, path: string, body: unknown, token: string | null): Promise<Response> {
+  private send(method: HttpMethod, path: string, payload: Payload | undefined, token: string | null): Promise<Response> {
     const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (payload) headers['content-type'] = payload.contentType;
     if (token) headers.authorization = `Bearer ${token}`;
-    return fetch(routeUrl(this.baseUrl, path), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    return fetch(routeUrl(this.baseUrl, path), { method, headers, body: payload?.body });
   }
 
   private async parse<T>(response: Response, request: FailedRequest): Promise<T> {
