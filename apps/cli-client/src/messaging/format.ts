@@ -1,3 +1,4 @@
+import { numbered } from '../output';
 import type { DeviceChange } from '../profile/device-context';
 import type { DeliveryState, HistoryEntry } from './history';
 import type { OutboxOutcome } from './outbox';
@@ -58,10 +59,9 @@ export function formatHistoryEntry(entry: HistoryEntry, peer: string): string {
 
 /** What a send reached: the home server accepted it for each device listed; receipts say more later. */
 export function formatSendReport(report: SendReport): string {
-  const plural = (ids: number[]) => `device${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`;
-  const copies = report.syncedDevices.length ? `, copies to your ${plural(report.syncedDevices)}` : '';
+  const copies = report.syncedDevices.length ? `, copies to your ${numbered('device', report.syncedDevices)}` : '';
   const syncError = report.syncError ? ` (not copied to your other devices: ${report.syncError})` : '';
-  return `✓ sent to ${report.to} (${plural(report.devices)})${copies}${syncError}`;
+  return `✓ sent to ${report.to} (${numbered('device', report.devices)})${copies}${syncError}`;
 }
 
 /** What became of an outbox entry, after `formatSendReport` for the sent ones. */
