@@ -27,12 +27,19 @@ export class QueueExpiryService implements OnApplicationBootstrap, OnApplication
   async sweep(): Promise<number> {
     let total = 0;
     try {
-      for (let n = SWEEP_BATCH; n === SWEEP_BATCH; total += n) n = await this.messages.deleteExpired(SWEEP_BATCH);
-      for (let n = SWEEP_BATCH; n === SWEEP_BATCH;) n = await this.messages.deleteExpiredClaims(SWEEP_BATCH);
+      total = await deleteInBatches((limit) => this.messages.deleteExpired(limit));
+      await deleteInBatches((limit) => this.messages.deleteExpiredClaims(limit));
     } catch (error) {
       this.logger.warn({ err: error }, 'expiry sweep failed');
     }
     if (total > 0) this.logger.log(`deleted ${total} expired envelopes`);
     return total;
   }
+}
+
+/** Runs a bounded delete until it deletes less than a full batch; returns how many rows it deleted. */
+async function deleteInBatches(deleteBatch: (limit: number) => Promise<number>): Promise<number> {
+  let total = 0;
+  for (let n = SWEEP_BATCH; n === SWEEP_BATCH; total += n) n = await deleteBatch(SWEEP_BATCH);
+  return total;
 }
