@@ -106,7 +106,13 @@ async function chat(ctx: DeviceContext, out: Output, peer: string, options: Chat
     flush();
   };
 
+  let unreachableShown = false; // once per outage, not at every attempt
+  connection.on('unreachable', (reason) => {
+    if (!unreachableShown) status(`cannot connect (${reason}); trying again…`);
+    unreachableShown = true;
+  });
   connection.on('connected', () => {
+    unreachableShown = false;
     status(
       `connected as ${ctx.profile.username} (device ${ctx.profile.deviceId}); type a message and press Enter, /help for commands, Ctrl-D to leave`,
     );

@@ -1,3 +1,4 @@
+import { Response, fetch } from 'undici';
 import { FailedRequest, ParleyApiError } from './api-error';
 import { TokenKeeper } from './token-keeper';
 
@@ -17,7 +18,11 @@ interface Payload {
 }
 
 /**
- * HTTP over global fetch, JSON or raw bytes. Authenticated requests that
+ * HTTP over undici's fetch, JSON or raw bytes. Not the global fetch: the
+ * undici bundled with Node 20 (6.x) leaves a fetch unsettled, about one
+ * time in two, when the server resets the connection as it is opened;
+ * with no socket left the event loop empties, and a CLI command exits 0
+ * having printed nothing. undici 7 rejects it ("fetch failed", ECONNRESET). Authenticated requests that
  * get a 401 refresh the token pair once and are retried once: access
  * tokens are short-lived by design (API.md, Conventions), so a 401 is
  * usually just an expired token. When the refresh is refused too, the

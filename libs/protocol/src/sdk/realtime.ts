@@ -14,10 +14,15 @@ export class RealtimeClosedError extends Error {
 /** After these, reconnecting would fight a newer connection of the device, or a device that is gone. */
 const FINAL_CLOSINGS: ReadonlySet<string> = new Set(['replaced', 'device_removed']);
 
-/** Connection state changes a UI can show; `closed` is final (the device's tokens are no longer accepted). */
+/**
+ * Connection state changes a UI can show: `unreachable` when an attempt to
+ * connect failed (no network, no server, or the server's `unavailable`),
+ * and another follows by itself; `closed` is final (the device's tokens are no longer accepted).
+ */
 export interface RealtimeStatusEvents {
   connected: [];
   disconnected: [reason: string];
+  unreachable: [reason: string];
   closed: [error: Error];
 }
 
@@ -46,7 +51,8 @@ export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
     this.socket = openDeviceSocket(baseUrl, () => this.tokens.accessToken, { autoConnect: false, reconnectionDelayMax: 5000 });
     this.socket.on('connect', () => this.emit('connected'));
     this.socket.on('connect_error', (error) => {
-      if (error.message === 'unauthorized') this.refreshAndReconnect();
+      if (error.message === 'unauthorized') return this.refreshAndReconnect();
+      this.emit('unreachable', error.message);
       // The server's shared state (Redis) is down: socket.io does not retry a
       // refusal by the server on its own, so try again shortly.
       if (error.message === 'unavailable')
