@@ -107,7 +107,7 @@ describe('federation (API.md section 5)', () => {
       PORT: String(portB),
       PARLEY_DOMAIN: 'b.test',
       PARLEY_PEERS: peerA,
-      RATE_LIMITS: 'federationKeyFetch=5/3600',
+      RATE_LIMITS: 'federationKeyFetch=5/3600,peerKeyFetchPerTarget=10/3600',
     });
     originals.push(b);
     c = await startServer({ ...FAST_RETRIES, PORT: String(portC), PARLEY_DOMAIN: 'c.test', PARLEY_PEERS: peerB });
@@ -305,6 +305,17 @@ describe('federation (API.md section 5)', () => {
         (await signedToB('/federation/v1/keys/claim', { requester: 'mallet@a.test', username: bob.username }, { key: stranger })).status,
       ).toBe(401);
       expect((await api(b, 'GET', '/v1/messages', undefined, { token: bob.token })).body.messages).toEqual([]);
+    });
+
+    it('caps what one peer domain claims from one target, however many requester names it cycles', async () => {
+      const carol = await newUser(b, { oneTimeKeys: 20 });
+      const claimAs = (requester: string, username = carol.username) =>
+        signedToB('/federation/v1/keys/claim', { requester: `${requester}@a.test`, username });
+      // peerKeyFetchPerTarget=10/3600 on b.test (defaults: 100 an hour).
+      for (let i = 0; i < 10; i++) expect((await claimAs(`cycled${i}`)).status).toBe(200);
+      expect(await claimAs('cycled10')).toMatchObject({ status: 429, body: { error: 'rate_limited' } });
+      expect((await api(b, 'GET', '/v1/keys/count', undefined, { token: carol.token })).body).toEqual({ preKeys: 10, pqPreKeys: 10 });
+      expect((await claimAs('cycled11', bob.username)).status).toBe(200);
     });
 
     it('refuses a peer speaking for users of another domain with 403', async () => {

@@ -238,6 +238,32 @@ describe('prekey directory (API.md section 2)', () => {
   });
 });
 
+describe('draining one target (default limits)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("stops one requester fetching one target's bundle long before its one-time keys run out; others still get keys", async () => {
+    const bob = await newUser(server, { oneTimeKeys: 40 });
+    const mallory = await newUser(server);
+    const get = (from: TestDevice, target = bob.username) => api(server, 'GET', `/v1/keys/${target}`, undefined, { token: from.token });
+    // keyFetchPerTarget allows a burst of 25 per (requester, target) pair; the requester-wide budget is 300.
+    for (let i = 0; i < 25; i++) expect((await get(mallory)).status).toBe(200);
+    const refused = await get(mallory);
+    expect(refused).toMatchObject({ status: 429, body: { error: 'rate_limited' } });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(60);
+    expect((await api(server, 'GET', '/v1/keys/count', undefined, { token: bob.token })).body).toEqual({ preKeys: 15, pqPreKeys: 15 });
+
+    const carol = await newUser(server);
+    expect((await get(mallory, carol.username)).status).toBe(200);
+    expect((await get(carol)).body.devices[0].preKey).not.toBeNull();
+  });
+});
+
 describe('bundle fetch throttling', () => {
   let server: TestServer;
   beforeAll(async () => {

@@ -39,7 +39,7 @@ export class KeysController {
   @ApiResponse({ status: 200, type: PreKeyBundleDto })
   @ApiErrors({
     404: 'unknown_address (unknown_peer: a domain this server does not federate with).',
-    429: 'rate_limited: too many bundle fetches by this account (or, remote, by you on that server); see Retry-After.',
+    429: 'rate_limited: too many fetches of this target by this account, or of any target (or, remote, refused by that server); see Retry-After.',
     503: 'peer_unavailable: the remote address’s server cannot be reached now; see Retry-After.',
   })
   fetchBundles(@CurrentUser() device: AuthenticatedDevice, @Param('address') address: string) {
@@ -52,7 +52,7 @@ export class KeysController {
   @ApiErrors({
     400: 'deviceId is not a decimal integer.',
     404: 'unknown_address, unknown_device or unknown_peer.',
-    429: 'rate_limited.',
+    429: 'rate_limited: as for all devices of the account; see Retry-After.',
     503: 'peer_unavailable: the remote address’s server cannot be reached now.',
   })
   fetchDeviceBundle(

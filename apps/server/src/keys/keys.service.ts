@@ -97,12 +97,21 @@ export class KeysService {
     return this.keys.countOneTimeKeys(device.accountId, device.deviceId);
   }
 
-  /** GET /v1/keys/:address[/:deviceId], throttled per requesting account. */
+  /** GET /v1/keys/:address[/:deviceId], throttled per requesting account and per (requester, target) pair. */
   async fetchBundle(requester: AuthenticatedDevice, address: string, deviceId?: number): Promise<PreKeyBundleResponse> {
-    await this.limits.enforce('keyFetch', requester.accountId);
+    const throttle = async (target: string) => {
+      await this.limits.enforce('keyFetchPerTarget', `${requester.accountId}>${target}`);
+      await this.limits.enforce('keyFetch', requester.accountId);
+    };
     return this.router.dispatch(address, {
-      local: async (username) => ({ address, ...(await this.claimBundle(username, deviceId)) }),
-      remote: (username, domain) => this.remote.fetchRemoteBundle(requester, username, domain, deviceId),
+      local: async (username) => {
+        await throttle(username);
+        return { address, ...(await this.claimBundle(username, deviceId)) };
+      },
+      remote: async (username, domain) => {
+        await throttle(`${username}@${domain}`);
+        return this.remote.fetchRemoteBundle(requester, username, domain, deviceId);
+      },
     });
   }
 

@@ -8,8 +8,16 @@ export interface RateLimitRule {
 }
 
 export const RATE_LIMITS = {
-  /** Bundle fetches per requesting account: bounds how fast anyone can drain another user's one-time keys. */
+  /** Bundle fetches per requesting account, whatever the targets: bounds how fast one account can scrape the directory. */
   keyFetch: { capacity: 300, refillPerSecond: 300 / 60 },
+  /**
+   * Bundle fetches of one target account by one requester (a local account,
+   * or a remote user): repeated fetches of one bundle hit 429 long before the
+   * target's one-time keys run out (a device stores up to 500). A new
+   * conversation takes one fetch per requesting device; a burst of 25 covers
+   * a requester with many devices and a few retries.
+   */
+  keyFetchPerTarget: { capacity: 25, refillPerSecond: 25 / 3600 },
   /** Failed password logins per account: slows guessing against one account. */
   loginFailuresPerAccount: { capacity: 10, refillPerSecond: 10 / 300 },
   /** Failed password logins per client IP: slows guessing across accounts. */
@@ -24,6 +32,11 @@ export const RATE_LIMITS = {
   deviceChallenge: { capacity: 20, refillPerSecond: 20 / 60 },
   /** Bundle fetches per remote requester (federation). */
   federationKeyFetch: { capacity: 300, refillPerSecond: 300 / 60 },
+  /**
+   * Bundle fetches of one local account by all the users of one peer domain
+   * together: a peer cannot drain a target by cycling requester names.
+   */
+  peerKeyFetchPerTarget: { capacity: 100, refillPerSecond: 100 / 3600 },
 } satisfies Record<string, RateLimitRule>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;

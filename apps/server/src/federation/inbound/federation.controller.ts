@@ -34,7 +34,7 @@ export class FederationController {
     401: UNAUTHORIZED,
     403: 'forbidden: requester is not a user of the calling peer.',
     404: 'unknown_address or unknown_device.',
-    429: 'rate_limited: too many fetches by this remote requester; see Retry-After.',
+    429: 'rate_limited: too many fetches by this remote requester, of this target by this requester, or of this target by this peer; see Retry-After.',
   })
   claimKeys(@FederationOrigin() origin: string, @Body() dto: ClaimKeysDto) {
     return this.federation.claimKeys(origin, dto);

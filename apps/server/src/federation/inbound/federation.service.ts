@@ -33,11 +33,14 @@ export class FederationService {
 
   /**
    * Bundles of a local user for a remote requester, consuming one-time keys
-   * exactly as a local fetch does; throttled per remote requester
-   * (federationKeyFetch, keyed by origin and requesting user).
+   * exactly as a local fetch does; throttled per (requester, target) pair
+   * as a local fetch is, per remote requester (federationKeyFetch), and per
+   * (peer domain, target), so that cycling requester names drains nothing.
    */
   async claimKeys(origin: string, dto: ClaimKeysDto): Promise<ClaimedBundle> {
     requireOwnUser(origin, dto.requester);
+    await this.limits.enforce('keyFetchPerTarget', `${dto.requester}>${dto.username}`);
+    await this.limits.enforce('peerKeyFetchPerTarget', `${origin}>${dto.username}`);
     await this.limits.enforce('federationKeyFetch', `${origin}/${dto.requester}`);
     return this.keys.claimBundle(dto.username, dto.deviceId);
   }
