@@ -52,4 +52,13 @@ describe('MemoryBucketStore', () => {
     expect((await takeAll('other', [3]))[0].allowed).toBe(true);
     expect((await store.take('k', RULE, 1)).allowed).toBe(false);
   });
+
+  it('forgets refilled buckets once the map has grown, keeping the ones still in use', async () => {
+    await store.take('busy', RULE, 3);
+    for (let i = 1; i < 10_000; i++) await store.take(`pair-${i}`, RULE, 1);
+    clock.advance(1000); // every pair bucket is full again; busy has 1 of 3
+    await store.take('trigger', RULE, 1);
+    expect(store.size).toBe(2);
+    expect(await store.take('busy', RULE, 2)).toEqual({ allowed: false, retryAfterMs: 1000 });
+  });
 });
