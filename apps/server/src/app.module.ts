@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { AttachmentsModule } from './attachments/attachments.module';
@@ -41,6 +42,8 @@ export class AppModule {
             autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
           },
         }),
+        // Periodic sweeps (@Interval): expiry of envelopes and attachments, inbound housekeeping.
+        ScheduleModule.forRoot(),
         CommonModule,
         DatabaseModule,
         SharedStateModule,

@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { Clock } from '../common/clock';
 import { AttachmentsRepository } from './attachments.repository';
 import { BlobDirectory } from './blob-directory';
@@ -16,9 +17,8 @@ const STALE_UPLOAD_MS = 3_600_000;
  * space. Every process may run it; the deletes are idempotent.
  */
 @Injectable()
-export class AttachmentExpiryService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AttachmentExpiryService {
   private readonly logger = new Logger(AttachmentExpiryService.name);
-  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly attachments: AttachmentsRepository,
@@ -26,15 +26,8 @@ export class AttachmentExpiryService implements OnApplicationBootstrap, OnApplic
     private readonly clock: Clock,
   ) {}
 
-  onApplicationBootstrap() {
-    this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS).unref();
-  }
-
-  onApplicationShutdown() {
-    clearInterval(this.timer);
-  }
-
   /** Returns how many expired attachments it deleted. */
+  @Interval(SWEEP_INTERVAL_MS)
   async sweep(): Promise<number> {
     const now = this.clock.now();
     let total = 0;

@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { MessagesRepository } from './messages.repository';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -10,20 +11,12 @@ const SWEEP_BATCH = 5_000;
  * only reclaims space; every process may run it, deletes are idempotent.
  */
 @Injectable()
-export class QueueExpiryService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class QueueExpiryService {
   private readonly logger = new Logger(QueueExpiryService.name);
-  private timer?: NodeJS.Timeout;
 
   constructor(private readonly messages: MessagesRepository) {}
 
-  onApplicationBootstrap() {
-    this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS).unref();
-  }
-
-  onApplicationShutdown() {
-    clearInterval(this.timer);
-  }
-
+  @Interval(SWEEP_INTERVAL_MS)
   async sweep(): Promise<number> {
     let total = 0;
     try {

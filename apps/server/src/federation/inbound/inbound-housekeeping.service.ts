@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { Clock } from '../../common/clock';
 import { PARLEY_CONFIG } from '../../config/config.module';
 import type { ParleyConfig } from '../../config/config';
@@ -12,9 +13,8 @@ const INTERVAL_MS = 60_000;
  * run it; the deletes are idempotent.
  */
 @Injectable()
-export class InboundHousekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
+export class InboundHousekeeping {
   private readonly logger = new Logger(InboundHousekeeping.name);
-  private timer?: NodeJS.Timeout;
 
   constructor(
     @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
@@ -23,14 +23,7 @@ export class InboundHousekeeping implements OnApplicationBootstrap, OnApplicatio
     private readonly clock: Clock,
   ) {}
 
-  onApplicationBootstrap() {
-    this.timer = setInterval(() => void this.prune(), INTERVAL_MS).unref();
-  }
-
-  onApplicationShutdown() {
-    clearInterval(this.timer);
-  }
-
+  @Interval(INTERVAL_MS)
   async prune(): Promise<void> {
     const now = this.clock.now();
     // A peer retries a transaction for its own retry window; twice ours (at least a day) is a safe margin.
