@@ -23,6 +23,8 @@ module.exports = {
     '^@parley/protocol/(.*)$': '<rootDir>/libs/protocol/src/$1',
     '^@parley/crypto$': '<rootDir>/libs/crypto/src',
     '^@parley/crypto/(.*)$': '<rootDir>/libs/crypto/src/$1',
+    '^@parley/transparency$': '<rootDir>/libs/transparency/src',
+    '^@parley/transparency/(.*)$': '<rootDir>/libs/transparency/src/$1',
     '^@parley/migrations$': '<rootDir>/migrations',
     '^@parley/testkit$': '<rootDir>/libs/testkit/src',
   },

@@ -7,6 +7,7 @@ import { AuditLog1733300000000 } from './1733300000000-AuditLog';
 import { IdempotentSends1733400000000 } from './1733400000000-IdempotentSends';
 import { Attachments1733500000000 } from './1733500000000-Attachments';
 import { RevokedSessions1733600000000 } from './1733600000000-RevokedSessions';
+import { KeyTransparency1733700000000 } from './1733700000000-KeyTransparency';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   IdempotentSends1733400000000,
   Attachments1733500000000,
   RevokedSessions1733600000000,
+  KeyTransparency1733700000000,
 ];

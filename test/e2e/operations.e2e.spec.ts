@@ -69,6 +69,10 @@ describe('operations (API.md section 6)', () => {
       ['get', '/v1/keys/count', ['200', '401', '403']],
       ['get', '/v1/keys/{address}', ['200', '401', '403', '404', '429']],
       ['get', '/v1/keys/{address}/{deviceId}', ['200', '401', '403', '404', '429']],
+      ['get', '/v1/transparency/checkpoint', ['200', '503']],
+      ['get', '/v1/transparency/inclusion', ['200', '400']],
+      ['get', '/v1/transparency/consistency', ['200', '400']],
+      ['get', '/v1/transparency/leaves/{index}', ['200', '400', '401', '403', '404']],
       ['get', '/healthz', ['200', '503']],
       ['get', '/metrics', ['200']],
     ])('documents %s %s with %j', (method, path, statuses) => {
@@ -88,6 +92,9 @@ describe('operations (API.md section 6)', () => {
       expect(open.filter((r) => !r.includes('/federation')).sort()).toEqual([
         'GET /healthz',
         'GET /metrics',
+        'GET /v1/transparency/checkpoint',
+        'GET /v1/transparency/consistency',
+        'GET /v1/transparency/inclusion',
         'POST /v1/accounts',
         'POST /v1/auth/challenge',
         'POST /v1/auth/device',
@@ -138,7 +145,9 @@ describe('operations (API.md section 6)', () => {
 
     it('describes the bundle response down to its keys', () => {
       const bundle = schemaOf(doc.paths['/v1/keys/{address}'].get.responses['200'].content['application/json'].schema);
-      expect(Object.keys(bundle.properties).sort()).toEqual(['address', 'deviceList', 'devices']);
+      expect(Object.keys(bundle.properties).sort()).toEqual(['address', 'deviceList', 'devices', 'transparency']);
+      const inclusion = schemaOf(bundle.properties.transparency.allOf?.[0] ?? bundle.properties.transparency);
+      expect(Object.keys(inclusion.properties).sort()).toEqual(['checkpoint', 'inclusionProof', 'leaf', 'leafIndex']);
       const list = schemaOf(bundle.properties.deviceList.allOf?.[0] ?? bundle.properties.deviceList);
       expect(Object.keys(list.properties).sort()).toEqual([
         'accountIdentityKey',

@@ -19,6 +19,7 @@ import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
 import { SharedStateModule } from './shared-state/shared-state.module';
+import { TransparencyModule } from './transparency/transparency.module';
 
 /** Header and field names whose values never reach a log line. */
 const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
@@ -54,6 +55,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         KeysModule,
+        TransparencyModule,
         DevicesModule,
         ProvisioningModule,
         AttachmentsModule,

@@ -33,6 +33,9 @@ export enum ErrorCode {
   AttachmentQuotaExceeded = 'attachment_quota_exceeded',
   UnsupportedMediaType = 'unsupported_media_type',
   LengthRequired = 'length_required',
+  /** The key log (API.md section 8). */
+  TreeSizeOutOfRange = 'tree_size_out_of_range',
+  LeafIndexOutOfRange = 'leaf_index_out_of_range',
   UnknownPeer = 'unknown_peer',
   PeerUnavailable = 'peer_unavailable',
   ServiceUnavailable = 'service_unavailable',

@@ -7,3 +7,4 @@ export * from './device-list';
 export * from './linking-code';
 export * from './audit';
 export * from './attachments';
+export * from './transparency';

@@ -2,6 +2,7 @@
  * Request and response shapes of the wire contract (docs/API.md).
  * Binary values are standard padded base64 strings.
  */
+import type { ListInclusion } from './transparency';
 import type { SignedDeviceList } from './device-list';
 
 /** Limits the contract fixes; the server validates against these. */
@@ -137,6 +138,8 @@ export interface PreKeyBundleResponse {
   devices: DeviceBundle[];
   /** The account's current signed device list; null only for an account that never had one. */
   deviceList: SignedDeviceList | null;
+  /** The list's leaf in its server's key log and its inclusion proof (API.md section 8); null while the leaf waits to be sequenced (at most about a second), absent from servers without a key log. */
+  transparency?: ListInclusion | null;
 }
 
 /** DELETE /v1/devices/:deviceId: the list without that device, version one more than the current one. */

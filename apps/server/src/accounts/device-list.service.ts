@@ -6,6 +6,7 @@ import { ParleyException } from '../common/parley.exception';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import type { Tx } from '../database/database.service';
+import { KeyLogService } from '../transparency/key-log.service';
 import { AccountIdentityRepository, AccountListState, SigningState } from './account-identity.repository';
 import { checkAccountReset } from './account-reset';
 import { checkDeviceListChange, ListChange, ListChangeProblem } from './device-list-change';
@@ -22,6 +23,7 @@ export class DeviceListService {
   constructor(
     @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
     private readonly repository: AccountIdentityRepository,
+    private readonly keyLog: KeyLogService,
   ) {}
 
   /** Locks the account for a list change inside `tx` and returns its state (next device id included). */
@@ -31,7 +33,8 @@ export class DeviceListService {
 
   /**
    * Checks `proposed` against the locked `state` and this change, then
-   * stores it. Throws 400 invalid_device_list or invalid_signature, or 409
+   * stores it and records it in the key log's outbox (both in `tx`: no
+   * list takes effect unlogged). Throws 400 invalid_device_list or invalid_signature, or 409
    * stale_device_list (another change won the race: fetch and sign again);
    * the caller's transaction then rolls back and nothing is stored.
    */
@@ -45,6 +48,7 @@ export class DeviceListService {
     const context = { ...this.listContext(account, state), devices: state.devices };
     this.accept(checkDeviceListChange(context, change, proposed), proposed);
     await this.repository.storeDeviceList(account.accountId, proposed, tx);
+    await this.keyLog.record(proposed, tx);
   }
 
   /**
@@ -61,6 +65,16 @@ export class DeviceListService {
   ): Promise<void> {
     this.accept(checkAccountReset({ ...this.listContext(account, state), newDevice }, proposed), proposed);
     await this.repository.storeDeviceList(account.accountId, proposed, tx, { replaceIdentity: true });
+    await this.keyLog.record(proposed, tx);
+  }
+
+  /**
+   * After the transaction of applyChange or applyReset committed: waits
+   * until the list's leaf is in a signed checkpoint (at most one
+   * checkpoint interval), so the bundles that follow carry its proof.
+   */
+  awaitLogged(): Promise<void> {
+    return this.keyLog.awaitRecorded();
   }
 
   private listContext(account: { username: string }, state: AccountListState) {

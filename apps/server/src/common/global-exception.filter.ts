@@ -14,6 +14,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.InvalidKey]: 400,
   [ErrorCode.InvalidSignature]: 400,
   [ErrorCode.InvalidDeviceList]: 400,
+  [ErrorCode.TreeSizeOutOfRange]: 400,
+  [ErrorCode.LeafIndexOutOfRange]: 400,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.InvalidCredentials]: 401,
   [ErrorCode.Forbidden]: 403,

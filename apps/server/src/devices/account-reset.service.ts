@@ -52,6 +52,7 @@ export class AccountResetService {
       return { created: { deviceId, ...tokens }, entry: await this.audit.recordIn(tx, user.accountId, 'account_reset', detail) };
     });
     await this.audit.announce(user.accountId, entry);
+    await this.deviceLists.awaitLogged();
     return created;
   }
 }

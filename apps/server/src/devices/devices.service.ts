@@ -51,6 +51,7 @@ export class DevicesService {
       return { created: { deviceId, ...tokens }, entry: await this.audit.recordIn(tx, user.accountId, 'device_added', detail) };
     });
     await this.audit.announce(user.accountId, entry);
+    await this.deviceLists.awaitLogged();
     return created;
   }
 
@@ -132,5 +133,6 @@ export class DevicesService {
       });
     });
     await this.audit.announce(caller.accountId, entry);
+    await this.deviceLists.awaitLogged();
   }
 }

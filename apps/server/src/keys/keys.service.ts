@@ -13,6 +13,7 @@ import { AddressRouter } from '../federation/outbound/address-router';
 import { FederationRelayService } from '../federation/outbound/federation-relay.service';
 import { RateLimiterService } from '../limits/rate-limiter.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { KeyLogService } from '../transparency/key-log.service';
 import { UploadKeysDto } from './dto/prekey.dto';
 import { ClaimedDeviceKeys, KeysRepository, UNIQUE_VIOLATION } from './keys.repository';
 import { verifyUploadedKeys, VerifiedKeys } from './prekey-verifier';
@@ -36,6 +37,7 @@ export class KeysService {
     private readonly metrics: MetricsService,
     private readonly bus: DeliveryBus,
     private readonly audit: AuditService,
+    private readonly keyLog: KeyLogService,
   ) {}
 
   /** PUT /v1/keys, throttled per device: verify everything first, then store it all in one transaction or nothing. */
@@ -119,7 +121,8 @@ export class KeysService {
    * Bundles for every device of a local account (or one device), each
    * consuming at most one one-time key of each kind, with the account's
    * signed device list, exactly as signed, so the requester can check
-   * every device against it. The single entry point for local clients and
+   * every device against it, and the list's leaf in the key log with its
+   * inclusion proof. The single entry point for local clients and
    * federated peers alike.
    */
   async claimBundle(username: string, deviceId?: number): Promise<ClaimedBundle> {
@@ -142,7 +145,8 @@ export class KeysService {
       // pile counts up on PGlite's one connection; runs only for a low device.
       if (ecLeft < threshold || pqLeft < threshold) await this.signalIfLow(device.account_id, device.device_id);
     }
-    return { devices: devices.map(toDeviceBundle), deviceList: await this.deviceLists.findList(devices[0].account_id) };
+    const deviceList = await this.deviceLists.findList(devices[0].account_id);
+    return { devices: devices.map(toDeviceBundle), deviceList, transparency: await this.keyLog.inclusionForList(deviceList) };
   }
 
   private countClaim(kind: 'ec' | 'kyber', claimed: boolean) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { DeviceBundle, ErrorCode, PreKeyBundleResponse, SignedDeviceList } from '@parley/protocol';
+import { DeviceBundle, ErrorCode, ListInclusion, PreKeyBundleResponse, SignedDeviceList } from '@parley/protocol';
 import type { AuthenticatedDevice } from '../../auth/authenticated-user';
 import { ParleyException } from '../../common/parley.exception';
 import { PARLEY_CONFIG } from '../../config/config.module';
@@ -59,9 +59,10 @@ export class FederationRelayService {
       ...(deviceId !== undefined && { deviceId }),
     });
     if (isSuccess(answer) && answer.reached && Array.isArray(answer.body.devices)) {
-      // Passed on as the peer sent it: the requester checks the list's signature, not this server.
+      // Passed on as the peer sent them: the requester checks the list's signature and the peer's log proof, not this server.
       const deviceList = (answer.body.deviceList ?? null) as SignedDeviceList | null;
-      return { address: `${username}@${domain}`, devices: answer.body.devices as DeviceBundle[], deviceList };
+      const transparency = (answer.body.transparency ?? null) as ListInclusion | null;
+      return { address: `${username}@${domain}`, devices: answer.body.devices as DeviceBundle[], deviceList, transparency };
     }
     if (isFinalForClient(answer)) throw peerRefusal(answer);
     throw new ParleyException(

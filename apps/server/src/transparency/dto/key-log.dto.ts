@@ -1,0 +1,45 @@
+import type {
+  CheckpointResponse,
+  ConsistencyProofResponse,
+  InclusionProofResponse,
+  KeyLogLeafResponse,
+  ListInclusion,
+} from '@parley/protocol';
+
+export class CheckpointDto implements CheckpointResponse {
+  /** The newest checkpoint, a C2SP tlog-checkpoint signed note: `<domain>/parley-keys`, tree size, base64 root hash, a blank line, the Ed25519 signature line. */
+  checkpoint: string;
+  /** The log's C2SP verifier key, `<origin>+<key id>+<base64 key>` (the server's federation key). Pin it; a key that changes is an alarm. */
+  verifierKey: string;
+}
+
+export class InclusionProofDto implements InclusionProofResponse {
+  leafIndex: number;
+  treeSize: number;
+  /** RFC 9162 section 2.1.3 inclusion proof: base64 SHA-256 hashes, lowest level first. */
+  proof: string[];
+}
+
+export class ConsistencyProofDto implements ConsistencyProofResponse {
+  from: number;
+  to: number;
+  /** RFC 9162 section 2.1.4 consistency proof: base64 SHA-256 hashes. */
+  proof: string[];
+}
+
+export class KeyLogLeafDto implements KeyLogLeafResponse {
+  index: number;
+  /** The leaf's bytes, base64: UTF-8 lines `parley-key-leaf-v1`, address, list version, account identity key, list hash, previous leaf index or `none` (docs/API.md section 8). */
+  leaf: string;
+}
+
+export class ListInclusionDto implements ListInclusion {
+  /** Index of the leaf recording this bundle's deviceList. */
+  leafIndex: number;
+  /** That leaf's bytes, base64. */
+  leaf: string;
+  /** A recent signed checkpoint whose tree holds the leaf. */
+  checkpoint: string;
+  /** The leaf's inclusion proof against that checkpoint: base64 hashes, lowest level first. */
+  inclusionProof: string[];
+}

@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import {
+  CheckpointResponse,
+  ConsistencyProofResponse,
+  ErrorCode,
+  InclusionProofResponse,
+  KeyLogLeafResponse,
+  ListInclusion,
+  SignedDeviceList,
+} from '@parley/protocol';
+import { consistencyProof, deviceListHash, ed25519VerifierKey, inclusionProof, rawPublicKey } from '@parley/transparency';
+import { ParleyException } from '../common/parley.exception';
+import type { Tx } from '../database/database.service';
+import { ServerKeyService } from '../federation/outbound/server-key.service';
+import { KeyLogRepository, StoredCheckpoint } from './key-log.repository';
+import { KeyLogSequencer } from './key-log.sequencer';
+
+const b64 = (hashes: Buffer[]) => hashes.map((h) => h.toString('base64'));
+
+/**
+ * The key log (API.md section 8): records every accepted device list and
+ * answers checkpoints, proofs and leaves. Proofs are computed from the
+ * stored subtree hashes for any size up to the newest checkpoint's.
+ */
+@Injectable()
+export class KeyLogService {
+  constructor(
+    private readonly repository: KeyLogRepository,
+    private readonly sequencer: KeyLogSequencer,
+    private readonly serverKey: ServerKeyService,
+  ) {}
+
+  /** Inside the transaction that stores `list`: puts its leaf in the outbox, so the change and its logging commit together. */
+  record(list: SignedDeviceList, tx: Tx): Promise<void> {
+    return this.repository.insertPending(
+      { address: list.address, listVersion: list.version, accountIdentityKey: list.accountIdentityKey, listHash: deviceListHash(list) },
+      tx,
+    );
+  }
+
+  /** After the recording transaction committed: waits for the leaf's checkpoint, at most one checkpoint interval. */
+  awaitRecorded(): Promise<void> {
+    return this.sequencer.awaitSequenced();
+  }
+
+  async latestCheckpoint(): Promise<CheckpointResponse> {
+    const latest = await this.latest();
+    return { checkpoint: latest.note, verifierKey: ed25519VerifierKey(this.sequencer.origin, rawPublicKey(this.serverKey.key)) };
+  }
+
+  /** 400 tree_size_out_of_range beyond the newest checkpoint; 400 leaf_index_out_of_range unless index < size. */
+  async inclusionProof(index: number, size: number): Promise<InclusionProofResponse> {
+    await this.checkSize(size);
+    if (index >= size) throw new ParleyException(ErrorCode.LeafIndexOutOfRange, `leaf ${index} is not in a tree of ${size} leaves`);
+    return {
+      leafIndex: index,
+      treeSize: size,
+      proof: b64(await inclusionProof(index, size, (nodes) => this.repository.readHashes(nodes))),
+    };
+  }
+
+  /** 400 tree_size_out_of_range unless 0 < from <= to <= the newest checkpoint's size. */
+  async consistencyProof(from: number, to: number): Promise<ConsistencyProofResponse> {
+    await this.checkSize(to);
+    if (from === 0 || from > to) throw new ParleyException(ErrorCode.TreeSizeOutOfRange, 'a consistency proof needs 0 < from <= to');
+    return { from, to, proof: b64(await consistencyProof(from, to, (nodes) => this.repository.readHashes(nodes))) };
+  }
+
+  /** 404 for an index the newest checkpoint does not cover. */
+  async leaf(index: number): Promise<KeyLogLeafResponse> {
+    const latest = await this.latest();
+    const leaf = index < latest.size ? await this.repository.findLeaf(index) : null;
+    if (!leaf) throw new ParleyException(ErrorCode.NotFound, `no leaf ${index} in the newest checkpoint`);
+    return { index, leaf: leaf.toString('base64') };
+  }
+
+  /**
+   * For a bundle: the leaf recording `list` and its inclusion proof
+   * against a recent checkpoint (this process's, refreshed if it predates
+   * the leaf). Null when the list's leaf is still in the outbox.
+   */
+  async inclusionForList(list: SignedDeviceList | null): Promise<ListInclusion | null> {
+    if (!list) return null;
+    const leaf = await this.repository.findLatestLeaf(list.address);
+    if (!leaf || leaf.listVersion !== list.version) return null;
+    let checkpoint = this.sequencer.cachedCheckpoint();
+    if (!checkpoint || checkpoint.size <= leaf.index) checkpoint = await this.sequencer.refreshCheckpoint();
+    if (!checkpoint || checkpoint.size <= leaf.index) return null;
+    const proof = await inclusionProof(leaf.index, checkpoint.size, (nodes) => this.repository.readHashes(nodes));
+    return { leafIndex: leaf.index, leaf: leaf.leaf.toString('base64'), checkpoint: checkpoint.note, inclusionProof: b64(proof) };
+  }
+
+  private async latest(): Promise<StoredCheckpoint> {
+    const latest = await this.sequencer.refreshCheckpoint();
+    if (!latest) throw new ParleyException(ErrorCode.ServiceUnavailable, 'the key log has no checkpoint yet');
+    return latest;
+  }
+
+  private async checkSize(size: number): Promise<void> {
+    const latest = await this.latest();
+    if (size > latest.size) {
+      throw new ParleyException(ErrorCode.TreeSizeOutOfRange, `tree size ${size} is beyond the newest checkpoint's ${latest.size}`, {
+        latestSize: latest.size,
+      });
+    }
+  }
+}

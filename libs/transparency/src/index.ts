@@ -1,0 +1,7 @@
+export * from './checkpoint';
+export * from './errors';
+export * from './key-leaf';
+export * from './proof-verification';
+export * from './rfc6962';
+export * from './signed-note';
+export * from './stored-tree';
