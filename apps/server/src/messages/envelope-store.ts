@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
-import { Batcher } from './batcher';
+import { Batcher } from '../common/batcher';
 import { IdempotencyClaim, NewEnvelope, NewFanout, claimId } from './idempotency';
 import { Destination, EnvelopeAck, MessagesRepository } from './messages.repository';
 

@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { appendLeaves, encodeKeyLeaf, hashLeaf, rangeNodes, signCheckpoint } from '@parley/transparency';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { DatabaseService, Tx } from '../database/database.service';
 import { ServerKeyService } from '../federation/outbound/server-key.service';
-import { Batcher } from '../messages/batcher';
+import { Batcher } from '../common/batcher';
 import { KeyLogRepository, StoredCheckpoint } from './key-log.repository';
 
 /** A new checkpoint at least this often while changes wait (issue 13: "at least once a second"). */
@@ -24,7 +25,7 @@ const MAX_LEAVES_PER_APPEND = 1000;
  * KeyLogRepository.lockTree.
  */
 @Injectable()
-export class KeyLogSequencer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class KeyLogSequencer implements OnApplicationBootstrap {
   private readonly logger = new Logger(KeyLogSequencer.name);
   private readonly rounds = new Batcher<null>(
     async (callers) => {
@@ -34,7 +35,6 @@ export class KeyLogSequencer implements OnApplicationBootstrap, OnApplicationShu
     Number.MAX_SAFE_INTEGER,
     1,
   );
-  private timer?: NodeJS.Timeout;
   private latest: StoredCheckpoint | null = null;
 
   constructor(
@@ -52,11 +52,6 @@ export class KeyLogSequencer implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationBootstrap() {
     // The first start signs the empty tree; a restart integrates what a stopped process left.
     await this.rounds.submit(null);
-    this.timer = setInterval(() => void this.tick(), CHECKPOINT_INTERVAL_MS);
-  }
-
-  onApplicationShutdown() {
-    clearInterval(this.timer);
   }
 
   /**
@@ -85,7 +80,9 @@ export class KeyLogSequencer implements OnApplicationBootstrap, OnApplicationShu
     return this.latest;
   }
 
-  private async tick() {
+  /** Each interval: integrates changes whose own round never ran (their process died), and learns other processes' checkpoints. */
+  @Interval(CHECKPOINT_INTERVAL_MS)
+  async catchUp() {
     try {
       if (await this.repository.hasPending()) await this.rounds.submit(null);
       await this.refreshCheckpoint();
