@@ -13,6 +13,8 @@ export type Storage = 'embedded' | 'postgres' | 'postgres+redis';
 export interface Deployment {
   label: string;
   servers: ServerProcess[];
+  /** The deployment's database, on PostgreSQL (the key log bench fills its outbox directly). */
+  databaseUrl?: string;
   stop: () => Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startDeployment(storage: Storage, processes: number): Prom
   return {
     label: `${storage}, ${processes} process${processes > 1 ? 'es' : ''}`,
     servers,
+    databaseUrl: env.DATABASE_URL,
     stop: async () => {
       await Promise.all(servers.map((s) => s.stop()));
       await cleanup();

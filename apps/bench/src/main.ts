@@ -1,15 +1,17 @@
 import { Deployment, startDeployment, Storage } from './deployment';
 import { runIdleConnections } from './idle-connections.bench';
 import { KeyFetchResult, runKeyFetch } from './key-fetch.bench';
+import { KeyLogResult, proofSizes, runKeyLog } from './key-log.bench';
 import { GOAL_HALF_RATE, runMessageThroughput, ThroughputResult } from './message-throughput.bench';
 import { REFERENCE } from './reference';
 import { runTrustCheck, TrustCheckResult } from './trust-check.bench';
 import { fixed, printTable, ratio } from './table';
 
 /**
- * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle,trust --keyed]`
+ * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle,trust,log --keyed --log-leaves 50000]`
  * Bundle fetches with one-time key claims, message throughput, latency and memory per idle connection for each
- * deployment, beside the figures of shared/PERFORMANCE.md as ratios.
+ * deployment, beside the figures of shared/PERFORMANCE.md as ratios; the key log's append and proof rates
+ * (PostgreSQL deployments) and proof sizes.
  */
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,7 +39,8 @@ async function main() {
   const idle = Number(option('idle', '5000'));
   const only = option('only', DEPLOYMENTS.map((d) => d.storage).join(',')).split(',');
   const chosen = DEPLOYMENTS.filter((d) => only.includes(d.storage));
-  const suites = option('suites', 'keys,messages,idle,trust').split(',');
+  const suites = option('suites', 'keys,messages,idle,trust,log').split(',');
+  const logLeaves = Number(option('log-leaves', '50000'));
   /** Sends carry idempotency keys (API.md section 3), as the SDK's do. */
   const keyed = process.argv.includes('--keyed');
   const keyFetchOptions = {
@@ -51,7 +54,12 @@ async function main() {
   const throughput: [string, ThroughputResult][] = [];
   const memory: [string, number][] = [];
   const keyFetch: [string, KeyFetchResult][] = [];
+  const keyLog: [string, KeyLogResult][] = [];
   for (const { storage, processes } of chosen) {
+    if (suites.includes('log') && storage !== 'embedded') {
+      process.stderr.write(`bench: ${storage} x${processes}: key log, ${logLeaves} appends...\n`);
+      keyLog.push(await withDeployment(storage, processes, (d) => runKeyLog(d, logLeaves, Number(option('key-seconds', '5')))));
+    }
     if (suites.includes('keys')) {
       process.stderr.write(`bench: ${storage} x${processes}: key fetches...\n`);
       keyFetch.push(await withDeployment(storage, processes, (d) => runKeyFetch(d, keyFetchOptions)));
@@ -78,6 +86,30 @@ async function main() {
       'Sender-side check of a bundle against the contact’s signed device list (ContactTrust.checkBundle, in-process, 2,000 checks)',
       ['devices on the list', 'µs per check', 'checks/s on one core'],
       trust.map((r) => [r.devices, fixed(r.microsPerCheck), fixed(1e6 / r.microsPerCheck)]),
+    );
+
+  if (keyLog.length)
+    printTable(
+      'Key log (issue 13): list changes sequenced into the signed tree, then inclusion proofs of random leaves by 16 clients',
+      ['deployment', 'leaves', 'appends/s', 'vs Tessera on cloud SQL (2,000/s)', 'proof fetches/s', 'p50/p99 ms', 'failed'],
+      keyLog.map(([label, r]) => [
+        label,
+        r.leaves,
+        fixed(r.appendsPerSecond),
+        ratio(r.appendsPerSecond, REFERENCE.tesseraAppendsPerSecond),
+        fixed(r.proofFetchesPerSecond),
+        `${r.proofP50} / ${r.proofP99}`,
+        r.failed,
+      ]),
+    );
+  if (suites.includes('log'))
+    printTable(
+      'Key log proof sizes (largest over 2,000 sampled positions; 32-byte hashes)',
+      ['leaves', 'inclusion proof bytes', 'consistency proof bytes'],
+      [1e3, 1e5, 1e6].map((size) => {
+        const { inclusionBytes, consistencyBytes } = proofSizes(size);
+        return [size.toLocaleString('en'), inclusionBytes, consistencyBytes];
+      }),
     );
 
   if (keyFetch.length)

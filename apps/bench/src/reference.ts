@@ -12,4 +12,6 @@ export const REFERENCE = {
   /** socket.io server memory per idle websocket. */
   socketIoBytesPerIdleConnection: 17 * 1024,
   prosodyBytesPerIdleConnection: 37 * 1024,
+  /** Tessera's reported append rate on a small cloud SQL instance (issue 13's goal for the key log). */
+  tesseraAppendsPerSecond: 2000,
 } as const;
