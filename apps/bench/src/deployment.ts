@@ -22,7 +22,10 @@ export interface Deployment {
 const BENCH_ENV = {
   LOG_LEVEL: 'error',
   MAX_DEVICES_PER_ACCOUNT: '127',
-  RATE_LIMITS: 'keyFetch=1000000/1,keyFetchPerTarget=1000000/1,messageSend=1000000/1,registrationPerIp=1000000/1,keyUpload=1000000/1',
+  RATE_LIMITS:
+    'keyFetch=1000000/1,keyFetchPerTarget=1000000/1,messageSend=1000000/1,messageSendPerRecipient=1000000/1,registrationPerIp=1000000/1,keyUpload=1000000/1',
+  // Each bench sender writes to one recipient only: its share is the whole queue.
+  MAX_QUEUED_PER_SENDER: '10000',
   // Key-fetch targets hold thousands of one-time keys, so the run does not outlast them.
   MAX_STORED_ONE_TIME_KEYS: '100000',
 };

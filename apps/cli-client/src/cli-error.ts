@@ -99,6 +99,7 @@ const API_MESSAGES: Partial<Record<string, (error: ParleyApiError) => string>> =
   },
   [ErrorCode.RateLimited]: (e) => `rate limited; ${tryAgain(e)}`,
   [ErrorCode.QueueFull]: (e) => `the recipient has too many undelivered messages; ${tryAgain(e)}`,
+  [ErrorCode.QueueShareFull]: (e) => `the recipient has not fetched your earlier messages yet; ${tryAgain(e)}`,
   [ErrorCode.ServiceUnavailable]: (e) => `the server is briefly unavailable; ${tryAgain(e)}`,
   [ErrorCode.StaleDeviceList]: () => "the account's devices changed meanwhile; try again",
   [ErrorCode.SlotUsed]: () => 'that linking code was already approved',

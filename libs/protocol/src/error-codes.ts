@@ -28,6 +28,8 @@ export enum ErrorCode {
   MismatchedDevices = 'mismatched_devices',
   StaleDevices = 'stale_devices',
   QueueFull = 'queue_full',
+  /** The sender's own envelopes fill its share of a destination device's queue; other senders still get through. */
+  QueueShareFull = 'queue_share_full',
   /** Attachments (API.md section 7). */
   AttachmentTooLarge = 'attachment_too_large',
   AttachmentQuotaExceeded = 'attachment_quota_exceeded',

@@ -36,6 +36,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.TooManyKeys]: 413,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.QueueFull]: 429,
+  [ErrorCode.QueueShareFull]: 429,
   [ErrorCode.LengthRequired]: 411,
   [ErrorCode.AttachmentTooLarge]: 413,
   [ErrorCode.UnsupportedMediaType]: 415,

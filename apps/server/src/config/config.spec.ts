@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       jwtSecret: SECRET,
       maxDevicesPerAccount: 6,
       preKeyLowThreshold: 10,
+      maxQueuedPerDevice: 10000,
+      maxQueuedPerSender: 1000,
     });
     expect(config.dataDir).toMatch(/\/data$/);
     expect(config.rateLimits.keyFetch).toEqual({ capacity: 300, refillPerSecond: 5 });
@@ -28,6 +30,7 @@ describe('loadConfig', () => {
       PARLEY_DOMAIN: 'a.example',
       PARLEY_PEERS: 'b.example=https://b.example/, c.example=http://10.0.0.3:3000',
       MAX_DEVICES_PER_ACCOUNT: '3',
+      MAX_QUEUED_PER_SENDER: '50',
       RATE_LIMITS: 'keyFetch=5/60,loginFailuresPerIp=7/7',
     });
     expect(config).toMatchObject({
@@ -36,6 +39,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://cache:6379',
       domain: 'a.example',
       maxDevicesPerAccount: 3,
+      maxQueuedPerSender: 50,
       peers: [
         { domain: 'b.example', baseUrl: 'https://b.example' },
         { domain: 'c.example', baseUrl: 'http://10.0.0.3:3000' },

@@ -34,6 +34,8 @@ export interface ParleyConfig {
   preKeyLowThreshold: number;
   messageTtlSeconds: number;
   maxQueuedPerDevice: number;
+  /** Envelopes one sender may have queued for one device; beyond it that sender gets 429 queue_share_full. */
+  maxQueuedPerSender: number;
   /** One-time keys of each kind a device may have stored at once; an upload beyond it is 413 too_many_keys. */
   maxStoredOneTimeKeys: number;
   federationRetryWindowSeconds: number;
@@ -138,6 +140,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     preKeyLowThreshold: env.PREKEY_LOW_THRESHOLD ?? 10,
     messageTtlSeconds: env.MESSAGE_TTL_SECONDS ?? 30 * 86400,
     maxQueuedPerDevice: env.MAX_QUEUED_PER_DEVICE ?? 10000,
+    // A tenth of the queue: a contact must write 1,000 messages a device has not fetched yet before
+    // being refused, and it takes ten senders, not one, to fill the queue for everyone else.
+    maxQueuedPerSender: env.MAX_QUEUED_PER_SENDER ?? 1000,
     maxStoredOneTimeKeys: env.MAX_STORED_ONE_TIME_KEYS ?? 500,
     federationRetryWindowSeconds: env.FEDERATION_RETRY_WINDOW_SECONDS ?? 86400,
     federationRetryBaseMs: env.FEDERATION_RETRY_BASE_MS ?? 5000,

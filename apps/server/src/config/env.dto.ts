@@ -92,6 +92,13 @@ export class EnvDto {
   @Min(1)
   MAX_QUEUED_PER_DEVICE?: number;
 
+  /** Envelopes one sender (by address) may have queued for one device: its share of MAX_QUEUED_PER_DEVICE. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  MAX_QUEUED_PER_SENDER?: number;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt()

@@ -28,6 +28,15 @@ export const RATE_LIMITS = {
   keyUpload: { capacity: 20, refillPerSecond: 20 / 600 },
   /** Message sends per sending device. */
   messageSend: { capacity: 2000, refillPerSecond: 1000 },
+  /**
+   * Fan-outs per sender address and recipient account, local and federated
+   * senders alike (sync copies to one's own account are not counted): what
+   * one sender can push at one person. A burst of 500 (an outbox flushed
+   * after days offline), then 500 a minute, far beyond anyone typing; a
+   * flooder gets 8 a second, and no more of the recipient's queue than
+   * MAX_QUEUED_PER_SENDER.
+   */
+  messageSendPerRecipient: { capacity: 500, refillPerSecond: 500 / 60 },
   /** Device login challenges per account and device. */
   deviceChallenge: { capacity: 20, refillPerSecond: 20 / 60 },
   /** Bundle fetches per remote requester (federation). */

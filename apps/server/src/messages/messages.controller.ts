@@ -27,7 +27,7 @@ export class MessagesController {
     409: 'mismatched_devices: body lists missingDevices and extraDevices; nothing stored.',
     410: 'stale_devices: body lists staleDevices whose registrationId changed; nothing stored.',
     413: 'payload_too_large: a content over 256 KiB or a request over 2 MiB.',
-    429: 'rate_limited (this device sends too fast) or queue_full (a destination queue is full); see Retry-After.',
+    429: 'rate_limited (this device sends too fast, or this account too much to this recipient), queue_full (a destination queue is full) or queue_share_full (your undelivered envelopes fill your share of a destination queue); nothing stored; see Retry-After.',
   })
   async sendMessages(
     @CurrentUser() device: AuthenticatedDevice,

@@ -84,12 +84,17 @@ export class MessagesRepository {
     return destinations;
   }
 
-  /** Queue lengths of some devices of one account (expired envelopes included until swept). */
-  async countQueued(accountId: string, deviceIds: number[]): Promise<Map<number, number>> {
+  /**
+   * Queue lengths of some devices of one account (expired envelopes
+   * included until swept), or with `source` only that sender's envelopes
+   * in them. No index has `source`: a sender's count reads the device's
+   * queue rows, so QueueBound asks for it only for long queues.
+   */
+  async countQueued(accountId: string, deviceIds: number[], source?: string): Promise<Map<number, number>> {
     const rows = await this.db.rows<{ device_id: number; queued: string }>(
       `SELECT device_id, count(*) AS queued FROM envelopes
-        WHERE account_id = $1 AND device_id = ANY($2::int[]) GROUP BY device_id`,
-      [accountId, deviceIds],
+        WHERE account_id = $1 AND device_id = ANY($2::int[]) ${source === undefined ? '' : 'AND source = $3'} GROUP BY device_id`,
+      source === undefined ? [accountId, deviceIds] : [accountId, deviceIds, source],
     );
     return new Map(rows.map((r) => [r.device_id, Number(r.queued)]));
   }

@@ -29,6 +29,8 @@ export interface FanoutSource {
 
 /** PostgreSQL: an envelope's destination device no longer exists. */
 const FOREIGN_KEY_VIOLATION = '23503';
+/** Retry-After of a refusal by a queue bound: a queue shrinks only as its device fetches it. */
+const QUEUE_RETRY_AFTER_MS = 60_000;
 
 @Injectable()
 export class MessagesService {
@@ -60,10 +62,12 @@ export class MessagesService {
    * The one gate for fan-outs to local accounts, from local senders and
    * federated peers alike. The DTO has checked each message (no device
    * addressed twice, contents within 256 KiB); this checks the
-   * destination's devices (404, 409 mismatched_devices, 410 stale_devices)
-   * and the queue bound (429 queue_full), stores one envelope per device
-   * all or nothing, then signals each device. On any refusal nothing is
-   * stored.
+   * destination's devices (404, 409 mismatched_devices, 410 stale_devices),
+   * the sender's rate towards this recipient (429 rate_limited) and the
+   * queue bounds (429 queue_full, or queue_share_full when the sender's own
+   * envelopes fill its share of a device's queue), stores one envelope per
+   * device all or nothing, then signals each device. On any refusal
+   * nothing is stored.
    */
   async acceptFanout(source: FanoutSource, username: string, dto: SendMessagesDto): Promise<void> {
     const destination = await this.store.findDestination(username);
@@ -83,14 +87,29 @@ export class MessagesService {
 
   private async checkFanout(source: FanoutSource, destination: Destination, dto: SendMessagesDto): Promise<void> {
     checkDevices(destination, dto, senderDeviceIn(source, destination));
-    const [full] = dto.online
-      ? []
-      : await this.queueBound.findFullDevices(
-          destination.accountId,
-          dto.messages.map((m) => m.destinationDeviceId),
-        );
-    if (full !== undefined) {
-      throw new ParleyException(ErrorCode.QueueFull, `the queue of device ${full} is full; retry later`, {}, 60_000);
+    const sender = boundedSender(source, destination);
+    if (sender !== null) await this.limits.enforce('messageSendPerRecipient', `${sender}/${destination.accountId}`);
+    if (dto.online) return;
+    const refusal = await this.queueBound.findRefusal(
+      destination.accountId,
+      dto.messages.map((m) => m.destinationDeviceId),
+      sender,
+    );
+    if (refusal?.bound === 'queue') {
+      throw new ParleyException(
+        ErrorCode.QueueFull,
+        `the queue of device ${refusal.deviceId} is full; retry later`,
+        {},
+        QUEUE_RETRY_AFTER_MS,
+      );
+    }
+    if (refusal) {
+      throw new ParleyException(
+        ErrorCode.QueueShareFull,
+        `your envelopes fill your share of the queue of device ${refusal.deviceId}; retry once it has fetched them`,
+        {},
+        QUEUE_RETRY_AFTER_MS,
+      );
     }
   }
 
@@ -125,6 +144,7 @@ export class MessagesService {
       this.queueBound.noteStored(
         destination.accountId,
         records.map((r) => r.deviceId),
+        boundedSender(source, destination),
       );
       return seqs;
     } catch (error) {
@@ -155,6 +175,16 @@ export class MessagesService {
 /** A sync copy to the sender's own account does not address the sending device. */
 const senderDeviceIn = (source: FanoutSource, destination: Destination) =>
   source.accountId === destination.accountId ? source.deviceId : undefined;
+
+/**
+ * Whom a fan-out counts against in the per-sender bounds (the share of a
+ * queue, the rate towards one recipient): the sender's address, which for a
+ * remote sender is its full `user@domain`. Null for a sync copy to the
+ * sender's own devices: an account cannot silence itself, and a linked
+ * device long offline may rightly hold more sync copies than any share.
+ */
+const boundedSender = (source: FanoutSource, destination: Destination) =>
+  source.accountId === destination.accountId ? null : source.address;
 
 /** Idempotency keys are honoured for local senders; a peer's redelivery is recognised by its transaction id. */
 function idempotencyClaim(source: FanoutSource, destination: Destination, dto: SendMessagesDto): IdempotencyClaim | undefined {

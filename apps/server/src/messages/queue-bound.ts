@@ -3,25 +3,33 @@ import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { Clock } from '../common/clock';
 import { MessagesRepository } from './messages.repository';
+import { TrustedCounts } from './trusted-counts';
 
-/** How long a read queue length is trusted while it is well under the bound. */
-export const TRUST_MS = 5_000;
-/** Known lengths kept at most; the oldest are forgotten (and simply read again). */
-export const MAX_TRACKED = 100_000;
+/** A device that takes no more envelopes from a sender now, and which bound says so. */
+export interface QueueRefusal {
+  deviceId: number;
+  /** `queue`: the queue holds MAX_QUEUED_PER_DEVICE; `share`: the sender's own envelopes in it reach MAX_QUEUED_PER_SENDER. */
+  bound: 'queue' | 'share';
+}
 
 /**
- * Decides whether a device's queue is full (MAX_QUEUED_PER_DEVICE) without
- * counting it on every send. Counting walks the index entries of
+ * Decides whether a device's queue takes more envelopes from a sender
+ * without counting it on every send. Counting walks the index entries of
  * acknowledged envelopes that autovacuum has not reclaimed yet, which under
- * sustained load cost more than the send itself. A length is read when
- * unknown, older than TRUST_MS, or past half the bound, and grows locally
- * with every envelope stored in between (acks only shrink the real queue,
- * so the local figure errs on the full side). The bound is soft by at most
- * what other processes store for that device within TRUST_MS.
+ * sustained load cost more than the send itself; so counts are read only
+ * when near their bound or no longer trusted (TrustedCounts).
+ *
+ * Two bounds: the whole queue (MAX_QUEUED_PER_DEVICE), and each sender's
+ * share of it (MAX_QUEUED_PER_SENDER), so that one sender flooding a device
+ * fills only its own share and every other sender still gets through. A
+ * sender holds no more of a queue than the queue holds, so a sender's
+ * envelopes are counted only in queues at least a share long: an ordinary
+ * send costs no query for the share.
  */
 @Injectable()
 export class QueueBound {
-  private readonly known = new Map<string, { length: number; readAt: number }>();
+  private readonly lengths = new TrustedCounts();
+  private readonly shares = new TrustedCounts();
 
   constructor(
     @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
@@ -29,34 +37,31 @@ export class QueueBound {
     private readonly clock: Clock,
   ) {}
 
-  /** The devices among `deviceIds` whose queues are full. */
-  async findFullDevices(accountId: string, deviceIds: number[]): Promise<number[]> {
-    const max = this.config.maxQueuedPerDevice;
+  /**
+   * The first device among `deviceIds` of account `accountId` that refuses
+   * an envelope from `sender` (its address as envelopes name it), if any.
+   * `sender` null: no share applies (sync copies to the sender's own devices).
+   */
+  async findRefusal(accountId: string, deviceIds: number[], sender: string | null): Promise<QueueRefusal | undefined> {
+    const { maxQueuedPerDevice: max, maxQueuedPerSender: share } = this.config;
     const now = this.clock.now();
-    const toRead = deviceIds.filter((id) => {
-      const entry = this.known.get(key(accountId, id));
-      return !entry || now - entry.readAt > TRUST_MS || entry.length >= max / 2;
-    });
-    if (toRead.length > 0) {
-      const lengths = await this.messages.countQueued(accountId, toRead);
-      for (const id of toRead) this.remember(key(accountId, id), lengths.get(id) ?? 0, now);
-    }
-    return deviceIds.filter((id) => (this.known.get(key(accountId, id))?.length ?? 0) >= max);
+    const lengths = await this.lengths.counts(accountId, deviceIds, max, now, (ids) => this.messages.countQueued(accountId, ids));
+    const full = deviceIds.find((id) => lengths.get(id)! >= max);
+    if (full !== undefined) return { deviceId: full, bound: 'queue' };
+    const long = deviceIds.filter((id) => lengths.get(id)! >= share);
+    if (sender === null || long.length === 0) return undefined;
+    const held = await this.shares.counts(shareScope(accountId, sender), long, share, now, (ids) =>
+      this.messages.countQueued(accountId, ids, sender),
+    );
+    const over = long.find((id) => held.get(id)! >= share);
+    return over === undefined ? undefined : { deviceId: over, bound: 'share' };
   }
 
-  /** Counts envelopes just stored for these devices. */
-  noteStored(accountId: string, deviceIds: number[]) {
-    for (const id of deviceIds) {
-      const entry = this.known.get(key(accountId, id));
-      if (entry) entry.length++;
-    }
-  }
-
-  private remember(k: string, length: number, readAt: number) {
-    this.known.delete(k); // re-inserted last: Map order is the eviction order
-    this.known.set(k, { length, readAt });
-    if (this.known.size > MAX_TRACKED) this.known.delete(this.known.keys().next().value!);
+  /** Counts envelopes just stored for these devices, from `sender` (null as in findRefusal). */
+  noteStored(accountId: string, deviceIds: number[], sender: string | null) {
+    this.lengths.noteStored(accountId, deviceIds);
+    if (sender !== null) this.shares.noteStored(shareScope(accountId, sender), deviceIds);
   }
 }
 
-const key = (accountId: string, deviceId: number) => `${accountId}.${deviceId}`;
+const shareScope = (accountId: string, sender: string) => `${accountId}/${sender}`;

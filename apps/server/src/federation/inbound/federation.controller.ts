@@ -54,7 +54,7 @@ export class FederationController {
     409: 'mismatched_devices: body lists missingDevices and extraDevices; nothing stored.',
     410: 'stale_devices: body lists staleDevices; nothing stored.',
     413: 'payload_too_large: a content over 256 KiB decoded; nothing stored.',
-    429: 'queue_full; retry later.',
+    429: 'rate_limited (too much from this source to this recipient), queue_full, or queue_share_full (this source’s undelivered envelopes fill its share of a destination queue); nothing stored; see Retry-After.',
     503: 'peer_unavailable: the same transaction is being stored right now; retry later.',
   })
   receiveFanout(@FederationOrigin() origin: string, @Body() dto: RelayedFanoutDto) {
