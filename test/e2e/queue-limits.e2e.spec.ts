@@ -1,5 +1,6 @@
 import { api, newUser, TestDevice } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
+import { socketPool } from '../support/sockets';
 
 const oneMessage = (to: TestDevice) => ({
   timestamp: Date.now(),
@@ -11,6 +12,8 @@ describe('queue bound and expiry (MAX_QUEUED_PER_DEVICE, MESSAGE_TTL_SECONDS)', 
   beforeAll(async () => {
     server = await startServer({ MAX_QUEUED_PER_DEVICE: '3', MESSAGE_TTL_SECONDS: '2' });
   });
+  const sockets = socketPool(() => server);
+  afterEach(sockets.closeAll);
   afterAll(async () => {
     await server?.stop();
   });
@@ -29,6 +32,18 @@ describe('queue bound and expiry (MAX_QUEUED_PER_DEVICE, MESSAGE_TTL_SECONDS)', 
     expect(
       (await api(server, 'PUT', `/v1/messages/${bob.username}`, { ...oneMessage(bob), online: true }, { token: alice.token })).status,
     ).toBe(200);
+  });
+
+  it('answers a socket send to a full queue as HTTP does, with the wait as retryAfterMs', async () => {
+    const [alice, carol, bob] = await Promise.all([newUser(server), newUser(server), newUser(server)]);
+    for (const sender of [alice, carol, alice])
+      expect((await api(server, 'PUT', `/v1/messages/${bob.username}`, oneMessage(bob), { token: sender.token })).status).toBe(200);
+    const socket = await sockets.connect(carol);
+    expect(await socket.send({ destination: bob.username, ...oneMessage(bob) })).toEqual({
+      status: 429,
+      body: expect.objectContaining({ error: 'queue_full' }),
+      retryAfterMs: 60_000,
+    });
   });
 
   it('stops delivering envelopes older than the TTL', async () => {

@@ -10,6 +10,8 @@ export interface SocketSendRequest extends SendMessagesRequest {
 export interface SocketReply<T = unknown> {
   status: number;
   body: T;
+  /** With a 429 or 503: how long to wait before trying again, as HTTP's Retry-After says it. */
+  retryAfterMs?: number;
 }
 export interface MessageAck {
   ok: boolean;

@@ -111,8 +111,8 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       const outcome = await this.messages.sendMessages(socket.data.device, destination, request);
       return { status: outcome.status, body: outcome.body };
     } catch (error) {
-      const { status, body } = mapError(error, this.logger);
-      return { status, body };
+      const { status, body, retryAfterMs } = mapError(error, this.logger);
+      return { status, body, ...(retryAfterMs !== undefined && { retryAfterMs }) };
     }
   }
 
