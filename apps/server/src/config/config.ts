@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EnvDto } from './env.dto';
-import { RateLimitName, RATE_LIMITS, RateLimitRule } from '../limits/rate-limits';
+import { LOGIN_BACKOFFS, LoginBackoffName, LoginBackoffRules, RateLimitName, RATE_LIMITS, RateLimitRule } from '../limits/rate-limits';
 
 /** A federation peer: where it listens, and its Ed25519 public key when the operator pinned it in config. */
 export interface PeerConfig {
@@ -53,6 +53,7 @@ export interface ParleyConfig {
   attachmentQuotaBytes: number;
   logLevel: string;
   rateLimits: Record<RateLimitName, RateLimitRule>;
+  loginBackoff: LoginBackoffRules;
 }
 
 export class ConfigError extends Error {}
@@ -88,6 +89,20 @@ function parseRateLimits(value: string | undefined): Record<RateLimitName, RateL
   return limits;
 }
 
+function parseLoginBackoff(value: string | undefined): LoginBackoffRules {
+  const rules = { ...LOGIN_BACKOFFS };
+  for (const entry of value ? value.split(',') : []) {
+    const [name, rule] = entry.split('=');
+    if (!(name in rules)) throw new ConfigError(`LOGIN_BACKOFF: unknown backoff "${name}" (known: ${Object.keys(rules).join(', ')})`);
+    const [free, first, max] = rule.split('/').map(Number);
+    if (!(first >= 1 && max >= first)) {
+      throw new ConfigError(`LOGIN_BACKOFF: in "${entry}" the first wait must be at least 1 second, and the longest no shorter`);
+    }
+    rules[name as LoginBackoffName] = { free, firstDelayMs: first * 1000, maxDelayMs: max * 1000 };
+  }
+  return rules;
+}
+
 /** JWT_SECRET when given; otherwise one generated on first start and kept in the data dir. */
 function jwtSecretFor(env: EnvDto, dataDir: string): string {
   if (env.JWT_SECRET) return env.JWT_SECRET;
@@ -119,6 +134,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
   };
   const peers = parsed(() => parsePeers(env.PARLEY_PEERS));
   const rateLimits = errors.some((e) => e.property === 'RATE_LIMITS') ? undefined : parsed(() => parseRateLimits(env.RATE_LIMITS));
+  const loginBackoff = errors.some((e) => e.property === 'LOGIN_BACKOFF') ? undefined : parsed(() => parseLoginBackoff(env.LOGIN_BACKOFF));
   if (lines.length) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   const dataDir = resolve(env.PARLEY_DATA_DIR ?? './data');
   return {
@@ -151,5 +167,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     attachmentQuotaBytes: env.ATTACHMENT_QUOTA_BYTES ?? 1024 * 1024 * 1024,
     logLevel: env.LOG_LEVEL ?? 'info',
     rateLimits: rateLimits!,
+    loginBackoff: loginBackoff!,
   };
 }

@@ -173,4 +173,11 @@ export class EnvDto {
   @IsOptional()
   @Matches(/^([a-zA-Z]+=\d+\/\d+)(,[a-zA-Z]+=\d+\/\d+)*$/, { message: 'RATE_LIMITS must look like name=capacity/seconds,...' })
   RATE_LIMITS?: string;
+
+  /** `name=free/firstSeconds/maxSeconds,...` overrides of LOGIN_BACKOFFS in rate-limits.ts, e.g. `perAccount=100/1/900`. */
+  @IsOptional()
+  @Matches(/^([a-zA-Z]+=\d+\/\d+\/\d+)(,[a-zA-Z]+=\d+\/\d+\/\d+)*$/, {
+    message: 'LOGIN_BACKOFF must look like name=free/firstSeconds/maxSeconds,...',
+  })
+  LOGIN_BACKOFF?: string;
 }
