@@ -103,4 +103,14 @@ describe('login failures per client address, across accounts', () => {
       await server.stop();
     }
   });
+
+  it('ignores X-Forwarded-For from a client that is not a configured proxy', async () => {
+    // Not loopback: the test's own connection is a client, whatever header it sends.
+    const server = await startServer({ TRUST_PROXY: '192.0.2.200', RATE_LIMITS: 'loginFailuresPerIp=3/600' });
+    try {
+      expect(await guessEach(server, ['203.0.113.11', '203.0.113.12', '203.0.113.13', '203.0.113.14'])).toEqual([401, 401, 401, 429]);
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'loud',
       RATE_LIMITS: 'keyFetch=lots',
       PARLEY_PEERS: 'b.example',
+      TRUST_PROXY: '1',
       LOGIN_BACKOFF: 'perAddress=5',
     };
     let error: unknown;
@@ -67,6 +68,16 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     for (const name of Object.keys(env)) expect((error as Error).message).toContain(name);
+  });
+
+  it('trusts X-Forwarded-For from loopback only, unless told which proxies to trust', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ JWT_SECRET: SECRET, TRUST_PROXY: '172.30.80.10' }).trustProxy).toEqual(['172.30.80.10']);
+    expect(loadConfig({ JWT_SECRET: SECRET, TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+    ]);
   });
 
   it('backs off logins after the documented failures, or as LOGIN_BACKOFF says', () => {
@@ -81,6 +92,10 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    ['a hop count, which trusts whoever connects', { TRUST_PROXY: '1' }, 'TRUST_PROXY'],
+    ['`true`, which trusts everyone', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    ['a host name', { TRUST_PROXY: 'lb.example' }, 'TRUST_PROXY'],
+    ['a prefix too long for its address', { TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
     ['an unknown login backoff', { LOGIN_BACKOFF: 'perDevice=5/1/900' }, 'LOGIN_BACKOFF'],
     ['a login backoff whose first delay exceeds its longest', { LOGIN_BACKOFF: 'perAddress=5/60/30' }, 'LOGIN_BACKOFF'],
     ['a login backoff without delays', { LOGIN_BACKOFF: 'perAddress=5' }, 'LOGIN_BACKOFF'],

@@ -19,7 +19,7 @@ export class EnvDto {
   @IsString()
   HOST?: string;
 
-  /** Which proxies may set X-Forwarded-For: Express's `trust proxy` value (e.g. `loopback`, `uniquelocal`, `10.0.0.0/8`, or a hop count). */
+  /** Which proxies may name the client in X-Forwarded-For: `loopback`, `linklocal`, `uniquelocal`, IP addresses and CIDR blocks, comma-separated (config.ts parseTrustProxy). */
   @IsOptional()
   @IsString()
   TRUST_PROXY?: string;
