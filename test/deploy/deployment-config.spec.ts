@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BlockList } from 'node:net';
 import { join, relative } from 'node:path';
 import { SERVER_MAIN } from '../../libs/testkit/src/server-process';
 
@@ -31,6 +32,25 @@ describe('deployment files agree with the server', () => {
     expect(compose).toMatch(/server-a:\n\s+<<: \*parley\n/);
     expect(compose).toMatch(/server-b:\n\s+<<: \*parley\n/);
     expect(read('docker/nginx.conf')).toMatch(/server server-a:3000;[\s\S]*server server-b:3000;/);
+  });
+
+  it('docker/compose.yaml trusts X-Forwarded-For only from nginx, at an address no other container can get', () => {
+    const compose = read('docker/compose.yaml');
+    const setting = (name: string) => new RegExp(`^\\s+(?:- )?${name}: (\\S+)$`, 'm').exec(compose)?.[1];
+    const within = (address: string, cidr: string) => {
+      const [network, prefix] = cidr.split('/');
+      const list = new BlockList();
+      list.addSubnet(network, Number(prefix));
+      return list.check(address);
+    };
+    const nginx = setting('ipv4_address')!;
+    expect(setting('TRUST_PROXY')).toBe(nginx);
+    expect(compose.slice(compose.indexOf('\n  lb:'))).toContain(`ipv4_address: ${nginx}`);
+    expect(within(nginx, setting('subnet')!)).toBe(true);
+    // Docker hands other containers addresses from ip_range only.
+    expect(within(nginx, setting('ip_range')!)).toBe(false);
+    // nginx is the edge: it names the client itself, and passes on nothing a client claimed.
+    expect(read('docker/nginx.conf')).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
   });
 
   it('docker/Dockerfile sets only variables the server reads and starts what the tests start', () => {

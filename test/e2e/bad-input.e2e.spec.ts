@@ -12,7 +12,8 @@ describe('bad input never answers 5xx', () => {
   let device: TestDevice;
   beforeAll(async () => {
     server = await startServer({
-      RATE_LIMITS: 'keyFetch=100000/1,loginFailuresPerIp=100000/1,loginFailuresPerAccount=100000/1,registrationPerIp=100000/1',
+      RATE_LIMITS: 'keyFetch=100000/1,loginFailuresPerIp=100000/1,registrationPerIp=100000/1',
+      LOGIN_BACKOFF: 'perAddress=100000/1/1,perAccount=100000/1/1',
     });
     device = await newUser(server);
   });

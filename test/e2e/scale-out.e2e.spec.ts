@@ -1,4 +1,4 @@
-import { api, newAccount, newDevice, newUser, TestDevice, removeDevice } from '../support/fixtures';
+import { api, newAccount, newDevice, newUser, PASSWORD, TestDevice, removeDevice } from '../support/fixtures';
 import { startServer, TestServer, usingRealServices } from '../support/server';
 import { expectEachKeyClaimedOnce } from '../support/key-claims';
 import { openSocket, TestSocket, until } from '../support/sockets';
@@ -195,6 +195,19 @@ describeScaleOut(title('rate limits shared by both processes'), () => {
     // Another requester has its own bucket, on either process.
     const carol = await newUser(b);
     expect((await api(b, 'GET', `/v1/keys/${bob.username}`, undefined, { token: carol.token })).status).toBe(200);
+  });
+
+  it('backs off an attacker’s password guesses whichever process each lands on, and not the owner elsewhere', async () => {
+    const owner = await newAccount(a);
+    const guess = (server: TestServer) =>
+      api(server, 'POST', '/v1/auth/login', { username: owner.username, password: 'a guess' }, { from: '203.0.113.50' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await guess([a, b][i % 2])).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401]);
+    expect((await guess(a)).status).toBe(429);
+    expect((await guess(b)).status).toBe(429);
+    const ownerLogin = await api(b, 'POST', '/v1/auth/login', { username: owner.username, password: PASSWORD }, { from: '198.51.100.50' });
+    expect(ownerLogin.status).toBe(200);
   });
 });
 

@@ -1,6 +1,6 @@
 import { toBase64 } from '@parley/crypto';
 import { DEVICE_LOGIN_CONTEXT, TokenPair } from '@parley/protocol';
-import { api, newDevice, newUser, TestDevice } from '../support/fixtures';
+import { api, deviceLogin, newDevice, newUser, TestDevice } from '../support/fixtures';
 import { Client } from 'pg';
 import { startServer, TestServer, usingRealServices } from '../support/server';
 
@@ -17,16 +17,7 @@ describe('refresh rotation and logout (API.md section 1)', () => {
   const refresh = (refreshToken: string) => api<TokenPair>(server, 'POST', '/v1/auth/refresh', { refreshToken });
 
   /** A second session of the same device, through challenge and signature. */
-  async function deviceLogin(device: TestDevice): Promise<TokenPair> {
-    const { challenge } = (await api(server, 'POST', '/v1/auth/challenge', { username: device.username, deviceId: device.deviceId })).body;
-    const signature = toBase64(
-      device.keys.identity.privateKey.sign(
-        new Uint8Array(Buffer.concat([Buffer.from(DEVICE_LOGIN_CONTEXT), Buffer.from(challenge, 'base64')])),
-      ),
-    );
-    return (await api(server, 'POST', '/v1/auth/device', { username: device.username, deviceId: device.deviceId, challenge, signature }))
-      .body;
-  }
+  const secondSession = async (device: TestDevice) => (await deviceLogin(server, device)).body;
 
   it('exchanges a refresh token for a new pair, again and again', async () => {
     const device = await newUser(server);
@@ -45,7 +36,7 @@ describe('refresh rotation and logout (API.md section 1)', () => {
 
   it("revokes the device's sessions when a spent refresh token is presented again", async () => {
     const device = await newUser(server);
-    const otherSession = await deviceLogin(device);
+    const otherSession = await secondSession(device);
     const sibling = await newDevice(server, device.account);
     const rotated = (await refresh(device.tokens.refreshToken)).body;
     expect(await works(rotated.accessToken)).toBe(200);
@@ -60,7 +51,7 @@ describe('refresh rotation and logout (API.md section 1)', () => {
     expect((await refresh(otherSession.refreshToken)).status).toBe(401);
     // Another device of the account is not affected; the device can log in again with its key.
     expect(await works(sibling.token)).toBe(200);
-    expect(await works((await deviceLogin(device)).accessToken)).toBe(200);
+    expect(await works((await secondSession(device)).accessToken)).toBe(200);
   });
 
   // Ages the challenge in the server's own database, so only where that is reachable (pass 2).
@@ -111,7 +102,7 @@ describe('refresh rotation and logout (API.md section 1)', () => {
 
   it('logout ends that session at once: access and refresh tokens stop working', async () => {
     const device = await newUser(server);
-    const otherSession = await deviceLogin(device);
+    const otherSession = await secondSession(device);
     const res = await api(server, 'POST', '/v1/auth/logout', undefined, { token: device.token });
     expect(res.status).toBe(204);
     expect(await works(device.token)).toBe(401);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IdentityKeyPair } from '@signalapp/libsignal-client';
+import { DEVICE_LOGIN_CONTEXT } from '@parley/protocol';
 import type { CreateDeviceRequest, SignedDeviceList, TokenPair } from '@parley/protocol';
 import {
   deviceListEntry,
@@ -10,6 +11,7 @@ import {
   signDeviceList,
   signListWithDevice,
   signListWithoutDevice,
+  toBase64,
 } from '@parley/crypto';
 import type { TestServer } from './server';
 
@@ -29,6 +31,8 @@ export interface RequestOptions {
   token?: string;
   /** Sent as is instead of JSON.stringify(body), e.g. for malformed JSON. */
   raw?: string;
+  /** X-Forwarded-For: the client address a server that trusts the test's loopback proxy (TRUST_PROXY) sees. */
+  from?: string;
 }
 
 export async function api<T = any>(
@@ -40,6 +44,7 @@ export async function api<T = any>(
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.from) headers['x-forwarded-for'] = options.from;
   const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
   if (payload !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${server.url}${path}`, { method, headers, body: payload });
@@ -167,6 +172,15 @@ export async function newDevice(
   if (res.status !== 201) throw new Error(`create device: ${res.status} ${JSON.stringify(res.body)}`);
   registration.accepted();
   return { account, username: account.username, deviceId: res.body.deviceId, keys, tokens: res.body, token: res.body.accessToken };
+}
+
+/** A new session of a device, through a challenge signed with its identity key (API.md section 1). */
+export async function deviceLogin(server: ServerRef, device: TestDevice): Promise<ApiResponse<TokenPair>> {
+  const { username, deviceId } = device;
+  const { challenge } = (await api(server, 'POST', '/v1/auth/challenge', { username, deviceId })).body;
+  const signed = Buffer.concat([Buffer.from(DEVICE_LOGIN_CONTEXT), Buffer.from(challenge, 'base64')]);
+  const signature = toBase64(device.keys.identity.privateKey.sign(new Uint8Array(signed)));
+  return api<TokenPair>(server, 'POST', '/v1/auth/device', { username, deviceId, challenge, signature });
 }
 
 /** An account with one device: the usual actor of a test. */

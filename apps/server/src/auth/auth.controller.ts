@@ -23,7 +23,7 @@ export class AuthController {
   @ApiErrors({
     400: 'Malformed body.',
     401: 'invalid_credentials: unknown user or wrong password (indistinguishable).',
-    429: 'rate_limited: too many failures for this account or address; see Retry-After.',
+    429: 'rate_limited: after repeated failures this client address must wait before trying this account again (or any account); see Retry-After. The password was not checked.',
   })
   login(@Body() dto: LoginDto, @Ip() ip: string) {
     return this.auth.login(dto, ip);

@@ -61,6 +61,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'loud',
       RATE_LIMITS: 'keyFetch=lots',
       PARLEY_PEERS: 'b.example',
+      TRUST_PROXY: '1',
+      LOGIN_BACKOFF: 'perAddress=5',
     };
     let error: unknown;
     try {
@@ -72,7 +74,36 @@ describe('loadConfig', () => {
     for (const name of Object.keys(env)) expect((error as Error).message).toContain(name);
   });
 
+  it('trusts X-Forwarded-For from loopback only, unless told which proxies to trust', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ JWT_SECRET: SECRET, TRUST_PROXY: '172.30.80.10' }).trustProxy).toEqual(['172.30.80.10']);
+    expect(loadConfig({ JWT_SECRET: SECRET, TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+    ]);
+  });
+
+  it('backs off logins after the documented failures, or as LOGIN_BACKOFF says', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).loginBackoff).toEqual({
+      perAddress: { free: 5, firstDelayMs: 1000, maxDelayMs: 900_000 },
+      perAccount: { free: 50, firstDelayMs: 1000, maxDelayMs: 900_000 },
+    });
+    expect(loadConfig({ JWT_SECRET: SECRET, LOGIN_BACKOFF: 'perAccount=8/60/900' }).loginBackoff).toEqual({
+      perAddress: { free: 5, firstDelayMs: 1000, maxDelayMs: 900_000 },
+      perAccount: { free: 8, firstDelayMs: 60_000, maxDelayMs: 900_000 },
+    });
+  });
+
   it.each([
+    ['a hop count, which trusts whoever connects', { TRUST_PROXY: '1' }, 'TRUST_PROXY'],
+    ['`true`, which trusts everyone', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    ['a host name', { TRUST_PROXY: 'lb.example' }, 'TRUST_PROXY'],
+    ['a prefix too long for its address', { TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    ['an unknown login backoff', { LOGIN_BACKOFF: 'perDevice=5/1/900' }, 'LOGIN_BACKOFF'],
+    ['a login backoff whose first delay exceeds its longest', { LOGIN_BACKOFF: 'perAddress=5/60/30' }, 'LOGIN_BACKOFF'],
+    ['a login backoff without delays', { LOGIN_BACKOFF: 'perAddress=5' }, 'LOGIN_BACKOFF'],
+    ['the per-account login bucket, now a backoff', { RATE_LIMITS: 'loginFailuresPerAccount=3/600' }, 'RATE_LIMITS'],
     ['an unknown rate limit', { RATE_LIMITS: 'nope=1/1' }, 'RATE_LIMITS'],
     ['a rate limit refilled over 0 seconds', { RATE_LIMITS: 'keyFetch=5/0' }, 'RATE_LIMITS'],
     ['a peer without a URL', { PARLEY_PEERS: 'b.example=ftp://b' }, 'PARLEY_PEERS'],

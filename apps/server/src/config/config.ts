@@ -2,9 +2,10 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { EnvDto } from './env.dto';
-import { RateLimitName, RATE_LIMITS, RateLimitRule } from '../limits/rate-limits';
+import { LOGIN_BACKOFFS, LoginBackoffName, LoginBackoffRules, RateLimitName, RATE_LIMITS, RateLimitRule } from '../limits/rate-limits';
 
 /** A federation peer: where it listens, and its Ed25519 public key when the operator pinned it in config. */
 export interface PeerConfig {
@@ -17,8 +18,8 @@ export interface PeerConfig {
 export interface ParleyConfig {
   port: number;
   host: string;
-  /** Express `trust proxy`: whose X-Forwarded-For names the client (per-IP rate limits). */
-  trustProxy: string | number;
+  /** Express `trust proxy`: the proxies whose X-Forwarded-For names the client (login throttles, per-IP rate limits). */
+  trustProxy: string[];
   /** null: embedded PostgreSQL (PGlite) under dataDir. */
   databaseUrl: string | null;
   dataDir: string;
@@ -55,6 +56,7 @@ export interface ParleyConfig {
   attachmentQuotaBytes: number;
   logLevel: string;
   rateLimits: Record<RateLimitName, RateLimitRule>;
+  loginBackoff: LoginBackoffRules;
 }
 
 export class ConfigError extends Error {}
@@ -90,6 +92,46 @@ function parseRateLimits(value: string | undefined): Record<RateLimitName, RateL
   return limits;
 }
 
+function parseLoginBackoff(value: string | undefined): LoginBackoffRules {
+  const rules = { ...LOGIN_BACKOFFS };
+  for (const entry of value ? value.split(',') : []) {
+    const [name, rule] = entry.split('=');
+    if (!(name in rules)) throw new ConfigError(`LOGIN_BACKOFF: unknown backoff "${name}" (known: ${Object.keys(rules).join(', ')})`);
+    const [free, first, max] = rule.split('/').map(Number);
+    if (!(first >= 1 && max >= first)) {
+      throw new ConfigError(`LOGIN_BACKOFF: in "${entry}" the first wait must be at least 1 second, and the longest no shorter`);
+    }
+    rules[name as LoginBackoffName] = { free, firstDelayMs: first * 1000, maxDelayMs: max * 1000 };
+  }
+  return rules;
+}
+
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY as the list Express's `trust proxy` takes, addresses only: a
+ * hop count or `true` believes X-Forwarded-For from whoever connects, and
+ * so lets any client choose the address it is throttled under.
+ */
+function parseTrustProxy(value = 'loopback'): string[] {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const cidr =
+      family !== 0 && !rest.length && (prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)));
+    if (!cidr && !PROXY_RANGES.includes(entry)) {
+      throw new ConfigError(
+        `TRUST_PROXY: "${entry}" is not ${PROXY_RANGES.join(', ')}, an IP address or a CIDR block (a hop count or true would trust any client)`,
+      );
+    }
+  }
+  return entries;
+}
+
 /** JWT_SECRET when given; otherwise one generated on first start and kept in the data dir. */
 function jwtSecretFor(env: EnvDto, dataDir: string): string {
   if (env.JWT_SECRET) return env.JWT_SECRET;
@@ -121,12 +163,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
   };
   const peers = parsed(() => parsePeers(env.PARLEY_PEERS));
   const rateLimits = errors.some((e) => e.property === 'RATE_LIMITS') ? undefined : parsed(() => parseRateLimits(env.RATE_LIMITS));
+  const loginBackoff = errors.some((e) => e.property === 'LOGIN_BACKOFF') ? undefined : parsed(() => parseLoginBackoff(env.LOGIN_BACKOFF));
+  const trustProxy = parsed(() => parseTrustProxy(env.TRUST_PROXY));
   if (lines.length) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   const dataDir = resolve(env.PARLEY_DATA_DIR ?? './data');
   return {
     port: env.PORT ?? 3000,
     host: env.HOST ?? '0.0.0.0',
-    trustProxy: env.TRUST_PROXY && /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : (env.TRUST_PROXY ?? 'loopback'),
+    trustProxy: trustProxy!,
     databaseUrl: env.DATABASE_URL ?? null,
     dataDir,
     redisUrl: env.REDIS_URL ?? null,
@@ -156,5 +200,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     attachmentQuotaBytes: env.ATTACHMENT_QUOTA_BYTES ?? 1024 * 1024 * 1024,
     logLevel: env.LOG_LEVEL ?? 'info',
     rateLimits: rateLimits!,
+    loginBackoff: loginBackoff!,
   };
 }

@@ -19,7 +19,7 @@ export class EnvDto {
   @IsString()
   HOST?: string;
 
-  /** Which proxies may set X-Forwarded-For: Express's `trust proxy` value (e.g. `loopback`, `uniquelocal`, `10.0.0.0/8`, or a hop count). */
+  /** Which proxies may name the client in X-Forwarded-For: `loopback`, `linklocal`, `uniquelocal`, IP addresses and CIDR blocks, comma-separated (config.ts parseTrustProxy). */
   @IsOptional()
   @IsString()
   TRUST_PROXY?: string;
@@ -180,4 +180,11 @@ export class EnvDto {
   @IsOptional()
   @Matches(/^([a-zA-Z]+=\d+\/\d+)(,[a-zA-Z]+=\d+\/\d+)*$/, { message: 'RATE_LIMITS must look like name=capacity/seconds,...' })
   RATE_LIMITS?: string;
+
+  /** `name=free/firstSeconds/maxSeconds,...` overrides of LOGIN_BACKOFFS in rate-limits.ts, e.g. `perAccount=100/1/900`. */
+  @IsOptional()
+  @Matches(/^([a-zA-Z]+=\d+\/\d+\/\d+)(,[a-zA-Z]+=\d+\/\d+\/\d+)*$/, {
+    message: 'LOGIN_BACKOFF must look like name=free/firstSeconds/maxSeconds,...',
+  })
+  LOGIN_BACKOFF?: string;
 }

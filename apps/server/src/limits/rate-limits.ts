@@ -1,6 +1,8 @@
 /**
- * Every rate limit of the server, in one table (token buckets). Operators
- * override any of them with RATE_LIMITS=name=capacity/seconds,...
+ * Every rate limit of the server: token buckets in RATE_LIMITS, and the
+ * backoffs of password login in LOGIN_BACKOFFS. Operators override any of
+ * them with RATE_LIMITS=name=capacity/seconds,... and
+ * LOGIN_BACKOFF=name=free/firstSeconds/maxSeconds,...
  */
 export interface RateLimitRule {
   capacity: number;
@@ -18,9 +20,7 @@ export const RATE_LIMITS = {
    * a requester with many devices and a few retries.
    */
   keyFetchPerTarget: { capacity: 25, refillPerSecond: 25 / 3600 },
-  /** Failed password logins per account: slows guessing against one account. */
-  loginFailuresPerAccount: { capacity: 10, refillPerSecond: 10 / 300 },
-  /** Failed password logins per client IP: slows guessing across accounts. */
+  /** Failed password logins per client IPv4 address or IPv6 /64 (clientNetwork): slows guessing across accounts. */
   loginFailuresPerIp: { capacity: 50, refillPerSecond: 50 / 300 },
   /** Account registrations per client IP. */
   registrationPerIp: { capacity: 100, refillPerSecond: 100 / 60 },
@@ -49,3 +49,25 @@ export const RATE_LIMITS = {
 } satisfies Record<string, RateLimitRule>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;
+
+/**
+ * Exponential backoff after failures: the first `free` cost nothing, then
+ * each failure makes the next attempt wait, firstDelayMs doubling per
+ * failure up to maxDelayMs. Unlike a bucket that runs dry, it never shuts
+ * anyone out for long, and a success forgives (auth/login-attempts.ts).
+ */
+export interface BackoffRule {
+  free: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const LOGIN_BACKOFFS = {
+  /** Failed password logins per account and client network: the owner's typos, or one attacker. */
+  perAddress: { free: 5, firstDelayMs: 1000, maxDelayMs: 15 * 60_000 },
+  /** Failed password logins per account from networks that have not logged in to it lately: an attacker with many addresses. */
+  perAccount: { free: 50, firstDelayMs: 1000, maxDelayMs: 15 * 60_000 },
+} satisfies Record<string, BackoffRule>;
+
+export type LoginBackoffName = keyof typeof LOGIN_BACKOFFS;
+export type LoginBackoffRules = Record<LoginBackoffName, BackoffRule>;

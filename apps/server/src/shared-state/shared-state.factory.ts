@@ -3,6 +3,7 @@ import type { ParleyConfig } from '../config/config';
 import type { DatabaseService } from '../database/database.service';
 import { DurableRevocationList, MemoryRevocationList, RedisRevocationList, RevocationList } from '../auth/revocation-list';
 import { RevokedSessionsRepository } from '../auth/revoked-sessions.repository';
+import { LoginAttempts, MemoryLoginAttempts, RedisLoginAttempts } from '../auth/login-attempts';
 import { DeliveryBus } from '../delivery/delivery-bus';
 import { LocalDeliveryBus } from '../delivery/local-delivery-bus';
 import { RedisDeliveryBus } from '../delivery/redis-delivery-bus';
@@ -16,6 +17,7 @@ export interface SharedState {
   mode: 'single-process' | 'redis';
   deliveryBus: DeliveryBus;
   buckets: BucketStore;
+  loginAttempts: LoginAttempts;
   revocations: RevocationList;
   nonces: NonceStore;
   /** Whether the shared state answers now (/healthz). */
@@ -38,6 +40,7 @@ export async function createSharedState(config: ParleyConfig, db: DatabaseServic
       mode: 'single-process',
       deliveryBus,
       buckets: new MemoryBucketStore(clock),
+      loginAttempts: new MemoryLoginAttempts(config.loginBackoff, clock),
       revocations,
       nonces: new DatabaseNonceStore(new NoncesRepository(db)),
       isReachable: async () => true,
@@ -56,6 +59,7 @@ export async function createSharedState(config: ParleyConfig, db: DatabaseServic
     mode: 'redis',
     deliveryBus,
     buckets: new RedisBucketStore(redis, clock),
+    loginAttempts: new RedisLoginAttempts(redis, config.redisPrefix, config.loginBackoff, clock),
     revocations,
     nonces: new RedisNonceStore(redis, config.redisPrefix),
     isReachable: async () => (await redis.ping().catch(() => null)) === 'PONG',

@@ -1,4 +1,5 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { LoginAttempts } from '../auth/login-attempts';
 import { RevocationList } from '../auth/revocation-list';
 import { Clock } from '../common/clock';
 import { PARLEY_CONFIG } from '../config/config.module';
@@ -18,9 +19,9 @@ const part = <T>(token: abstract new (...args: never[]) => T, pick: (state: Shar
 
 /**
  * State every process of a deployment shares: the delivery bus, rate-limit
- * buckets, the revocation list and federation nonces, each provided under
- * its abstract class. Global because it is infrastructure, like the
- * database.
+ * buckets, login attempts, the revocation list and federation nonces,
+ * each provided under its abstract class. Global because it is
+ * infrastructure, like the database.
  */
 @Global()
 @Module({
@@ -28,10 +29,11 @@ const part = <T>(token: abstract new (...args: never[]) => T, pick: (state: Shar
     { provide: SHARED_STATE, inject: [PARLEY_CONFIG, DatabaseService, Clock], useFactory: createSharedState },
     part(DeliveryBus, (s) => s.deliveryBus),
     part(BucketStore, (s) => s.buckets),
+    part(LoginAttempts, (s) => s.loginAttempts),
     part(RevocationList, (s) => s.revocations),
     part(NonceStore, (s) => s.nonces),
   ],
-  exports: [SHARED_STATE, DeliveryBus, BucketStore, RevocationList, NonceStore],
+  exports: [SHARED_STATE, DeliveryBus, BucketStore, LoginAttempts, RevocationList, NonceStore],
 })
 export class SharedStateModule implements OnApplicationShutdown {
   constructor(@Inject(SHARED_STATE) private readonly state: SharedState) {}

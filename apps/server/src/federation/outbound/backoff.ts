@@ -1,3 +1,5 @@
+import { exponentialDelayMs } from '../../common/exponential-delay';
+
 /**
  * Delay before attempt `attempt + 1` of an outbox row, after `attempt`
  * failed ones: exponential (base, 2·base, 4·base, ...) capped at `max`,
@@ -6,7 +8,7 @@
  * `random` is injectable for tests.
  */
 export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exponential = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
+  const exponential = exponentialDelayMs(attempt, baseMs, maxMs);
   return Math.round(exponential / 2 + random() * (exponential / 2));
 }
 
