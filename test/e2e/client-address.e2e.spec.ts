@@ -25,4 +25,11 @@ describe('client addresses behind a trusted proxy (TRUST_PROXY)', () => {
     expect(third.headers.get('retry-after')).toBeTruthy();
     expect((await register(server, '203.0.113.2')).status).toBe(201);
   });
+
+  it("counts an IPv6 client's whole /64 as one registering address", async () => {
+    expect((await register(server, '2001:db8:1:2::1')).status).toBe(201);
+    expect((await register(server, '2001:db8:1:2:ffff::7')).status).toBe(201);
+    expect((await register(server, '2001:db8:1:2:abcd:1:2:3')).status).toBe(429);
+    expect((await register(server, '2001:db8:1:3::1')).status).toBe(201);
+  });
 });

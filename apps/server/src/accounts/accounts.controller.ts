@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Ip } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/api-errors.decorator';
+import { clientNetwork } from '../common/client-network';
 import { RateLimiterService } from '../limits/rate-limiter.service';
 import { AccountsService } from './accounts.service';
 import { CreateAccountDto, CreateAccountResponseDto } from './dto/create-account.dto';
@@ -25,7 +26,8 @@ export class AccountsController {
     429: 'Too many registrations from this address.',
   })
   async createAccount(@Body() dto: CreateAccountDto, @Ip() ip: string) {
-    await this.limits.enforce('registrationPerIp', ip);
+    // An IPv6 client holds a whole /64: one bucket for all of it.
+    await this.limits.enforce('registrationPerIp', clientNetwork(ip));
     return this.accounts.register(dto);
   }
 }

@@ -22,7 +22,7 @@ export const RATE_LIMITS = {
   keyFetchPerTarget: { capacity: 25, refillPerSecond: 25 / 3600 },
   /** Failed password logins per client IPv4 address or IPv6 /64 (clientNetwork): slows guessing across accounts. */
   loginFailuresPerIp: { capacity: 50, refillPerSecond: 50 / 300 },
-  /** Account registrations per client IP. */
+  /** Account registrations per client IPv4 address or IPv6 /64 (clientNetwork). */
   registrationPerIp: { capacity: 100, refillPerSecond: 100 / 60 },
   /** Key uploads (PUT /v1/keys) per device: with the stored-key cap, bounds what one device can make the server store. */
   keyUpload: { capacity: 20, refillPerSecond: 20 / 600 },
