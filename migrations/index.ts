@@ -8,6 +8,7 @@ import { IdempotentSends1733400000000 } from './1733400000000-IdempotentSends';
 import { Attachments1733500000000 } from './1733500000000-Attachments';
 import { RevokedSessions1733600000000 } from './1733600000000-RevokedSessions';
 import { KeyTransparency1733700000000 } from './1733700000000-KeyTransparency';
+import { Witnesses1733800000000 } from './1733800000000-Witnesses';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Attachments1733500000000,
   RevokedSessions1733600000000,
   KeyTransparency1733700000000,
+  Witnesses1733800000000,
 ];

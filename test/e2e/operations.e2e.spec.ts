@@ -73,6 +73,8 @@ describe('operations (API.md section 6)', () => {
       ['get', '/v1/transparency/inclusion', ['200', '400']],
       ['get', '/v1/transparency/consistency', ['200', '400']],
       ['get', '/v1/transparency/leaves/{index}', ['200', '400', '401', '403', '404']],
+      ['get', '/v1/transparency/equivocations', ['200']],
+      ['post', '/federation/v1/witness/add-checkpoint', ['200', '400', '401', '403', '404', '409', '422', '503']],
       ['get', '/healthz', ['200', '503']],
       ['get', '/metrics', ['200']],
     ])('documents %s %s with %j', (method, path, statuses) => {
@@ -94,6 +96,7 @@ describe('operations (API.md section 6)', () => {
         'GET /metrics',
         'GET /v1/transparency/checkpoint',
         'GET /v1/transparency/consistency',
+        'GET /v1/transparency/equivocations',
         'GET /v1/transparency/inclusion',
         'POST /v1/accounts',
         'POST /v1/auth/challenge',

@@ -38,6 +38,12 @@ export enum ErrorCode {
   /** The key log (API.md section 8). */
   TreeSizeOutOfRange = 'tree_size_out_of_range',
   LeafIndexOutOfRange = 'leaf_index_out_of_range',
+  /** Witnessing (docs/FEDERATION.md, "Witnessing key logs"; the tlog-witness statuses). */
+  UnknownLog = 'unknown_log',
+  InvalidCheckpointSignature = 'invalid_checkpoint_signature',
+  OldSizeMismatch = 'old_size_mismatch',
+  InconsistentCheckpoint = 'inconsistent_checkpoint',
+  LogEquivocated = 'log_equivocated',
   UnknownPeer = 'unknown_peer',
   PeerUnavailable = 'peer_unavailable',
   ServiceUnavailable = 'service_unavailable',

@@ -1,4 +1,5 @@
 export * from './checkpoint';
+export * from './cosignature';
 export * from './errors';
 export * from './key-leaf';
 export * from './proof-verification';

@@ -47,6 +47,8 @@ export interface ParleyConfig {
   federationOutboxPollMs: number;
   /** Timeout of one server-to-server request. */
   federationRequestTimeoutMs: number;
+  /** How often each process submits the key log's newest checkpoint to peers for cosigning (when it has grown). */
+  witnessSubmitIntervalMs: number;
   serverKey: string | null;
   /** Attachment files (docs/API.md section 7); shared by every process of a deployment. */
   attachmentsDir: string;
@@ -193,6 +195,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     federationRetryMaxMs: env.FEDERATION_RETRY_MAX_MS ?? 15 * 60_000,
     federationOutboxPollMs: env.FEDERATION_OUTBOX_POLL_MS ?? 1000,
     federationRequestTimeoutMs: env.FEDERATION_REQUEST_TIMEOUT_MS ?? 10_000,
+    witnessSubmitIntervalMs: env.WITNESS_SUBMIT_INTERVAL_MS ?? 5_000,
     serverKey: env.PARLEY_SERVER_KEY ?? null,
     attachmentsDir: resolve(env.ATTACHMENTS_DIR ?? join(dataDir, 'attachments')),
     attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES ?? 25 * 1024 * 1024,

@@ -133,6 +133,14 @@ export class EnvDto {
   @Max(60_000)
   FEDERATION_OUTBOX_POLL_MS?: number;
 
+  /** How often each process submits the key log's newest checkpoint to peers that have not cosigned it (ms). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  WITNESS_SUBMIT_INTERVAL_MS?: number;
+
   /** Timeout of one server-to-server request (ms). */
   @IsOptional()
   @Transform(toInt)

@@ -14,6 +14,7 @@ import { FederationRelayService } from '../federation/outbound/federation-relay.
 import { RateLimiterService } from '../limits/rate-limiter.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { KeyLogService } from '../transparency/key-log.service';
+import { WitnessService } from '../transparency/witness.service';
 import { UploadKeysDto } from './dto/prekey.dto';
 import { ClaimedDeviceKeys, KeysRepository, UNIQUE_VIOLATION } from './keys.repository';
 import { verifyUploadedKeys, VerifiedKeys } from './prekey-verifier';
@@ -38,6 +39,7 @@ export class KeysService {
     private readonly bus: DeliveryBus,
     private readonly audit: AuditService,
     private readonly keyLog: KeyLogService,
+    private readonly witness: WitnessService,
   ) {}
 
   /** PUT /v1/keys, throttled per device: verify everything first, then store it all in one transaction or nothing. */
@@ -112,7 +114,10 @@ export class KeysService {
       },
       remote: async (username, domain) => {
         await throttle(`${username}@${domain}`);
-        return this.remote.fetchRemoteBundle(requester, username, domain, deviceId);
+        const bundle = await this.remote.fetchRemoteBundle(requester, username, domain, deviceId);
+        // Gossip: the peer's checkpoint is compared with what this server witnessed of its log (never fails the fetch).
+        void this.witness.observe(domain, bundle.transparency?.checkpoint);
+        return bundle;
       },
     });
   }

@@ -85,6 +85,26 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  // Witnessing (docs/FEDERATION.md, "Witnessing key logs").
+  readonly witnessRequests = new Counter({
+    name: 'parley_witness_requests_total',
+    help: "Peers' add-checkpoint submissions to this witness by log and outcome (cosigned, or the refusal's error code)",
+    labelNames: ['log', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly witnessEquivocations = new Counter({
+    name: 'parley_witness_equivocations_total',
+    help: 'Equivocations caught by this witness, by log, kind (fork, inconsistent) and source (submission, gossip)',
+    labelNames: ['log', 'kind', 'source'] as const,
+    registers: [this.registry],
+  });
+  readonly witnessSubmissions = new Counter({
+    name: 'parley_witness_submissions_total',
+    help: "Submissions of this server's key log checkpoint to peers by peer and outcome (cosigned, conflict, refused, failed)",
+    labelNames: ['peer', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
   }

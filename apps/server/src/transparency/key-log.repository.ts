@@ -164,6 +164,12 @@ export class KeyLogRepository {
     return (await this.db.one('SELECT 1 FROM key_log_checkpoints WHERE size = $1', [size], tx)) !== null;
   }
 
+  /** The signed checkpoint of `size` leaves, if one was signed. */
+  async findCheckpoint(size: number): Promise<StoredCheckpoint | null> {
+    const row = await this.db.one<{ note: string }>('SELECT note FROM key_log_checkpoints WHERE size = $1', [size]);
+    return row && { size, note: row.note };
+  }
+
   /** The newest checkpoint; null before the first start signed the empty tree's. */
   async findLatestCheckpoint(): Promise<StoredCheckpoint | null> {
     const row = await this.db.one<{ size: string; note: string }>('SELECT size, note FROM key_log_checkpoints ORDER BY size DESC LIMIT 1');

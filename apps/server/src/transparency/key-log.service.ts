@@ -12,6 +12,7 @@ import { consistencyProof, deviceListHash, ed25519VerifierKey, inclusionProof, r
 import { ParleyException } from '../common/parley.exception';
 import type { Tx } from '../database/database.service';
 import { ServerKeyService } from '../federation/outbound/server-key.service';
+import { CosignaturesRepository } from './cosignatures.repository';
 import { KeyLogRepository, StoredCheckpoint } from './key-log.repository';
 import { KeyLogSequencer } from './key-log.sequencer';
 
@@ -28,6 +29,7 @@ export class KeyLogService {
     private readonly repository: KeyLogRepository,
     private readonly sequencer: KeyLogSequencer,
     private readonly serverKey: ServerKeyService,
+    private readonly cosignatures: CosignaturesRepository,
   ) {}
 
   /** Inside the transaction that stores `list`: puts its leaf in the outbox, so the change and its logging commit together. */
@@ -43,9 +45,20 @@ export class KeyLogService {
     return this.sequencer.awaitSequenced();
   }
 
+  /**
+   * The newest checkpoint with the cosignature lines of the witnesses that
+   * cosigned it (appended to the note: C2SP tlog-witness's "concatenate
+   * it to the checkpoint"), and the newest cosigned one as `witnessed`.
+   */
   async latestCheckpoint(): Promise<CheckpointResponse> {
     const latest = await this.latest();
-    return { checkpoint: latest.note, verifierKey: ed25519VerifierKey(this.sequencer.origin, rawPublicKey(this.serverKey.key)) };
+    const cosignedSize = await this.cosignatures.newestCosignedSize();
+    const witnessed = cosignedSize === null ? null : await this.repository.findCheckpoint(cosignedSize);
+    return {
+      checkpoint: latest.note + (await this.cosignatures.findLines(latest.size)).join(''),
+      verifierKey: ed25519VerifierKey(this.sequencer.origin, rawPublicKey(this.serverKey.key)),
+      ...(witnessed && { witnessed: witnessed.note + (await this.cosignatures.findLines(witnessed.size)).join('') }),
+    };
   }
 
   /** 400 tree_size_out_of_range beyond the newest checkpoint; 400 leaf_index_out_of_range unless index < size. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { KeysModule } from '../../keys/keys.module';
 import { MessagesModule } from '../../messages/messages.module';
+import { TransparencyModule } from '../../transparency/transparency.module';
 import { FederationOutboundModule } from '../outbound/federation-outbound.module';
 import { FederationController } from './federation.controller';
 import { FederationService } from './federation.service';
@@ -14,7 +15,7 @@ import { InboxRepository } from './inbox.repository';
  * uses (KeysService.claimBundle, MessagesService.acceptFanout).
  */
 @Module({
-  imports: [KeysModule, MessagesModule, FederationOutboundModule],
+  imports: [KeysModule, MessagesModule, FederationOutboundModule, TransparencyModule],
   controllers: [FederationController],
   providers: [FederationSignatureGuard, FederationService, InboxRepository, InboundHousekeeping],
 })

@@ -6,6 +6,8 @@ import { PreKeyBundleDto } from '../../keys/dto/bundle.dto';
 import { ClaimKeysDto, RelayedFanoutDto, ServerKeyDto } from './dto/federation.dto';
 import { FederationOrigin, FederationSignatureGuard } from './federation-signature.guard';
 import { FederationService } from './federation.service';
+import { AddCheckpointDto, AddCheckpointResponseDto } from '../../transparency/dto/witness.dto';
+import { WitnessService } from '../../transparency/witness.service';
 
 const SIGNED =
   'Signed by a peer server (docs/FEDERATION.md): X-Parley-Origin, X-Parley-Destination, X-Parley-Timestamp, X-Parley-Nonce, X-Parley-Signature.';
@@ -15,7 +17,10 @@ const UNAUTHORIZED = 'unauthorized: unsigned, badly signed, replayed, stale, mis
 @Controller('federation/v1')
 @Public()
 export class FederationController {
-  constructor(private readonly federation: FederationService) {}
+  constructor(
+    private readonly federation: FederationService,
+    private readonly witness: WitnessService,
+  ) {}
 
   @Get('server-key')
   @ApiOperation({ summary: "This server's domain and Ed25519 public key; peers fetch it on first contact and pin it" })
@@ -59,5 +64,31 @@ export class FederationController {
   })
   receiveFanout(@FederationOrigin() origin: string, @Body() dto: RelayedFanoutDto) {
     return this.federation.receiveFanout(origin, dto);
+  }
+
+  @Post('witness/add-checkpoint')
+  @HttpCode(200)
+  @UseGuards(FederationSignatureGuard)
+  @ApiHeader({ name: 'X-Parley-Signature', description: SIGNED, required: true })
+  @ApiOperation({
+    summary:
+      "C2SP tlog-witness add-checkpoint: the calling peer's key log checkpoint and a consistency proof from the size this witness last cosigned; answers this server's cosignature",
+  })
+  @ApiResponse({
+    status: 200,
+    type: AddCheckpointResponseDto,
+    description: 'Cosigned; the checkpoint is now the latest this witness cosigned of the log.',
+  })
+  @ApiErrors({
+    400: 'validation_failed (malformed body or checkpoint); tree_size_out_of_range (oldSize above the checkpoint size).',
+    401: UNAUTHORIZED,
+    403: "invalid_checkpoint_signature: the checkpoint is not signed by the peer's pinned federation key.",
+    404: 'unknown_log: the checkpoint is of another log than `<peer>/parley-keys`.',
+    409: 'old_size_mismatch: oldSize is not the size this witness last cosigned; `latestSize` in the body.',
+    422: 'inconsistent_checkpoint (the proof fails, a proof with oldSize 0, a size-0 tree with a root; a failed proof is recorded as equivocation); log_equivocated (a second root for a size already seen, or a log already caught: nothing of it is cosigned any more).',
+    503: "peer_unavailable: the peer's key is not known yet.",
+  })
+  addCheckpoint(@FederationOrigin() origin: string, @Body() dto: AddCheckpointDto) {
+    return this.witness.addCheckpoint(origin, dto);
   }
 }

@@ -28,6 +28,6 @@ import { ServerKeyService } from './server-key.service';
     AddressRouter,
     OutboxWorker,
   ],
-  exports: [AddressRouter, FederationRelayService, PeerDirectory, ServerKeyService],
+  exports: [AddressRouter, FederationClient, FederationRelayService, PeerDirectory, ServerKeyService],
 })
 export class FederationOutboundModule {}

@@ -5,6 +5,7 @@ import type { PeerAnswer } from './federation.client';
 
 export const CLAIM_PATH = '/federation/v1/keys/claim';
 export const MESSAGES_PATH = '/federation/v1/messages';
+export const WITNESS_PATH = '/federation/v1/witness/add-checkpoint';
 
 /**
  * Peer answers that are a final word about a request: retrying the same

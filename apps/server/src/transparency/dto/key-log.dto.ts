@@ -7,8 +7,10 @@ import type {
 } from '@parley/protocol';
 
 export class CheckpointDto implements CheckpointResponse {
-  /** The newest checkpoint, a C2SP tlog-checkpoint signed note: `<domain>/parley-keys`, tree size, base64 root hash, a blank line, the Ed25519 signature line. */
+  /** The newest checkpoint, a C2SP tlog-checkpoint signed note: `<domain>/parley-keys`, tree size, base64 root hash, a blank line, the Ed25519 signature line, then one C2SP tlog-cosignature line per peer witness that cosigned this checkpoint (`— <peer>/parley-witness …`). */
   checkpoint: string;
+  /** The newest checkpoint that at least one witness cosigned, with its cosignature lines; absent until a witness has cosigned one. Clients that require a cosignature verify it with witness keys they obtained themselves, and a consistency proof to the size they use. */
+  witnessed?: string;
   /** The log's C2SP verifier key, `<origin>+<key id>+<base64 key>` (the server's federation key). Pin it; a key that changes is an alarm. */
   verifierKey: string;
 }
