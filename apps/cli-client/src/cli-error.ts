@@ -12,6 +12,8 @@ export enum ExitCode {
   Unreachable = 6,
   Untrusted = 7,
   DeviceRemoved = 8,
+  /** The key log contradicts itself (a fork or a rollback) or records a device list this account did not sign. */
+  LogAlarm = 9,
 }
 
 /** The `error` code of --json error output for each exit code, when no server code says more. */
@@ -25,6 +27,7 @@ const CODE_BY_EXIT: Record<ExitCode, string> = {
   [ExitCode.Unreachable]: 'unreachable',
   [ExitCode.Untrusted]: 'untrusted',
   [ExitCode.DeviceRemoved]: 'device_removed',
+  [ExitCode.LogAlarm]: 'key_log_alarm',
 };
 
 /**

@@ -10,6 +10,7 @@ import { inboxCommand } from './commands/inbox';
 import { keysCommand } from './commands/keys';
 import { linkCommand } from './commands/link';
 import { loginCommand } from './commands/login';
+import { monitorCommand } from './commands/monitor';
 import { profilesCommand } from './commands/profiles';
 import { resetCommand } from './commands/reset';
 import { sendCommand } from './commands/send';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
     trustCommand(),
     keysCommand(),
     auditCommand(),
+    monitorCommand(),
   ]) {
     program.addCommand(command);
   }

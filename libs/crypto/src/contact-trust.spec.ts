@@ -154,3 +154,22 @@ describe('ContactTrust', () => {
     await expect(trust.markVerified('carol@c.example')).rejects.toThrow(/no pinned account identity/);
   });
 });
+
+describe('ContactTrust with a key log check', () => {
+  const carol = generateAccountIdentity();
+  const list = signDeviceList(carol, { address: 'carol@b.example', version: 1, timestamp: 1, devices: [] });
+  const refuse = async () => {
+    throw new Error('not in the log');
+  };
+
+  it('pins nothing, not even a changed identity, when the log check refuses the list', async () => {
+    const store = new MemoryContactStore();
+    const trust = new ContactTrust(store);
+    await expect(trust.checkBundle('carol@b.example', { devices: [], deviceList: list }, refuse)).rejects.toThrow('not in the log');
+    expect(await store.get('carol@b.example')).toBeNull();
+    await trust.checkBundle('carol@b.example', { devices: [], deviceList: list }, async () => undefined);
+    const reset = signDeviceList(generateAccountIdentity(), { address: 'carol@b.example', version: 2, timestamp: 2, devices: [] });
+    await expect(trust.checkBundle('carol@b.example', { devices: [], deviceList: reset }, refuse)).rejects.toThrow('not in the log');
+    expect((await store.get('carol@b.example'))?.pendingIdentityKey).toBeUndefined();
+  });
+});

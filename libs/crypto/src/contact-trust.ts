@@ -40,14 +40,22 @@ function unvouchedDevice(address: string, listed: DeviceListEntry[], bundle: Dev
 export class ContactTrust {
   constructor(private readonly store: ContactStore) {}
 
-  /** Checks a fetched bundle; stores a newer list on success, and nothing but a changed identity on failure. */
-  async checkBundle(address: string, bundle: BundleToCheck): Promise<TrustCheck> {
+  /**
+   * Checks a fetched bundle; stores a newer list on success, and nothing
+   * but a changed identity on failure. `inLog`, when given, must accept
+   * the validly signed list before anything is stored or returned ok (the
+   * key log check, KeyLogTrust.checkList): it throws to refuse, so a list
+   * that is not in the log is neither pinned nor offered as a changed
+   * identity.
+   */
+  async checkBundle(address: string, bundle: BundleToCheck, inLog?: (list: SignedDeviceList) => Promise<void>): Promise<TrustCheck> {
     const list = bundle.deviceList;
     if (!list) return fail('missing_list', `the server sent no signed device list for ${address}; not sending`);
     if (!verifyDeviceListSignature(list)) return fail('bad_signature', `${address}'s device list is not validly signed; not sending`);
     if (list.address !== address) return fail('wrong_address', `the device list served for ${address} is ${list.address}'s; not sending`);
     const record = await this.store.get(address);
     if (record && list.accountIdentityKey !== record.accountIdentityKey) {
+      await inLog?.(list);
       if (record.pendingIdentityKey !== list.accountIdentityKey)
         await this.store.put({ ...record, pendingIdentityKey: list.accountIdentityKey });
       return fail(
@@ -68,6 +76,7 @@ export class ContactTrust {
     }
     const unvouched = unvouchedDevice(address, devices, bundle.devices);
     if (unvouched) return unvouched;
+    await inLog?.(list);
     if (!record || list.version > record.listVersion) {
       await this.store.put({
         ...record,

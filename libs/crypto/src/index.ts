@@ -17,3 +17,4 @@ export * from './store/protocol-state';
 export * from './store/protocol-store';
 export * from './store/sealed-file';
 export * from './trust-check';
+export * from './key-log-trust';

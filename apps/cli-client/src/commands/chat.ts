@@ -17,7 +17,11 @@ import { sendReceipt, sendTyping } from '../messaging/sender';
 import { TypingNotifier } from '../messaging/typing';
 import type { Output } from '../output';
 import type { DeviceContext } from '../profile/device-context';
+import { KeyLogAlarm } from '../trust/key-log';
+import { monitorAccount } from '../trust/monitor';
 import { Show, runChatCommand } from './chat-commands';
+
+const MONITOR_INTERVAL_MS = 10 * 60_000;
 import { parseRecipient } from './recipient';
 
 /**
@@ -137,7 +141,20 @@ async function chat(ctx: DeviceContext, out: Output, peer: string, options: Chat
       (error) => status(`could not replenish prekeys: ${toCliError(error).message}`),
     );
   });
-  socket.on('audit', (entry) => show(`· security: ${describeAuditEntry(entry)}`, { event: 'audit', ...entry }));
+  // The key log is checked at start, after every device change the audit log reports, and every 10 minutes.
+  const monitor = () =>
+    void ctx
+      .exclusive(() => monitorAccount(ctx))
+      .catch((error) =>
+        error instanceof KeyLogAlarm
+          ? show(`! security alarm: ${error.message}`, { event: 'alarm', error: error.code, message: error.message })
+          : status(`could not check the key log: ${toCliError(error).message}`),
+      );
+  const monitoring = setInterval(monitor, MONITOR_INTERVAL_MS).unref();
+  socket.on('audit', (entry) => {
+    show(`· security: ${describeAuditEntry(entry)}`, { event: 'audit', ...entry });
+    if (['device_added', 'device_removed', 'account_reset'].includes(entry.kind)) monitor();
+  });
   socket.on('delivery:failed', (failure) =>
     show(`! delivery to ${failure.destination} failed: ${failure.error}`, { event: 'delivery:failed', ...failure }),
   );
@@ -176,9 +193,11 @@ async function chat(ctx: DeviceContext, out: Output, peer: string, options: Chat
   const closed = new Promise<void>((resolve) => rl.once('close', resolve));
 
   await replenishKeysIfLow(ctx).catch((error) => status(`could not check prekeys: ${toCliError(error).message}`));
+  monitor();
   connection.connect();
   if (interactive) rl.prompt();
   await closed;
+  clearInterval(monitoring);
   lines.flush();
   if (interactive) process.stdout.write('\n'); // leave the shell prompt its own line
   typing.stop();

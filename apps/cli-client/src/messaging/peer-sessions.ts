@@ -4,6 +4,7 @@ import { archiveSession, startSession, toBase64 } from '@parley/crypto';
 import type { DeviceContext } from '../profile/device-context';
 import { peerAddress } from './peer-address';
 import { checkServedDevices, contactRecord, refuseIfIdentityPending } from '../trust/contacts';
+import { fetchProvenBundles } from '../trust/key-log';
 
 /** Whether `address` names this device's own account. */
 export const isOwnAccount = (ctx: DeviceContext, address: string) => peerAddress(ctx, address) === ctx.profile.username;
@@ -16,7 +17,7 @@ export function sessionDeviceIds(ctx: DeviceContext, address: string): number[] 
 
 /** One device's bundle; null when the device is gone (the next send's 409 settles the list). */
 async function fetchDeviceBundle(ctx: DeviceContext, address: string, deviceId: number): Promise<PreKeyBundleResponse | null> {
-  return ctx.client.fetchBundles(address, deviceId).catch((error) => {
+  return fetchProvenBundles(ctx, address, deviceId).catch((error) => {
     if (error instanceof ParleyApiError && error.status === 404) return null;
     throw error;
   });
@@ -34,7 +35,7 @@ export async function startSessions(ctx: DeviceContext, address: string, deviceI
   refuseIfIdentityPending(ctx, address);
   const bundles: DeviceBundle[] = [];
   if (deviceIds === undefined && !isOwnAccount(ctx, address)) {
-    const response = await ctx.client.fetchBundles(address);
+    const response = await fetchProvenBundles(ctx, address);
     await checkServedDevices(ctx, address, response);
     bundles.push(...response.devices);
   } else {

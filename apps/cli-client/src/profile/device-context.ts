@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { IdentityKeyPair, ProtocolAddress } from '@signalapp/libsignal-client';
 import { ParleyClient, TokenPair } from '@parley/protocol';
-import { ContactRecord, DeviceStore, fromBase64 } from '@parley/crypto';
+import { ContactRecord, DeviceStore, KeyLogRecord, fromBase64 } from '@parley/crypto';
 import type { AuditHead } from '../audit/audit-check';
 import { CliError, ExitCode } from '../cli-error';
 import type { HistoryEntry } from '../messaging/history';
@@ -33,6 +33,12 @@ export interface DeviceProfile {
   accountIdentity: string;
   /** Pinned account identities and newest device lists, by full address (this account's own included). */
   contacts: Record<string, ContactRecord>;
+  /** Key logs by origin: the pinned log key and the newest checkpoint seen (API.md section 8). */
+  keyLogs?: Record<string, KeyLogRecord>;
+  /** This account's own device lists that this device has seen signed, list hash by version: what `monitor` expects in the log. */
+  ownLists?: Record<string, string>;
+  /** How far `monitor` has read the home key log: tree size, right edge (subtree hashes, base64) and this account's newest list version in it. */
+  monitored?: { size: number; edge: string[]; lastVersion: number };
   /** The newest audit log entry `parley audit` verified; later histories must still contain it. */
   auditHead?: AuditHead;
   /** Conversations by peer address (messaging/peer-address.ts), oldest message first, bounded. */

@@ -9,6 +9,7 @@ import {
   generateDeviceKeys,
   toBase64,
 } from '@parley/crypto';
+import { deviceListHash } from '@parley/transparency';
 import { CliError, ExitCode } from '../cli-error';
 import { DEFAULT_SERVER, DeviceContext, DeviceProfile, GlobalOptions } from './device-context';
 import { lockProfile } from './profile-lock';
@@ -89,6 +90,7 @@ export async function enrollDevice(
           verified: true,
         },
       },
+      ownLists: { [String(deviceList.version)]: deviceListHash(deviceList) },
     };
     const store = await DeviceStore.create<DeviceProfile>(storePath(dir), passphrase, keys, profile);
     return new DeviceContext(store, release, { name: options.profile, dir });

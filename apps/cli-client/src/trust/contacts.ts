@@ -1,7 +1,8 @@
 import { ContactRecord, ContactStore, ContactTrust, TrustFailureReason } from '@parley/crypto';
-import { DeviceListEntry, SignedDeviceList, parseAddress } from '@parley/protocol';
+import { DeviceListEntry, ListInclusion, SignedDeviceList, parseAddress } from '@parley/protocol';
 import { CliError, ExitCode } from '../cli-error';
 import type { DeviceContext } from '../profile/device-context';
+import { keyLogTrust, rememberOwnList, withKeyLogAlarm } from './key-log';
 
 /** Contact records kept in the encrypted profile; each change is written at once, like a session. */
 export class ProfileContactStore implements ContactStore {
@@ -47,19 +48,33 @@ export class UntrustedError extends CliError {
 export interface ServedDevices {
   devices: DeviceListEntry[];
   deviceList: SignedDeviceList | null;
+  /** The list's key log proof; a bundle's (devices to encrypt to) must carry one. */
+  transparency?: ListInclusion | null;
 }
 
 /**
  * Checks devices the server offers for `user` against the signed list it
- * served with them and the identity pinned for `user` (ContactTrust).
- * Throws UntrustedError when they do not check out; on success remembers
- * any device change for the user to be told about.
+ * served with them and the identity pinned for `user` (ContactTrust), and
+ * a bundle's list against the key log (KeyLogTrust: leaf, checkpoint by
+ * the pinned log key, inclusion, consistency) before the list is pinned.
+ * A device listing (GET /v1/devices, this account's own, no devices to
+ * encrypt to) carries no proof and is checked without one; `monitor`
+ * checks the own account's leaves. Throws UntrustedError or KeyLogAlarm
+ * when they do not check out; on success remembers any device change for
+ * the user to be told about.
  */
 export async function checkServedDevices(ctx: DeviceContext, user: string, served: ServedDevices): Promise<void> {
   const address = contactAddress(ctx, user);
   const devices = served.devices.map(({ deviceId, registrationId, identityKey }) => ({ deviceId, registrationId, identityKey }));
-  const result = await contactTrust(ctx).checkBundle(address, { devices, deviceList: served.deviceList ?? null });
+  const inLog =
+    devices.length > 0 || served.transparency !== undefined
+      ? (list: SignedDeviceList) => keyLogTrust(ctx).checkList(list, served.transparency)
+      : undefined;
+  const result = await withKeyLogAlarm(() =>
+    contactTrust(ctx).checkBundle(address, { devices, deviceList: served.deviceList ?? null }, inLog),
+  );
   if (!result.ok) throw new UntrustedError(result.message, result.reason);
+  rememberOwnList(ctx, served.deviceList!);
   if (!result.firstUse && (result.added.length > 0 || result.removed.length > 0)) {
     ctx.noteDeviceChange({ address, added: result.added.map((d) => d.deviceId), removed: result.removed.map((d) => d.deviceId) });
   }

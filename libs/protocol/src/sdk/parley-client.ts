@@ -1,5 +1,6 @@
 import type { SignedDeviceList } from '../device-list';
 import type { AuditLogResponse } from '../audit';
+import type { CheckpointResponse, ConsistencyProofResponse, InclusionProofResponse, KeyLogLeafResponse } from '../transparency';
 import type {
   AccountResetInfo,
   ChallengeResponse,
@@ -180,6 +181,21 @@ export class ParleyClient {
         await new Promise((resolve) => setTimeout(resolve, SEND_RETRY_DELAY_MS * attempt));
       }
     }
+  }
+
+  /** The key log's newest signed checkpoint and the log's verifier key (API.md section 8); no token needed. */
+  keyLogCheckpoint() {
+    return this.http.request<CheckpointResponse>('GET', '/v1/transparency/checkpoint', undefined, false);
+  }
+  keyLogConsistency(from: number, to: number) {
+    return this.http.request<ConsistencyProofResponse>('GET', `/v1/transparency/consistency?from=${from}&to=${to}`, undefined, false);
+  }
+  keyLogInclusion(index: number, size: number) {
+    return this.http.request<InclusionProofResponse>('GET', `/v1/transparency/inclusion?index=${index}&size=${size}`, undefined, false);
+  }
+  /** One leaf's bytes (device token: a leaf names an account). */
+  keyLogLeaf(index: number) {
+    return this.http.request<KeyLogLeafResponse>('GET', `/v1/transparency/leaves/${index}`);
   }
 
   listMessages() {

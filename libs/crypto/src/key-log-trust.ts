@@ -1,0 +1,201 @@
+import type { ConsistencyProofResponse, CheckpointResponse, ListInclusion, SignedDeviceList } from '@parley/protocol';
+import {
+  Checkpoint,
+  NoteVerifier,
+  TransparencyError,
+  decodeKeyLeaf,
+  deviceListHash,
+  hashLeaf,
+  parseCheckpoint,
+  parseVerifierKey,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+} from '@parley/transparency';
+
+/**
+ * Why a key log check failed (API.md section 8, client obligations).
+ * `missing_proof`, `bad_proof` and `bad_checkpoint` refuse one bundle;
+ * `log_fork` means the server signed two histories that no consistency
+ * proof joins (a fork, a rewritten or rolled back log): evidence against
+ * the server as a whole, not a reason to retry.
+ */
+export type KeyLogFailureReason = 'missing_proof' | 'bad_proof' | 'bad_checkpoint' | 'log_fork';
+
+export class KeyLogError extends Error {
+  override name = 'KeyLogError';
+  constructor(
+    readonly reason: KeyLogFailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The origin of the key log of `domain` (lower case, as lists name it). */
+export const keyLogOrigin = (domain: string) => `${domain.toLowerCase()}/parley-keys`;
+
+/**
+ * What a client remembers of one key log. `verifierKey` is pinned on
+ * first use and never replaced by a later answer; `checkpoint` is the
+ * newest checkpoint seen (a signed note), the one every later checkpoint
+ * must be consistent with.
+ */
+export interface KeyLogRecord {
+  origin: string;
+  /** C2SP verifier key; absent for a peer's log whose key the home server does not relay (signature unchecked). */
+  verifierKey?: string;
+  checkpoint?: string;
+}
+
+export interface KeyLogStore {
+  get(origin: string): Promise<KeyLogRecord | null>;
+  put(record: KeyLogRecord): Promise<void>;
+}
+
+export class MemoryKeyLogStore implements KeyLogStore {
+  private readonly records = new Map<string, KeyLogRecord>();
+  async get(origin: string): Promise<KeyLogRecord | null> {
+    const record = this.records.get(origin);
+    return record ? { ...record } : null;
+  }
+  async put(record: KeyLogRecord): Promise<void> {
+    this.records.set(record.origin, { ...record });
+  }
+}
+
+/** The home server's public key log routes (GET /v1/transparency/checkpoint and /consistency). */
+export interface KeyLogSource {
+  checkpoint(): Promise<CheckpointResponse>;
+  consistency(from: number, to: number): Promise<ConsistencyProofResponse>;
+}
+
+const b64 = (text: string) => Buffer.from(text, 'base64');
+const wrap = <T>(reason: KeyLogFailureReason, what: string, check: () => T): T => {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof TransparencyError) throw new KeyLogError(reason, `${what}: ${error.message}`);
+    throw error;
+  }
+};
+
+/**
+ * The pure part of the bundle check: the leaf is exactly `list` (address,
+ * version, account identity, list hash), and the proof puts it in
+ * `checkpoint`'s tree. Throws KeyLogError.
+ */
+export function verifyListLeaf(list: SignedDeviceList, inclusion: ListInclusion, checkpoint: Checkpoint): void {
+  const leafBytes = b64(inclusion.leaf);
+  const leaf = wrap('bad_proof', `the key log leaf served for ${list.address}`, () => decodeKeyLeaf(leafBytes));
+  const matches =
+    leaf.address === list.address &&
+    leaf.listVersion === list.version &&
+    leaf.accountIdentityKey === list.accountIdentityKey &&
+    leaf.listHash === deviceListHash(list);
+  if (!matches) {
+    throw new KeyLogError('bad_proof', `the key log leaf served for ${list.address} is not its device list version ${list.version}`);
+  }
+  wrap('bad_proof', `the key log does not include ${list.address}'s device list version ${list.version}`, () =>
+    verifyInclusion(inclusion.leafIndex, checkpoint.size, hashLeaf(leafBytes), inclusion.inclusionProof.map(b64), checkpoint.rootHash),
+  );
+}
+
+/**
+ * What a client checks of the key log before it encrypts to a list
+ * (API.md section 8): the list's leaf and inclusion proof, the
+ * checkpoint's signature by the pinned log key of the list's server, and
+ * that each checkpoint is consistent with the newest one seen before.
+ * The home log's key is pinned from its first GET
+ * /v1/transparency/checkpoint; a peer's log key is not relayed by the home
+ * server yet, so a remote bundle gets the leaf and inclusion checks only
+ * (docs/SECURITY.md). One check at a time per client, as ContactTrust.
+ */
+export class KeyLogTrust {
+  constructor(
+    private readonly store: KeyLogStore,
+    private readonly homeDomain: string,
+    private readonly home: KeyLogSource,
+  ) {}
+
+  get homeOrigin(): string {
+    return keyLogOrigin(this.homeDomain);
+  }
+
+  /** Throws KeyLogError unless `inclusion` proves `list` in a checkpoint its server signed, consistent with what was seen. */
+  async checkList(list: SignedDeviceList, inclusion: ListInclusion | null | undefined): Promise<void> {
+    if (!inclusion) {
+      throw new KeyLogError('missing_proof', `the server sent no key log proof for ${list.address}'s device list version ${list.version}`);
+    }
+    const origin = keyLogOrigin(list.address.slice(list.address.lastIndexOf('@') + 1));
+    if (origin !== this.homeOrigin) {
+      const checkpoint = wrap('bad_checkpoint', `the checkpoint served for ${list.address}`, () => parseCheckpoint(inclusion.checkpoint));
+      if (checkpoint.origin !== origin)
+        throw new KeyLogError('bad_checkpoint', `the checkpoint served for ${list.address} is of ${checkpoint.origin}`);
+      verifyListLeaf(list, inclusion, checkpoint);
+      return;
+    }
+    const checkpoint = await this.observe(inclusion.checkpoint);
+    verifyListLeaf(list, inclusion, checkpoint);
+  }
+
+  /** The home log's newest checkpoint (GET /v1/transparency/checkpoint), verified and made consistent with the newest seen. */
+  async latest(): Promise<Checkpoint> {
+    return this.observe((await this.home.checkpoint()).checkpoint);
+  }
+
+  /**
+   * Verifies a checkpoint of the home log with the pinned key and checks
+   * it against the newest one seen: a bigger tree must extend it (a
+   * consistency proof from the server), the same size must have the same
+   * root, and a smaller one must be a prefix of it. Keeps the bigger.
+   * A smaller consistent checkpoint is no attack (each server process
+   * signs its own, a second apart): nothing it proves can undo a leaf.
+   */
+  async observe(note: string): Promise<Checkpoint> {
+    const record = (await this.store.get(this.homeOrigin)) ?? { origin: this.homeOrigin };
+    const verifier = await this.pinnedKey(record);
+    const checkpoint = wrap('bad_checkpoint', `the checkpoint of ${this.homeOrigin} is not signed by its pinned log key`, () =>
+      verifyCheckpoint(note, this.homeOrigin, verifier),
+    );
+    const newest = record.checkpoint ? verifyCheckpoint(record.checkpoint, this.homeOrigin, verifier) : null;
+    if (newest) await this.checkConsistent(newest, checkpoint);
+    if (!newest || checkpoint.size > newest.size) await this.store.put({ ...record, checkpoint: note });
+    return checkpoint;
+  }
+
+  private async checkConsistent(seen: Checkpoint, next: Checkpoint): Promise<void> {
+    const fork = (why: string) =>
+      new KeyLogError(
+        'log_fork',
+        `the key log of ${this.homeOrigin} forked: ${why}; its server showed this device two histories (a fork or a rollback)`,
+      );
+    if (seen.size === next.size) {
+      if (!seen.rootHash.equals(next.rootHash)) throw fork(`two checkpoints of size ${seen.size} with different roots`);
+      return;
+    }
+    const [older, newer] = seen.size < next.size ? [seen, next] : [next, seen];
+    if (older.size === 0) return;
+    const { proof } = await this.home.consistency(older.size, newer.size);
+    try {
+      verifyConsistency(older.size, newer.size, proof.map(b64), older.rootHash, newer.rootHash);
+    } catch (error) {
+      if (!(error instanceof TransparencyError)) throw error;
+      const what = seen.size < next.size ? 'the newer checkpoint does not extend' : 'an older checkpoint is not a prefix of';
+      throw fork(`${what} the one of size ${seen.size} seen before (${error.message})`);
+    }
+  }
+
+  /** The pinned log key; on first use, the key the home server names, if it is named after the log. */
+  private async pinnedKey(record: KeyLogRecord): Promise<NoteVerifier> {
+    if (record.verifierKey) return parseVerifierKey(record.verifierKey);
+    const { verifierKey } = await this.home.checkpoint();
+    const verifier = wrap('bad_checkpoint', `the log key of ${this.homeOrigin}`, () => parseVerifierKey(verifierKey));
+    if (verifier.name !== this.homeOrigin) {
+      throw new KeyLogError('bad_checkpoint', `the server's log key is named ${verifier.name}, not ${this.homeOrigin}`);
+    }
+    await this.store.put({ ...record, verifierKey });
+    record.verifierKey = verifierKey;
+    return verifier;
+  }
+}
