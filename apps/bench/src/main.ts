@@ -4,7 +4,7 @@ import { KeyFetchResult, runKeyFetch } from './key-fetch.bench';
 import { KeyLogResult, proofSizes, runKeyLog } from './key-log.bench';
 import { GOAL_HALF_RATE, runMessageThroughput, ThroughputResult } from './message-throughput.bench';
 import { REFERENCE } from './reference';
-import { runTrustCheck, TrustCheckResult } from './trust-check.bench';
+import { KeyLogCheckResult, runKeyLogCheck, runTrustCheck, TrustCheckResult } from './trust-check.bench';
 import { fixed, printTable, ratio } from './table';
 
 /**
@@ -76,9 +76,11 @@ async function main() {
   }
 
   const trust: TrustCheckResult[] = [];
+  const logChecks: KeyLogCheckResult[] = [];
   if (suites.includes('trust')) {
     process.stderr.write('bench: signed device list checks (client side)...\n');
     for (const devices of [1, 2, 6]) trust.push(await runTrustCheck(devices, 2000));
+    for (const leaves of [1_000, 100_000]) logChecks.push(await runKeyLogCheck(leaves, 2000));
   }
 
   if (trust.length)
@@ -86,6 +88,12 @@ async function main() {
       'Sender-side check of a bundle against the contact’s signed device list (ContactTrust.checkBundle, in-process, 2,000 checks)',
       ['devices on the list', 'µs per check', 'checks/s on one core'],
       trust.map((r) => [r.devices, fixed(r.microsPerCheck), fixed(1e6 / r.microsPerCheck)]),
+    );
+  if (logChecks.length)
+    printTable(
+      'Sender-side key log check of a bundle (KeyLogTrust.checkList: leaf, list hash, checkpoint signatures, inclusion proof; in-process, 2,000 checks)',
+      ['leaves in the log', 'µs per check', 'checks/s on one core'],
+      logChecks.map((r) => [r.leaves.toLocaleString('en'), fixed(r.microsPerCheck), fixed(1e6 / r.microsPerCheck)]),
     );
 
   if (keyLog.length)
