@@ -11,7 +11,7 @@ const ONE_TIME_KEYS = 60;
 const FETCHES = 200;
 const REQUESTERS = 5;
 // Raised so that throttling does not hide the claims under test.
-const ENV = { RATE_LIMITS: 'keyFetch=10000/1' };
+const ENV = { RATE_LIMITS: 'keyFetch=10000/1,keyFetchPerTarget=10000/1' };
 
 const claimConcurrently = (servers: TestServer[]) =>
   expectEachKeyClaimedOnce(servers, { oneTimeKeys: ONE_TIME_KEYS, fetches: FETCHES, requesters: REQUESTERS });

@@ -217,7 +217,7 @@ describeScaleOut(title('one-time keys handed out exactly once across both proces
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    [a, b] = await startPair({ RATE_LIMITS: 'keyFetch=10000/1' });
+    [a, b] = await startPair({ RATE_LIMITS: 'keyFetch=10000/1,keyFetchPerTarget=10000/1' });
   });
   afterAll(async () => {
     await b?.stop();
