@@ -11,6 +11,7 @@ import { keysCommand } from './commands/keys';
 import { linkCommand } from './commands/link';
 import { loginCommand } from './commands/login';
 import { monitorCommand } from './commands/monitor';
+import { witnessesCommand } from './commands/witnesses';
 import { profilesCommand } from './commands/profiles';
 import { resetCommand } from './commands/reset';
 import { sendCommand } from './commands/send';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
     keysCommand(),
     auditCommand(),
     monitorCommand(),
+    witnessesCommand(),
   ]) {
     program.addCommand(command);
   }

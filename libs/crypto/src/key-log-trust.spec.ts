@@ -1,5 +1,14 @@
 import type { ListInclusion, SignedDeviceList } from '@parley/protocol';
-import { encodeKeyLeaf, keyLeafFor } from '@parley/transparency';
+import {
+  cosignCheckpoint,
+  encodeKeyLeaf,
+  formatSignatureLine,
+  keyLeafFor,
+  parseCosignerVerifierKey,
+  cosignerVerifierKey,
+  rawPublicKey,
+} from '@parley/transparency';
+import { generateKeyPairSync } from 'node:crypto';
 import { MemoryLog } from '@parley/transparency/memory-log';
 import { generateAccountIdentity, KeyLogSource, KeyLogTrust, MemoryKeyLogStore, signDeviceList, toBase64 } from '.';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
@@ -159,5 +168,68 @@ describe('KeyLogTrust', () => {
     const mislabelled = await inclusionIn(new MemoryLog('c.example/parley-keys'), carol);
     await expect(trust.checkList(carol, mislabelled)).rejects.toMatchObject({ reason: 'bad_checkpoint' });
     expect(await store.get('b.example/parley-keys')).toBeNull();
+  });
+});
+
+describe('KeyLogTrust with required witnesses', () => {
+  const witnessKey = generateKeyPairSync('ed25519').privateKey;
+  const witness = parseCosignerVerifierKey(cosignerVerifierKey('w.example/parley-witness', rawPublicKey(witnessKey)));
+  const stranger = generateKeyPairSync('ed25519').privateKey;
+  const v1 = list(1);
+  let log: MemoryLog;
+  let store: MemoryKeyLogStore;
+  let witnessed: string | undefined;
+  let trust: KeyLogTrust;
+
+  /** The log's newest checkpoint with `by`'s cosignature line appended, as the server serves `witnessed`. */
+  const cosigned = (by = witnessKey, name = 'w.example/parley-witness') => {
+    const checkpoint = log.checkpoint();
+    return checkpoint + formatSignatureLine(cosignCheckpoint(checkpoint, name, by, 1_700_000_000));
+  };
+
+  beforeEach(() => {
+    log = new MemoryLog(ORIGIN);
+    store = new MemoryKeyLogStore();
+    witnessed = undefined;
+    const source = sourceOf(log);
+    trust = new KeyLogTrust(store, 'a.example', { ...source, checkpoint: async () => ({ ...(await source.checkpoint()), witnessed }) }, [
+      witness,
+    ]);
+  });
+
+  it('accepts a list once a checkpoint holding it is cosigned by a required witness, and remembers that size', async () => {
+    const inclusion = await logWith(log, v1);
+    witnessed = cosigned();
+    await trust.checkList(v1, inclusion);
+    expect((await store.get(ORIGIN))?.witnessedSize).toBe(log.size);
+  });
+
+  it.each([
+    ['no checkpoint is witnessed', () => undefined, /no checkpoint of the log has been cosigned/],
+    ['only another key cosigned it', () => cosigned(stranger), /no valid cosignature by w.example\/parley-witness/],
+    ['another witness name cosigned it', () => cosigned(witnessKey, 'x.example/parley-witness'), /no valid cosignature/],
+  ])('refuses as not_witnessed when %s', async (_name, serve, message) => {
+    const inclusion = await logWith(log, v1);
+    witnessed = serve();
+    await expect(trust.checkList(v1, inclusion)).rejects.toMatchObject({
+      reason: 'not_witnessed',
+      message: expect.stringMatching(message),
+    });
+  });
+
+  it('refuses as not_witnessed a list newer than the newest witnessed checkpoint', async () => {
+    log.append(Buffer.from('before'));
+    witnessed = cosigned();
+    const inclusion = await logWith(log, v1);
+    await expect(trust.checkList(v1, inclusion)).rejects.toMatchObject({ reason: 'not_witnessed', message: /predates it/ });
+  });
+
+  it('reports a fork when the witnessed checkpoint is not the tree the list was proven in', async () => {
+    const inclusion = await logWith(log, v1);
+    const fork = new MemoryLog(ORIGIN, log.key);
+    fork.append(Buffer.from('a history the witness saw'), Buffer.from('instead'), Buffer.from('of this one'));
+    const checkpoint = fork.checkpoint();
+    witnessed = checkpoint + formatSignatureLine(cosignCheckpoint(checkpoint, 'w.example/parley-witness', witnessKey, 1_700_000_000));
+    await expect(trust.checkList(v1, inclusion)).rejects.toMatchObject({ reason: 'log_fork' });
   });
 });

@@ -1,15 +1,19 @@
 import type { ConsistencyProofResponse, CheckpointResponse, ListInclusion, SignedDeviceList } from '@parley/protocol';
 import {
   Checkpoint,
+  Cosigner,
+  NoteSignature,
   NoteVerifier,
   TransparencyError,
   decodeKeyLeaf,
   deviceListHash,
   hashLeaf,
   parseCheckpoint,
+  parseNote,
   parseVerifierKey,
   verifyCheckpoint,
   verifyConsistency,
+  verifyCosignature,
   verifyInclusion,
 } from '@parley/transparency';
 
@@ -18,9 +22,11 @@ import {
  * `missing_proof`, `bad_proof` and `bad_checkpoint` refuse one bundle;
  * `log_fork` means the server signed two histories that no consistency
  * proof joins (a fork, a rewritten or rolled back log): evidence against
- * the server as a whole, not a reason to retry.
+ * the server as a whole, not a reason to retry. `not_witnessed` (only
+ * when witnesses are required): no checkpoint that holds the list has
+ * been cosigned by a required witness yet; it may be in a few seconds.
  */
-export type KeyLogFailureReason = 'missing_proof' | 'bad_proof' | 'bad_checkpoint' | 'log_fork';
+export type KeyLogFailureReason = 'missing_proof' | 'bad_proof' | 'bad_checkpoint' | 'log_fork' | 'not_witnessed';
 
 export class KeyLogError extends Error {
   override name = 'KeyLogError';
@@ -46,6 +52,8 @@ export interface KeyLogRecord {
   /** C2SP verifier key; absent for a peer's log whose key the home server does not relay (signature unchecked). */
   verifierKey?: string;
   checkpoint?: string;
+  /** The largest tree size a required witness has been seen to cosign (consistent with `checkpoint`). */
+  witnessedSize?: number;
 }
 
 export interface KeyLogStore {
@@ -80,6 +88,19 @@ const wrap = <T>(reason: KeyLogFailureReason, what: string, check: () => T): T =
   }
 };
 
+/** Whether one of `signatures` is `witness`'s valid cosignature of the checkpoint note text `text`. */
+function isCosignedBy(text: string, signatures: readonly NoteSignature[], witness: Cosigner): boolean {
+  return signatures.some((signature) => {
+    try {
+      verifyCosignature(text, signature, witness);
+      return true;
+    } catch (error) {
+      if (error instanceof TransparencyError) return false;
+      throw error;
+    }
+  });
+}
+
 /**
  * The pure part of the bundle check: the leaf is exactly `list` (address,
  * version, account identity, list hash), and the proof puts it in
@@ -112,10 +133,17 @@ export function verifyListLeaf(list: SignedDeviceList, inclusion: ListInclusion,
  * (docs/SECURITY.md). One check at a time per client, as ContactTrust.
  */
 export class KeyLogTrust {
+  /**
+   * `witnesses`: when any are given, a home list is used only once a
+   * checkpoint holding it carries a valid cosignature by one of them
+   * (their keys come from the client's own configuration, never from the
+   * log server: API.md section 8).
+   */
   constructor(
     private readonly store: KeyLogStore,
     private readonly homeDomain: string,
     private readonly home: KeyLogSource,
+    private readonly witnesses: readonly Cosigner[] = [],
   ) {}
 
   get homeOrigin(): string {
@@ -137,6 +165,30 @@ export class KeyLogTrust {
     }
     const checkpoint = await this.observe(inclusion.checkpoint);
     verifyListLeaf(list, inclusion, checkpoint);
+    if (this.witnesses.length > 0) await this.requireWitnessed(list, inclusion.leafIndex);
+  }
+
+  /**
+   * Throws not_witnessed unless a checkpoint holding leaf `leafIndex` was
+   * cosigned by a required witness: the server's `witnessed` checkpoint,
+   * verified and made consistent with everything seen (observe), so the
+   * witness vouches for the very tree the list's proof is in. A split view
+   * then needs the witness's cosignature on the fork, which it refuses.
+   */
+  private async requireWitnessed(list: SignedDeviceList, leafIndex: number): Promise<void> {
+    if (((await this.store.get(this.homeOrigin))?.witnessedSize ?? 0) > leafIndex) return;
+    const notYet = (why: string) =>
+      new KeyLogError('not_witnessed', `${list.address}'s device list version ${list.version} is not witnessed yet: ${why}`);
+    const { witnessed } = await this.home.checkpoint();
+    if (!witnessed) throw notYet('no checkpoint of the log has been cosigned');
+    const checkpoint = await this.observe(witnessed);
+    const text = parseNote(witnessed).text;
+    if (!this.witnesses.some((witness) => isCosignedBy(text, checkpoint.cosignatures, witness))) {
+      throw notYet(`the newest witnessed checkpoint carries no valid cosignature by ${this.witnesses.map((w) => w.name).join(' or ')}`);
+    }
+    if (checkpoint.size <= leafIndex) throw notYet(`the newest witnessed checkpoint (size ${checkpoint.size}) predates it`);
+    const record = (await this.store.get(this.homeOrigin)) ?? { origin: this.homeOrigin };
+    await this.store.put({ ...record, witnessedSize: Math.max(record.witnessedSize ?? 0, checkpoint.size) });
   }
 
   /** The home log's newest checkpoint (GET /v1/transparency/checkpoint), verified and made consistent with the newest seen. */
@@ -152,7 +204,7 @@ export class KeyLogTrust {
    * A smaller consistent checkpoint is no attack (each server process
    * signs its own, a second apart): nothing it proves can undo a leaf.
    */
-  async observe(note: string): Promise<Checkpoint> {
+  async observe(note: string): Promise<Checkpoint & { cosignatures: NoteSignature[] }> {
     const record = (await this.store.get(this.homeOrigin)) ?? { origin: this.homeOrigin };
     const verifier = await this.pinnedKey(record);
     const checkpoint = wrap('bad_checkpoint', `the checkpoint of ${this.homeOrigin} is not signed by its pinned log key`, () =>

@@ -17,6 +17,9 @@ const ED25519_KEY_SIZE = 32;
 const ED25519_SIGNATURE_SIZE = 64;
 const HEADER = 'cosignature/v1\n';
 
+/** The cosigner name of a Parley server as a witness (its federation key signs as this name). */
+export const witnessNameOf = (domain: string) => `${domain}/parley-witness`;
+
 /** A witness: its name and Ed25519 public key. */
 export interface Cosigner {
   name: string;

@@ -22,10 +22,12 @@ export interface OutboxEntry {
 export type OutboxOutcome =
   { entry: OutboxEntry; sent: SendReport } | { entry: OutboxEntry; kept: CliError } | { entry: OutboxEntry; dropped: CliError };
 
-/** Worth trying again later: the server or the network is down, or busy. */
+/** Worth trying again later: the server or the network is down, or busy, or the list not witnessed yet. */
 function isTransient(error: unknown): boolean {
   if (error instanceof ParleyApiError) return error.status >= 500 || error.status === 429;
-  return toCliError(error).exitCode === ExitCode.Unreachable;
+  const { exitCode, code } = toCliError(error);
+  // Witnesses cosign within seconds: a later try finds the list witnessed.
+  return exitCode === ExitCode.Unreachable || code === 'key_log_not_witnessed';
 }
 
 /** Adds a message to the end of the outbox and saves it, before any attempt to send it. */

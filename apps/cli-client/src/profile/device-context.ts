@@ -35,6 +35,8 @@ export interface DeviceProfile {
   contacts: Record<string, ContactRecord>;
   /** Key logs by origin: the pinned log key and the newest checkpoint seen (API.md section 8). */
   keyLogs?: Record<string, KeyLogRecord>;
+  /** Witnesses whose cosignature a home list needs (C2SP cosigner verifier keys, `parley witnesses add`). */
+  witnesses?: string[];
   /** This account's own device lists that this device has seen signed, list hash by version: what `monitor` expects in the log. */
   ownLists?: Record<string, string>;
   /** How far `monitor` has read the home key log: tree size, right edge (subtree hashes, base64) and this account's newest list version in it. */

@@ -1,6 +1,6 @@
 import { KeyLogError, KeyLogRecord, KeyLogStore, KeyLogTrust } from '@parley/crypto';
 import type { PreKeyBundleResponse, SignedDeviceList } from '@parley/protocol';
-import { deviceListHash } from '@parley/transparency';
+import { deviceListHash, parseCosignerVerifierKey } from '@parley/transparency';
 import { CliError, ExitCode } from '../cli-error';
 import type { DeviceContext } from '../profile/device-context';
 
@@ -20,10 +20,15 @@ class ProfileKeyLogStore implements KeyLogStore {
 }
 
 export const keyLogTrust = (ctx: DeviceContext) =>
-  new KeyLogTrust(new ProfileKeyLogStore(ctx), ctx.profile.domain, {
-    checkpoint: () => ctx.client.keyLogCheckpoint(),
-    consistency: (from, to) => ctx.client.keyLogConsistency(from, to),
-  });
+  new KeyLogTrust(
+    new ProfileKeyLogStore(ctx),
+    ctx.profile.domain,
+    {
+      checkpoint: () => ctx.client.keyLogCheckpoint(),
+      consistency: (from, to) => ctx.client.keyLogConsistency(from, to),
+    },
+    (ctx.profile.witnesses ?? []).map(parseCosignerVerifierKey),
+  );
 
 /**
  * The key log refused something. A bad or missing proof refuses one
@@ -41,6 +46,11 @@ const CODES = {
   bad_proof: [ExitCode.Untrusted, 'key_log_proof_invalid', 'not sending'],
   bad_checkpoint: [ExitCode.Untrusted, 'key_log_checkpoint_invalid', 'not sending'],
   log_fork: [ExitCode.LogAlarm, 'key_log_fork', 'not sending; keep this profile as evidence and tell the server operator'],
+  not_witnessed: [
+    ExitCode.Untrusted,
+    'key_log_not_witnessed',
+    'not sent yet; witnesses cosign within seconds, so it goes with the next send',
+  ],
 } as const;
 
 export function keyLogAlarm(error: KeyLogError): KeyLogAlarm {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { consistencyProof, parseNote, verifyCosignature } from '@parley/transparency';
+import { consistencyProof, parseNote, verifyCosignature, witnessNameOf } from '@parley/transparency';
 import { Clock } from '../common/clock';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
@@ -11,7 +11,6 @@ import { PeerDirectory } from '../federation/outbound/peer-directory.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { CosignaturesRepository, SubmissionRow } from './cosignatures.repository';
 import { KeyLogRepository, StoredCheckpoint } from './key-log.repository';
-import { witnessNameOf } from './witness.service';
 
 /**
  * Gets this server's key log witnessed by every peer (C2SP tlog-witness,

@@ -10,6 +10,7 @@ import {
   rawPublicKey,
   TransparencyError,
   verifyCheckpoint,
+  witnessNameOf,
 } from '@parley/transparency';
 import { Clock } from '../common/clock';
 import { ParleyException } from '../common/parley.exception';
@@ -22,9 +23,8 @@ import { MetricsService } from '../metrics/metrics.service';
 import { checkSubmission, KnownCheckpoint, WitnessVerdict } from './witness-check';
 import { WitnessRepository } from './witness.repository';
 
-/** A peer's key log origin and this server's witness name (docs/FEDERATION.md). */
+/** A peer's key log origin (docs/FEDERATION.md). */
 export const logOriginOf = (domain: string) => `${domain}/parley-keys`;
-export const witnessNameOf = (domain: string) => `${domain}/parley-witness`;
 
 const EQUIVOCATIONS_LISTED = 100;
 
