@@ -94,4 +94,36 @@ describe('audit log', () => {
       expect((await api(server, 'GET', `/v1/account/audit?after=${after}`, undefined, { token: dave.token })).status).toBe(400);
     expect((await api(server, 'GET', '/v1/account/audit', undefined, { token: dave.account.tokens.accessToken })).status).toBe(403);
   });
+
+  it("records a device's key log alarm for the account's other devices; bad reports store nothing; throttled per device", async () => {
+    const alice = await newUser(server);
+    const phone = await newDevice(server, alice.account);
+    const report = (body: unknown, from = alice) => api(server, 'POST', '/v1/account/audit/alarms', body, { token: from.token });
+    const before = (await auditOf(alice)).entries.length;
+    for (const bad of [
+      {},
+      { reason: 'bored', message: 'x' },
+      { reason: 'key_log_fork' },
+      { reason: 'key_log_fork', message: 'x'.repeat(501) },
+    ]) {
+      expect(await report(bad)).toMatchObject({ status: 400, body: { error: 'validation_failed' } });
+    }
+    expect((await auditOf(alice)).entries).toHaveLength(before);
+
+    expect((await report({ reason: 'key_log_unknown_leaf', message: 'leaf 7 records a list none of our devices signed' })).status).toBe(
+      204,
+    );
+    const seen = (await auditOf(phone)).entries.at(-1);
+    expect(seen).toMatchObject({
+      kind: 'key_log_alarm',
+      detail: { deviceId: alice.deviceId, reason: 'key_log_unknown_leaf', message: 'leaf 7 records a list none of our devices signed' },
+    });
+    // keyLogAlarmReport: 10 an hour per device.
+    for (let i = 1; i < 10; i++) expect((await report({ reason: 'key_log_fork', message: `fork ${i}` })).status).toBe(204);
+    expect(await report({ reason: 'key_log_fork', message: 'one too many' })).toMatchObject({
+      status: 429,
+      body: { error: 'rate_limited' },
+    });
+    expect((await report({ reason: 'key_log_fork', message: 'from the phone' }, phone)).status).toBe(204);
+  });
 });

@@ -244,5 +244,15 @@ describe('key transparency in the CLI against a lying server', () => {
         ),
       );
     }
+    // Once in the account's audit log, for its other devices, however often the monitor repeats it.
+    const audit = (await alice.run('--json', 'audit')).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    expect(audit.filter((entry) => entry.kind === 'key_log_alarm')).toEqual([
+      expect.objectContaining({
+        detail: expect.objectContaining({ reason: 'key_log_unknown_leaf', message: expect.stringMatching(/^leaf \d+ of the key log/) }),
+      }),
+    ]);
   });
 });

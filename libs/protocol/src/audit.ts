@@ -14,7 +14,19 @@ export type AuditKind =
   | 'device_login'
   | 'refresh_reuse'
   | 'keys_uploaded'
-  | 'account_reset';
+  | 'account_reset'
+  | 'key_log_alarm';
+
+/** What a device's key log monitor found against this account (API.md, "Audit log"). */
+export type KeyLogAlarmReason = 'key_log_unknown_leaf' | 'key_log_fork';
+export const KEY_LOG_ALARM_REASONS: readonly KeyLogAlarmReason[] = ['key_log_unknown_leaf', 'key_log_fork'];
+
+/** POST /v1/account/audit/alarms: a device reports what its key log monitor found, for the account's other devices to see. */
+export interface ReportKeyLogAlarmRequest {
+  reason: KeyLogAlarmReason;
+  /** The monitor's own words, at most 500 characters. */
+  message: string;
+}
 
 export type AuditDetail = Record<string, string | number | boolean>;
 

@@ -19,6 +19,7 @@ const DESCRIPTIONS: Record<string, (d: Detail) => string> = {
     const rotated = [d.signedPreKey ? 'a signed prekey' : '', d.lastResortKey ? 'a Kyber last-resort prekey' : ''].filter(Boolean);
     return `device ${d.deviceId} uploaded ${plural(Number(d.preKeys), 'EC one-time prekey')}, ${plural(Number(d.pqPreKeys), 'Kyber one-time prekey')}${rotated.map((r) => ` and ${r}`).join('')}`;
   },
+  key_log_alarm: (d) => `device ${d.deviceId} raised a key log alarm (${d.reason}): ${d.message}`,
   account_reset: (d) =>
     `account reset: a new account identity, device ${d.deviceId} its only device (list v${d.listVersion}, ${plural(Number(d.devicesRemoved), 'device')} removed)`,
 };

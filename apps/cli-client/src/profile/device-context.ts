@@ -41,6 +41,8 @@ export interface DeviceProfile {
   ownLists?: Record<string, string>;
   /** How far `monitor` has read the home key log: tree size, right edge (subtree hashes, base64) and this account's newest list version in it. */
   monitored?: { size: number; edge: string[]; lastVersion: number };
+  /** The last key log alarm put in the account's audit log, so a repeated alarm is recorded once. */
+  reportedAlarm?: string;
   /** The newest audit log entry `parley audit` verified; later histories must still contain it. */
   auditHead?: AuditHead;
   /** Conversations by peer address (messaging/peer-address.ts), oldest message first, bounded. */

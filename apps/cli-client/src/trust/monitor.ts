@@ -37,6 +37,33 @@ const alarm = (message: string) => new KeyLogAlarm(message, ExitCode.LogAlarm, '
  * chain its owner is shown.
  */
 export async function monitorAccount(ctx: DeviceContext): Promise<MonitorReport> {
+  try {
+    return await checkAccountInLog(ctx);
+  } catch (error) {
+    if (error instanceof KeyLogAlarm && error.exitCode === ExitCode.LogAlarm) await reportAlarmOnce(ctx, error);
+    throw error;
+  }
+}
+
+/**
+ * Puts an alarm in the account's audit log, where its other devices see
+ * it (`parley audit`, chat's `· security:` lines), once: every later run
+ * raises it again here, but the log keeps one entry. Best effort: the
+ * alarm itself stands whether or not the server records it.
+ */
+async function reportAlarmOnce(ctx: DeviceContext, alarm: KeyLogAlarm): Promise<void> {
+  if (ctx.profile.reportedAlarm === alarm.message) return;
+  const reason = alarm.code === 'key_log_fork' ? 'key_log_fork' : 'key_log_unknown_leaf';
+  try {
+    await ctx.client.reportKeyLogAlarm({ reason, message: alarm.message.slice(0, 500) });
+    ctx.profile.reportedAlarm = alarm.message;
+    await ctx.store.save();
+  } catch {
+    /* the alarm is printed all the same; the next run tries again */
+  }
+}
+
+async function checkAccountInLog(ctx: DeviceContext): Promise<MonitorReport> {
   if (Object.keys(ctx.profile.ownLists ?? {}).length === 0) await rememberCurrentList(ctx);
   const checkpoint = await withKeyLogAlarm(() => keyLogTrust(ctx).latest());
   const from = ctx.profile.monitored ?? { size: 0, edge: [], lastVersion: 0 };

@@ -1,4 +1,4 @@
-import { Controller, Get, Injectable, PipeTransform, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Injectable, PipeTransform, Post, Query } from '@nestjs/common';
 import { ErrorCode } from '@parley/protocol';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
@@ -6,7 +6,7 @@ import type { AuthenticatedDevice } from '../auth/authenticated-user';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { ParleyException } from '../common/parley.exception';
 import { AuditService } from './audit.service';
-import { AuditLogDto } from './dto/audit.dto';
+import { AuditLogDto, ReportKeyLogAlarmDto } from './dto/audit.dto';
 
 /**
  * `?after=`: absent (0), or decimal digits within the seq column's range;
@@ -37,5 +37,16 @@ export class AuditController {
   @ApiErrors({ 400: 'after is not a non-negative integer.' })
   list(@CurrentUser() device: AuthenticatedDevice, @Query('after', AfterSeqPipe) after: number) {
     return this.audit.list(device.accountId, after);
+  }
+
+  @Post('alarms')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      "Records what this device's key log monitor found (a leaf of this account none of its devices signed, a fork) in the account's audit log",
+  })
+  @ApiErrors({ 400: 'validation_failed: reason or message.', 429: 'rate_limited: 10 reports per device an hour; see Retry-After.' })
+  reportKeyLogAlarm(@CurrentUser() device: AuthenticatedDevice, @Body() dto: ReportKeyLogAlarmDto): Promise<void> {
+    return this.audit.reportKeyLogAlarm(device, dto);
   }
 }

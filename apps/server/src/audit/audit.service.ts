@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { AuditDetail, AuditEntry, AuditKind, AuditLogResponse } from '@parley/protocol';
+import type { AuditDetail, AuditEntry, AuditKind, AuditLogResponse, ReportKeyLogAlarmRequest } from '@parley/protocol';
+import type { AuthenticatedDevice } from '../auth/authenticated-user';
 import { Clock } from '../common/clock';
 import type { Tx } from '../database/database.service';
 import { DeliveryBus } from '../delivery/delivery-bus';
+import { RateLimiterService } from '../limits/rate-limiter.service';
 import { AuditRepository } from './audit.repository';
 
 const PAGE = 100;
@@ -18,7 +20,19 @@ export class AuditService {
     private readonly repository: AuditRepository,
     private readonly bus: DeliveryBus,
     private readonly clock: Clock,
+    private readonly limits: RateLimiterService,
   ) {}
+
+  /**
+   * A device's key log monitor found something against its account (a
+   * leaf none of its devices signed, a fork): recorded so the account's
+   * other devices see it. Throttled per device, since the account's own
+   * devices are its only writers.
+   */
+  async reportKeyLogAlarm(device: AuthenticatedDevice, report: ReportKeyLogAlarmRequest): Promise<void> {
+    await this.limits.enforce('keyLogAlarmReport', `${device.accountId}.${device.deviceId}`);
+    await this.record(device.accountId, 'key_log_alarm', { deviceId: device.deviceId, reason: report.reason, message: report.message });
+  }
 
   /** Records an event and tells the account's connected devices. */
   async record(accountId: string, kind: AuditKind, detail: AuditDetail): Promise<void> {

@@ -39,6 +39,8 @@ export const RATE_LIMITS = {
   messageSendPerRecipient: { capacity: 500, refillPerSecond: 500 / 60 },
   /** Device login challenges per account and device. */
   deviceChallenge: { capacity: 20, refillPerSecond: 20 / 60 },
+  /** Key log alarms a device reports to its account's audit log: a monitor reports an alarm once, so this only bounds storage. */
+  keyLogAlarmReport: { capacity: 10, refillPerSecond: 10 / 3600 },
   /** Bundle fetches per remote requester (federation). */
   federationKeyFetch: { capacity: 300, refillPerSecond: 300 / 60 },
   /**

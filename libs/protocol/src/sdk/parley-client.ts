@@ -1,5 +1,5 @@
 import type { SignedDeviceList } from '../device-list';
-import type { AuditLogResponse } from '../audit';
+import type { AuditLogResponse, ReportKeyLogAlarmRequest } from '../audit';
 import type { CheckpointResponse, ConsistencyProofResponse, InclusionProofResponse, KeyLogLeafResponse } from '../transparency';
 import type {
   AccountResetInfo,
@@ -102,6 +102,10 @@ export class ParleyClient {
   /** One page (100) of the account's audit log after seq `after`, oldest first; `more` says another page follows. */
   auditLog(after = 0) {
     return this.http.request<AuditLogResponse>('GET', `/v1/account/audit?after=${after}`);
+  }
+  /** Puts what this device's key log monitor found in the account's audit log (API.md, "Audit log"). */
+  reportKeyLogAlarm(report: ReportKeyLogAlarmRequest) {
+    return this.http.request<void>('POST', '/v1/account/audit/alarms', report);
   }
 
   listDevices() {

@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { AuditDetail, AuditEntry, AuditKind, AuditLogResponse } from '@parley/protocol';
+import { IsIn, IsString, MaxLength } from 'class-validator';
+import { KEY_LOG_ALARM_REASONS } from '@parley/protocol';
+import type { AuditDetail, AuditEntry, AuditKind, AuditLogResponse, KeyLogAlarmReason, ReportKeyLogAlarmRequest } from '@parley/protocol';
 
 const KINDS: AuditKind[] = [
   'device_added',
@@ -11,7 +13,11 @@ const KINDS: AuditKind[] = [
   'refresh_reuse',
   'keys_uploaded',
   'account_reset',
+  'key_log_alarm',
 ];
+
+/** Long enough for any monitor's sentence; bounded, as everything an account can make the server store. */
+const ALARM_MESSAGE_MAX = 500;
 
 export class AuditEntryDto implements AuditEntry {
   /** 1, 2, 3, … per account. */
@@ -31,4 +37,14 @@ export class AuditLogDto implements AuditLogResponse {
   entries: AuditEntryDto[];
   /** More entries follow: ask again with `after` = the last seq. */
   more: boolean;
+}
+
+export class ReportKeyLogAlarmDto implements ReportKeyLogAlarmRequest {
+  @ApiProperty({ enum: KEY_LOG_ALARM_REASONS })
+  @IsIn(KEY_LOG_ALARM_REASONS)
+  reason: KeyLogAlarmReason;
+  /** The monitor's own words (at most 500 characters). */
+  @IsString()
+  @MaxLength(ALARM_MESSAGE_MAX)
+  message: string;
 }
