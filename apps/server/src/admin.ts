@@ -9,6 +9,8 @@ import { OutboxRepository } from './federation/outbound/outbox.repository';
 import { PeersRepository } from './federation/outbound/peers.repository';
 import { ServerIdentityRepository } from './federation/outbound/server-identity.repository';
 import { ServerKeyService } from './federation/outbound/server-key.service';
+import { logOriginOf } from './transparency/witness.service';
+import { WitnessRepository } from './transparency/witness.repository';
 
 /**
  * parley-admin: operator commands for federation (docs/FEDERATION.md,
@@ -22,7 +24,7 @@ class AdminModule {
     return {
       module: AdminModule,
       imports: [ConfigModule.forRoot(config), DatabaseModule],
-      providers: [PeersRepository, OutboxRepository, ServerIdentityRepository, ServerKeyService],
+      providers: [PeersRepository, OutboxRepository, ServerIdentityRepository, ServerKeyService, WitnessRepository],
     };
   }
 }
@@ -46,12 +48,18 @@ interface AdminContext {
   peers: PeersRepository;
   outbox: OutboxRepository;
   serverKey: ServerKeyService;
+  witness: WitnessRepository;
 }
 
 async function withContext<T>(config: ParleyConfig, work: (context: AdminContext) => Promise<T>): Promise<T> {
   const app = await NestFactory.createApplicationContext(AdminModule.forConfig(config), { logger: ['error'] });
   try {
-    return await work({ peers: app.get(PeersRepository), outbox: app.get(OutboxRepository), serverKey: app.get(ServerKeyService) });
+    return await work({
+      peers: app.get(PeersRepository),
+      outbox: app.get(OutboxRepository),
+      serverKey: app.get(ServerKeyService),
+      witness: app.get(WitnessRepository),
+    });
   } finally {
     await app.close();
   }
@@ -154,6 +162,22 @@ async function main(argv: string[]) {
         if (!/^\d+$/.test(id)) throw new Error('id must be a number from `outbox list`');
         const done = await repository.retryOutboxNow(id, new Date());
         process.stdout.write(done ? `outbox row ${id} is due now\n` : `no outbox row ${id}\n`);
+        if (!done) process.exitCode = 1;
+      }),
+    );
+
+  program
+    .command('witness')
+    .description("this server as a witness of its peers' key logs")
+    .command('forgive <domain>')
+    .description(
+      "cosign a peer's key log afresh after it was caught equivocating, once you established that its log was legitimately reset (the evidence stays)",
+    )
+    .action((domain: string) =>
+      withContext(config, async ({ witness }) => {
+        const origin = logOriginOf(domain.toLowerCase());
+        const done = await witness.forgetLog(origin);
+        process.stdout.write(done ? `forgot ${origin}: its next checkpoint is cosigned afresh\n` : `no witnessed log ${origin}\n`);
         if (!done) process.exitCode = 1;
       }),
     );

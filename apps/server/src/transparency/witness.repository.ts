@@ -107,6 +107,20 @@ export class WitnessRepository {
     );
   }
 
+  /**
+   * Forgets what this witness cosigned and saw of a log (parley-admin
+   * witness forgive), so it cosigns the log afresh, for an operator who
+   * established that the peer's log was legitimately reset. The evidence
+   * in witness_equivocations stays. Returns whether the log was known.
+   */
+  async forgetLog(origin: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await this.db.execute('DELETE FROM witness_checkpoints WHERE origin = $1', [origin], tx);
+      const rows = await this.db.rows<{ origin: string }>('DELETE FROM witness_logs WHERE origin = $1 RETURNING origin', [origin], tx);
+      return rows.length > 0;
+    });
+  }
+
   /** The newest evidence first. */
   async listEquivocations(limit: number): Promise<EquivocationRow[]> {
     return this.db.rows<EquivocationRow>(
