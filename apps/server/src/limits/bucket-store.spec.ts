@@ -55,7 +55,8 @@ describe('MemoryBucketStore', () => {
 
   it('forgets refilled buckets once the map has grown, keeping the ones still in use', async () => {
     await store.take('busy', RULE, 3);
-    for (let i = 1; i < 10_000; i++) await store.take(`pair-${i}`, RULE, 1);
+    // 1,024 buckets: the size past which ExpiringMap sweeps.
+    for (let i = 1; i < 1024; i++) await store.take(`pair-${i}`, RULE, 1);
     clock.advance(1000); // every pair bucket is full again; busy has 1 of 3
     await store.take('trigger', RULE, 1);
     expect(store.size).toBe(2);

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import type { Clock } from '../common/clock';
+import { ExpiringMap } from '../common/expiring-map';
 import { requireRedis } from '../shared-state/redis-client';
 import type { RateLimitRule } from './rate-limits';
 import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
@@ -21,41 +22,32 @@ export abstract class BucketStore {
 /** A refill that should reach a whole token can fall short by float rounding: waiting exactly retryAfterMs must be enough. */
 const ROUNDING_SLACK = 1e-9;
 
-/** A map this large is swept of full buckets before it grows further. */
-const SWEEP_AT_SIZE = 10_000;
-
 /**
  * Single-process mode: buckets in this process's memory. A full bucket is
- * the same as none, so buckets that have refilled are swept away whenever
- * the map has doubled since the last sweep: memory follows the keys in
- * recent use (per-pair limits make many keys), as Redis's PEXPIRE does.
+ * the same as none, so each bucket expires when it would be full again:
+ * memory follows the keys in recent use (per-pair limits make many keys),
+ * as Redis's PEXPIRE does. No count bound: forgetting a bucket that is not
+ * full would hand its owner tokens back.
  */
 export class MemoryBucketStore extends BucketStore {
-  private readonly buckets = new Map<string, { tokens: number; ts: number; fullAt: number }>();
-  private sweepAt = SWEEP_AT_SIZE;
+  private readonly buckets: ExpiringMap<{ tokens: number; ts: number }>;
 
   constructor(private readonly clock: Clock) {
     super();
+    this.buckets = new ExpiringMap(clock, Number.POSITIVE_INFINITY);
   }
 
   async take(bucketKey: string, rule: RateLimitRule, cost: number): Promise<TakeResult> {
     const now = this.clock.now();
-    if (this.buckets.size >= this.sweepAt) this.sweepFullBuckets(now);
-    const state = this.buckets.get(bucketKey) ?? { tokens: rule.capacity, ts: now, fullAt: now };
+    const state = this.buckets.get(bucketKey) ?? { tokens: rule.capacity, ts: now };
     const rate = rule.refillPerSecond / 1000;
     state.tokens = Math.min(rule.capacity, state.tokens + (now - state.ts) * rate);
     state.ts = now;
-    this.buckets.set(bucketKey, state);
     const need = Math.max(cost, 1);
     const allowed = state.tokens + ROUNDING_SLACK >= need;
     if (allowed) state.tokens -= cost;
-    state.fullAt = now + (rule.capacity - state.tokens) / rate;
+    this.buckets.set(bucketKey, state, now + (rule.capacity - state.tokens) / rate);
     return allowed ? { allowed: true, retryAfterMs: 0 } : { allowed: false, retryAfterMs: Math.ceil((need - state.tokens) / rate) };
-  }
-
-  private sweepFullBuckets(now: number): void {
-    for (const [key, state] of this.buckets) if (state.fullAt <= now) this.buckets.delete(key);
-    this.sweepAt = Math.max(SWEEP_AT_SIZE, this.buckets.size * 2);
   }
 
   /** How many buckets are held (tests). */
