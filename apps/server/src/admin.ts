@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Command } from 'commander';
+import { keyLogOriginOf } from '@parley/transparency';
 import { ConfigError, loadConfig, ParleyConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -9,7 +10,6 @@ import { OutboxRepository } from './federation/outbound/outbox.repository';
 import { PeersRepository } from './federation/outbound/peers.repository';
 import { ServerIdentityRepository } from './federation/outbound/server-identity.repository';
 import { ServerKeyService } from './federation/outbound/server-key.service';
-import { logOriginOf } from './transparency/witness.service';
 import { WitnessRepository } from './transparency/witness.repository';
 
 /**
@@ -175,7 +175,7 @@ async function main(argv: string[]) {
     )
     .action((domain: string) =>
       withContext(config, async ({ witness }) => {
-        const origin = logOriginOf(domain.toLowerCase());
+        const origin = keyLogOriginOf(domain.toLowerCase());
         const done = await witness.forgetLog(origin);
         process.stdout.write(done ? `forgot ${origin}: its next checkpoint is cosigned afresh\n` : `no witnessed log ${origin}\n`);
         if (!done) process.exitCode = 1;

@@ -8,6 +8,7 @@ import {
   decodeKeyLeaf,
   deviceListHash,
   hashLeaf,
+  keyLogOriginOf,
   parseCheckpoint,
   parseNote,
   parseVerifierKey,
@@ -37,9 +38,6 @@ export class KeyLogError extends Error {
     super(message);
   }
 }
-
-/** The origin of the key log of `domain` (lower case, as lists name it). */
-export const keyLogOrigin = (domain: string) => `${domain.toLowerCase()}/parley-keys`;
 
 /**
  * What a client remembers of one key log. `verifierKey` is pinned on
@@ -147,7 +145,8 @@ export class KeyLogTrust {
   ) {}
 
   get homeOrigin(): string {
-    return keyLogOrigin(this.homeDomain);
+    // Lower case, as lists name the domain.
+    return keyLogOriginOf(this.homeDomain.toLowerCase());
   }
 
   /** Throws KeyLogError unless `inclusion` proves `list` in a checkpoint its server signed, consistent with what was seen. */
@@ -155,7 +154,7 @@ export class KeyLogTrust {
     if (!inclusion) {
       throw new KeyLogError('missing_proof', `the server sent no key log proof for ${list.address}'s device list version ${list.version}`);
     }
-    const origin = keyLogOrigin(list.address.slice(list.address.lastIndexOf('@') + 1));
+    const origin = keyLogOriginOf(list.address.slice(list.address.lastIndexOf('@') + 1).toLowerCase());
     if (origin !== this.homeOrigin) {
       const checkpoint = wrap('bad_checkpoint', `the checkpoint served for ${list.address}`, () => parseCheckpoint(inclusion.checkpoint));
       if (checkpoint.origin !== origin)

@@ -3,6 +3,9 @@ import { TransparencyError } from './errors';
 import { HASH_SIZE } from './rfc6962';
 import { NoteSignature, NoteVerifier, openNote, parseNote, signNote, strictBase64 } from './signed-note';
 
+/** The origin of a Parley server's key log, which names its checkpoints and their signing key. */
+export const keyLogOriginOf = (domain: string) => `${domain}/parley-keys`;
+
 /**
  * C2SP tlog-checkpoint (https://c2sp.org/tlog-checkpoint): a signed note
  * whose text is the origin, the tree size in decimal and the base64 root

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { appendLeaves, encodeKeyLeaf, hashLeaf, rangeNodes, signCheckpoint } from '@parley/transparency';
+import { appendLeaves, encodeKeyLeaf, hashLeaf, keyLogOriginOf, rangeNodes, signCheckpoint } from '@parley/transparency';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { DatabaseService, Tx } from '../database/database.service';
@@ -46,7 +46,7 @@ export class KeyLogSequencer implements OnApplicationBootstrap {
 
   /** The log's origin and checkpoint key name. */
   get origin(): string {
-    return `${this.config.domain}/parley-keys`;
+    return keyLogOriginOf(this.config.domain);
   }
 
   async onApplicationBootstrap() {

@@ -6,6 +6,7 @@ import {
   formatNote,
   ed25519KeyId,
   formatSignatureLine,
+  keyLogOriginOf,
   parseCheckpoint,
   rawPublicKey,
   TransparencyError,
@@ -22,9 +23,6 @@ import { ServerKeyService } from '../federation/outbound/server-key.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { checkSubmission, KnownCheckpoint, WitnessVerdict } from './witness-check';
 import { WitnessRepository } from './witness.repository';
-
-/** A peer's key log origin (docs/FEDERATION.md). */
-export const logOriginOf = (domain: string) => `${domain}/parley-keys`;
 
 const EQUIVOCATIONS_LISTED = 100;
 
@@ -59,7 +57,7 @@ export class WitnessService {
    * then checkSubmission's verdict, applied under the log's row lock.
    */
   async addCheckpoint(peer: string, request: AddCheckpointRequest): Promise<AddCheckpointResponse> {
-    const origin = logOriginOf(peer);
+    const origin = keyLogOriginOf(peer);
     try {
       const checkpoint = await this.verified(peer, request.checkpoint);
       const proof = request.proof.map((p) => Buffer.from(p, 'base64'));
@@ -103,7 +101,7 @@ export class WitnessService {
    */
   async observe(peer: string, note: string | undefined | null): Promise<void> {
     if (!note || this.lastGossip.get(peer) === note) return;
-    const origin = logOriginOf(peer);
+    const origin = keyLogOriginOf(peer);
     try {
       const checkpoint = await this.verified(peer, note);
       this.lastGossip.set(peer, note);
@@ -144,7 +142,7 @@ export class WitnessService {
 
   /** The checkpoint of the peer's log, its signature checked with the peer's pinned key; only the log's own signature is kept. */
   private async verified(peer: string, note: string): Promise<KnownCheckpoint> {
-    const origin = logOriginOf(peer);
+    const origin = keyLogOriginOf(peer);
     let parsed;
     try {
       parsed = parseCheckpoint(note);
