@@ -102,7 +102,7 @@ describe('key transparency', () => {
     expect(consistency.status).toBe(200);
     verifyConsistency(older.size, newer.size, consistency.body.proof.map(b64), older.rootHash, newer.rootHash);
 
-    // Every leaf, read one by one, hashes to the checkpoint's root: nothing hidden, nothing reordered.
+    // Every leaf, read one by one and in pages, hashes to the checkpoint's root: nothing hidden, nothing reordered.
     const leaves: Buffer[] = [];
     for (let index = 0; index < newer.size; index++) {
       const res = await api(server, 'GET', `/v1/transparency/leaves/${index}`, undefined, { token: dave.token });
@@ -111,6 +111,31 @@ describe('key transparency', () => {
       verifyInclusion(index, newer.size, hashLeaf(leaves[index]), inclusion.body.proof.map(b64), newer.rootHash);
     }
     expect(treeHash(leaves.map(hashLeaf))).toEqual(newer.rootHash);
+    const paged: string[] = [];
+    for (let start = 0; start < newer.size; start += 3) {
+      const page = await api(server, 'GET', `/v1/transparency/leaves?start=${start}&count=3`, undefined, { token: dave.token });
+      expect(page.body.start).toBe(start);
+      paged.push(...page.body.leaves);
+    }
+    expect(paged).toEqual(leaves.map((leaf) => leaf.toString('base64')));
+  });
+
+  it('cuts a page of leaves short where the newest checkpoint ends, and serves its own log under its domain too', async () => {
+    const device = await newUser(server);
+    const { size } = await checkpoint();
+    const tail = await api(server, 'GET', `/v1/transparency/leaves?start=${size - 1}&count=256`, undefined, { token: device.token });
+    expect(tail.body.leaves.length).toBeGreaterThanOrEqual(1);
+    const beyond = await api(server, 'GET', `/v1/transparency/leaves?start=${size + 1000}&count=5`, undefined, { token: device.token });
+    expect(beyond.body).toEqual({ start: size + 1000, leaves: [] });
+
+    const own = await api<CheckpointResponse>(server, 'GET', '/v1/transparency/logs/localhost/checkpoint', undefined, {
+      token: device.token,
+    });
+    expect(own.body.verifierKey).toBe((await api<CheckpointResponse>(server, 'GET', '/v1/transparency/checkpoint')).body.verifierKey);
+    const proof = await api(server, 'GET', `/v1/transparency/logs/LOCALHOST/consistency?from=1&to=${size}`, undefined, {
+      token: device.token,
+    });
+    expect(proof.body).toEqual((await api(server, 'GET', `/v1/transparency/consistency?from=1&to=${size}`)).body);
   });
 
   it('answers bad positions with 4xx and a machine-readable error', async () => {
@@ -129,12 +154,25 @@ describe('key transparency', () => {
       [`/v1/transparency/consistency?from=1&to=99999999999999999999`, 400, 'validation_failed'],
       ['/v1/transparency/leaves/abc', 400, 'validation_failed'],
       [`/v1/transparency/leaves/${latest}`, 404, 'not_found'],
+      ['/v1/transparency/leaves?start=0&count=0', 400, 'validation_failed'],
+      ['/v1/transparency/leaves?start=0&count=257', 400, 'validation_failed'],
+      ['/v1/transparency/leaves?start=-1&count=1', 400, 'validation_failed'],
+      ['/v1/transparency/leaves?count=1', 400, 'validation_failed'],
+      ['/v1/transparency/logs/nowhere.test/checkpoint', 404, 'unknown_peer'],
+      ['/v1/transparency/logs/nowhere.test/consistency?from=1&to=1', 404, 'unknown_peer'],
+      ['/v1/transparency/logs/localhost/consistency?from=0&to=1', 400, 'tree_size_out_of_range'],
     ];
     for (const [path, status, error] of cases) {
       const res = await api(server, 'GET', path, undefined, { token: device.token });
       expect({ path, status: res.status, error: res.body.error }).toEqual({ path, status, error });
     }
-    expect((await api(server, 'GET', '/v1/transparency/leaves/0')).status).toBe(401);
+    for (const path of [
+      '/v1/transparency/leaves/0',
+      '/v1/transparency/leaves?start=0&count=1',
+      '/v1/transparency/logs/localhost/checkpoint',
+    ]) {
+      expect((await api(server, 'GET', path)).status).toBe(401);
+    }
   });
 });
 

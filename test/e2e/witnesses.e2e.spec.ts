@@ -11,6 +11,7 @@ import {
   signCheckpoint,
   treeHash,
   verifyCheckpoint,
+  verifyConsistency,
   verifyCosignature,
 } from '@parley/transparency';
 import { freePort } from '@parley/testkit';
@@ -162,6 +163,36 @@ describe('witnesses (docs/FEDERATION.md, "Witnessing key logs")', () => {
       return parseNote(res.checkpoint).signatures.some((s) => s.name === 'a.test/parley-witness') || undefined;
     }, 10_000);
     expect(await metric(a, 'parley_witness_submissions_total', 'peer="b.test",outcome="cosigned"')).toBeGreaterThanOrEqual(1);
+  });
+
+  it("relays a peer's log to its own clients: the peer's checkpoint under the key it pinned, and consistency proofs", async () => {
+    const viewer = await newUser(a);
+    const relayed = async () =>
+      (await api<CheckpointResponse>(a, 'GET', '/v1/transparency/logs/b.test/checkpoint', undefined, { token: viewer.token })).body;
+    const first = await relayed();
+    expect(first.verifierKey).toBe((await api<CheckpointResponse>(b, 'GET', '/v1/transparency/checkpoint')).body.verifierKey);
+    const logKey = parseVerifierKey(first.verifierKey);
+    const older = verifyCheckpoint(first.checkpoint, 'b.test/parley-keys', logKey);
+    await newUser(b);
+    const newer = await eventually(async () => {
+      const checkpoint = verifyCheckpoint((await relayed()).checkpoint, 'b.test/parley-keys', logKey);
+      return checkpoint.size > older.size ? checkpoint : undefined;
+    }, 5_000);
+    const path = `/v1/transparency/logs/b.test/consistency?from=${older.size}&to=${newer.size}`;
+    const proof = await api(a, 'GET', path, undefined, { token: viewer.token });
+    expect(proof.status).toBe(200);
+    verifyConsistency(
+      older.size,
+      newer.size,
+      proof.body.proof.map((h: string) => Buffer.from(h, 'base64')),
+      older.rootHash,
+      newer.rootHash,
+    );
+    // b.test's refusal comes back as it is.
+    const beyond = await api(a, 'GET', `/v1/transparency/logs/b.test/consistency?from=1&to=${newer.size + 1000}`, undefined, {
+      token: viewer.token,
+    });
+    expect([beyond.status, beyond.body.error]).toEqual([400, 'tree_size_out_of_range']);
   });
 
   it('refuses a forged checkpoint (not signed by the peer’s pinned key) with 403, and another log’s with 404', async () => {

@@ -12,14 +12,16 @@ export interface ProxiedRequest {
 export interface Forgery {
   /** Answers a request itself, without forwarding it to the server: a status and a JSON body, or null to forward. */
   answer?: (request: ProxiedRequest) => { status: number; body: unknown } | null;
-  /** Rewrites the JSON body of a forwarded 200 answer. */
+  /** Rewrites the JSON body of a forwarded 200 answer (or resolves to the rewritten body). */
   rewrite?: (request: ProxiedRequest, body: any) => any;
 }
 
 /**
  * An HTTP relay to the test server that plays a malicious server: it can
  * rewrite answers (bundles, device lists) and invent answers of its own
- * (a 409 naming a device that does not exist). HTTP only: the CLI commands
+ * (a 409 naming a device that does not exist). In front of a client it
+ * plays the home server; in front of a peer (the other server's
+ * PARLEY_PEERS pointing at it), the peer. HTTP only: the CLI commands
  * under test (`send`, `trust`, `fingerprint`) use no socket.
  */
 export class HttpRewriteProxy {
@@ -64,10 +66,13 @@ export class HttpRewriteProxy {
     if (invented) return void res.writeHead(invented.status, { 'content-type': 'application/json' }).end(JSON.stringify(invented.body));
 
     const headers: Record<string, string> = {};
-    for (const name of ['authorization', 'content-type']) if (req.headers[name]) headers[name] = String(req.headers[name]);
+    // x-parley-*: a server's signed federation requests pass through too, when the proxy stands in front of a peer.
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (name === 'authorization' || name === 'content-type' || name.startsWith('x-parley-')) headers[name] = String(value);
+    }
     const answer = await fetch(new URL(request.path, this.target), { method: request.method, headers, body: text || undefined });
     let body = await answer.text();
-    if (answer.status === 200 && this.forgery.rewrite && body) body = JSON.stringify(this.forgery.rewrite(request, JSON.parse(body)));
+    if (answer.status === 200 && this.forgery.rewrite && body) body = JSON.stringify(await this.forgery.rewrite(request, JSON.parse(body)));
     res.writeHead(answer.status, body ? { 'content-type': 'application/json' } : {}).end(body || undefined);
   }
 }

@@ -45,13 +45,8 @@ describe('key transparency in the CLI against a lying server', () => {
   /** Every leaf of the real log, read as any device may. */
   async function realLeaves(): Promise<Buffer[]> {
     const { size } = parseCheckpoint((await api(server, 'GET', '/v1/transparency/checkpoint')).body.checkpoint);
-    const leaves: Buffer[] = [];
-    for (let i = 0; i < size; i++) {
-      leaves.push(
-        Buffer.from((await api(server, 'GET', `/v1/transparency/leaves/${i}`, undefined, { token: watcher.token })).body.leaf, 'base64'),
-      );
-    }
-    return leaves;
+    const page = await api(server, 'GET', `/v1/transparency/leaves?start=0&count=${size}`, undefined, { token: watcher.token });
+    return page.body.leaves.map((leaf: string) => Buffer.from(leaf, 'base64'));
   }
   const indexOf = (leaves: Buffer[], address: string, version: number) =>
     leaves.findIndex((l) => decodeKeyLeaf(l).address === address && decodeKeyLeaf(l).listVersion === version);
@@ -81,9 +76,11 @@ describe('key transparency in the CLI against a lying server', () => {
       const proof = /^\/v1\/transparency\/consistency\?from=(\d+)&to=(\d+)$/.exec(r.path);
       if (proof && Number(proof[2]) === log.size)
         return { status: 200, body: { from: Number(proof[1]), to: log.size, proof: consistency.get(Number(proof[1])) } };
-      const leaf = /^\/v1\/transparency\/leaves\/(\d+)$/.exec(r.path);
-      if (leaf && Number(leaf[1]) < log.size)
-        return { status: 200, body: { index: Number(leaf[1]), leaf: log.leaves[Number(leaf[1])].toString('base64') } };
+      const page = /^\/v1\/transparency\/leaves\?start=(\d+)&count=(\d+)$/.exec(r.path);
+      if (page) {
+        const [start, count] = [Number(page[1]), Number(page[2])];
+        return { status: 200, body: { start, leaves: log.leaves.slice(start, start + count).map((l) => l.toString('base64')) } };
+      }
       return null;
     };
   }

@@ -49,13 +49,20 @@ describe('KeyLogTrust', () => {
   let store: MemoryKeyLogStore;
   let trust: KeyLogTrust;
   let source: ReturnType<typeof sourceOf>;
+  /** b.example's log as the home server relays it (GET /v1/transparency/logs/b.example/…). */
+  let peerLog: MemoryLog;
+  let peerSource: KeyLogSource;
   const v1 = list(1);
+  const carol = signDeviceList(bob, { address: 'carol@b.example', version: 1, timestamp: 1, devices: [device(1)] });
+  const logs = (home: KeyLogSource) => (domain: string) => (domain === 'a.example' ? home : peerSource);
 
   beforeEach(() => {
     log = new MemoryLog(ORIGIN);
     store = new MemoryKeyLogStore();
     source = sourceOf(log);
-    trust = new KeyLogTrust(store, 'a.example', source);
+    peerLog = new MemoryLog('b.example/parley-keys');
+    peerSource = sourceOf(peerLog);
+    trust = new KeyLogTrust(store, 'a.example', logs(source));
   });
 
   it('accepts a proven list, pinning the log key and keeping the checkpoint', async () => {
@@ -90,7 +97,7 @@ describe('KeyLogTrust', () => {
     await trust.checkList(v1, inclusion);
     const impostor = new MemoryLog(ORIGIN);
     const forged = await logWith(impostor, v1);
-    trust = new KeyLogTrust(store, 'a.example', sourceOf(impostor));
+    trust = new KeyLogTrust(store, 'a.example', logs(sourceOf(impostor)));
     await expect(trust.checkList(v1, forged)).rejects.toMatchObject({ reason: 'bad_checkpoint' });
     expect((await store.get(ORIGIN))?.verifierKey).toBe(log.verifierKey);
   });
@@ -150,7 +157,7 @@ describe('KeyLogTrust', () => {
     await trust.checkList(v1, await logWith(log, v1));
     const fork = forkOf('rewritten');
     fork.append(Buffer.from('x'), Buffer.from('y'), Buffer.from('z'));
-    trust = new KeyLogTrust(store, 'a.example', sourceOf(fork));
+    trust = new KeyLogTrust(store, 'a.example', logs(sourceOf(fork)));
     const v2 = list(2);
     await expect(trust.checkList(v2, await inclusionIn(fork, v2))).rejects.toMatchObject({
       reason: 'log_fork',
@@ -159,15 +166,36 @@ describe('KeyLogTrust', () => {
     expect((await store.get(ORIGIN))?.checkpoint).toBe(log.checkpoint());
   });
 
-  it('checks a remote list against its own log by leaf and inclusion only (no peer log key to pin yet)', async () => {
-    const remote = new MemoryLog('b.example/parley-keys');
-    const carol = signDeviceList(bob, { address: 'carol@b.example', version: 1, timestamp: 1, devices: [device(1)] });
-    const inclusion = await inclusionIn(remote, carol);
+  it('checks a remote list against its own log, pinning the peer log key the home server relays', async () => {
+    const inclusion = await inclusionIn(peerLog, carol);
     await trust.checkList(carol, inclusion);
+    expect(await store.get('b.example/parley-keys')).toEqual({
+      origin: 'b.example/parley-keys',
+      verifierKey: peerLog.verifierKey,
+      checkpoint: inclusion.checkpoint,
+    });
     await expect(trust.checkList(carol, { ...inclusion, leafIndex: 1 })).rejects.toMatchObject({ reason: 'bad_proof' });
     const mislabelled = await inclusionIn(new MemoryLog('c.example/parley-keys'), carol);
     await expect(trust.checkList(carol, mislabelled)).rejects.toMatchObject({ reason: 'bad_checkpoint' });
-    expect(await store.get('b.example/parley-keys')).toBeNull();
+  });
+
+  it('refuses a remote checkpoint not signed by the peer log key (a peer, or a path to it, making up a tree)', async () => {
+    await trust.checkList(carol, await inclusionIn(peerLog, carol));
+    const impostor = new MemoryLog('b.example/parley-keys');
+    await expect(trust.checkList(carol, await inclusionIn(impostor, carol))).rejects.toMatchObject({ reason: 'bad_checkpoint' });
+  });
+
+  it('reports a fork of a peer log: another root for a size already seen', async () => {
+    peerLog.append(Buffer.from('a leaf everyone is shown'));
+    await trust.checkList(carol, await inclusionIn(peerLog, carol));
+    const fork = new MemoryLog('b.example/parley-keys', peerLog.key);
+    fork.append(Buffer.from('a leaf only this client is shown'));
+    const forked = await inclusionIn(fork, carol);
+    expect(fork.size).toBe(peerLog.size);
+    await expect(trust.checkList(carol, forked)).rejects.toMatchObject({
+      reason: 'log_fork',
+      message: expect.stringMatching(/b\.example/),
+    });
   });
 });
 
@@ -192,9 +220,8 @@ describe('KeyLogTrust with required witnesses', () => {
     store = new MemoryKeyLogStore();
     witnessed = undefined;
     const source = sourceOf(log);
-    trust = new KeyLogTrust(store, 'a.example', { ...source, checkpoint: async () => ({ ...(await source.checkpoint()), witnessed }) }, [
-      witness,
-    ]);
+    const witnessedSource = { ...source, checkpoint: async () => ({ ...(await source.checkpoint()), witnessed }) };
+    trust = new KeyLogTrust(store, 'a.example', () => witnessedSource, [witness]);
   });
 
   it('accepts a list once a checkpoint holding it is cosigned by a required witness, and remembers that size', async () => {

@@ -9,7 +9,6 @@ import {
   deviceListHash,
   hashLeaf,
   keyLogOriginOf,
-  parseCheckpoint,
   parseNote,
   parseVerifierKey,
   verifyCheckpoint,
@@ -47,7 +46,7 @@ export class KeyLogError extends Error {
  */
 export interface KeyLogRecord {
   origin: string;
-  /** C2SP verifier key; absent for a peer's log whose key the home server does not relay (signature unchecked). */
+  /** C2SP verifier key, pinned on first use. */
   verifierKey?: string;
   checkpoint?: string;
   /** The largest tree size a required witness has been seen to cosign (consistent with `checkpoint`). */
@@ -70,7 +69,11 @@ export class MemoryKeyLogStore implements KeyLogStore {
   }
 }
 
-/** The home server's public key log routes (GET /v1/transparency/checkpoint and /consistency). */
+/**
+ * One server's key log as the home server serves it: its own (GET
+ * /v1/transparency/checkpoint and /consistency) or a peer's, relayed
+ * (GET /v1/transparency/logs/:domain/…).
+ */
 export interface KeyLogSource {
   checkpoint(): Promise<CheckpointResponse>;
   consistency(from: number, to: number): Promise<ConsistencyProofResponse>;
@@ -124,23 +127,25 @@ export function verifyListLeaf(list: SignedDeviceList, inclusion: ListInclusion,
  * What a client checks of the key log before it encrypts to a list
  * (API.md section 8): the list's leaf and inclusion proof, the
  * checkpoint's signature by the pinned log key of the list's server, and
- * that each checkpoint is consistent with the newest one seen before.
- * The home log's key is pinned from its first GET
- * /v1/transparency/checkpoint; a peer's log key is not relayed by the home
- * server yet, so a remote bundle gets the leaf and inclusion checks only
- * (docs/SECURITY.md). One check at a time per client, as ContactTrust.
+ * that each checkpoint is consistent with the newest one seen before of
+ * that log. Each log's key is pinned on first use: the home log's from its
+ * own GET /v1/transparency/checkpoint, a peer's from the home server's
+ * relay, which names the key of the peer's federation key it pinned. One
+ * check at a time per client, as ContactTrust.
  */
 export class KeyLogTrust {
   /**
-   * `witnesses`: when any are given, a home list is used only once a
-   * checkpoint holding it carries a valid cosignature by one of them
-   * (their keys come from the client's own configuration, never from the
-   * log server: API.md section 8).
+   * `logOf(domain)`: the routes of `domain`'s log. `witnesses`: when any
+   * are given, a home list is used only once a checkpoint holding it
+   * carries a valid cosignature by one of them (their keys come from the
+   * client's own configuration, never from the log server: API.md section
+   * 8). A peer's lists are not held to them: those witnesses watch the
+   * home log.
    */
   constructor(
     private readonly store: KeyLogStore,
     private readonly homeDomain: string,
-    private readonly home: KeyLogSource,
+    private readonly logOf: (domain: string) => KeyLogSource,
     private readonly witnesses: readonly Cosigner[] = [],
   ) {}
 
@@ -154,17 +159,10 @@ export class KeyLogTrust {
     if (!inclusion) {
       throw new KeyLogError('missing_proof', `the server sent no key log proof for ${list.address}'s device list version ${list.version}`);
     }
-    const origin = keyLogOriginOf(list.address.slice(list.address.lastIndexOf('@') + 1).toLowerCase());
-    if (origin !== this.homeOrigin) {
-      const checkpoint = wrap('bad_checkpoint', `the checkpoint served for ${list.address}`, () => parseCheckpoint(inclusion.checkpoint));
-      if (checkpoint.origin !== origin)
-        throw new KeyLogError('bad_checkpoint', `the checkpoint served for ${list.address} is of ${checkpoint.origin}`);
-      verifyListLeaf(list, inclusion, checkpoint);
-      return;
-    }
-    const checkpoint = await this.observe(inclusion.checkpoint);
+    const domain = list.address.slice(list.address.lastIndexOf('@') + 1).toLowerCase();
+    const checkpoint = await this.observe(inclusion.checkpoint, domain);
     verifyListLeaf(list, inclusion, checkpoint);
-    if (this.witnesses.length > 0) await this.requireWitnessed(list, inclusion.leafIndex);
+    if (this.witnesses.length > 0 && keyLogOriginOf(domain) === this.homeOrigin) await this.requireWitnessed(list, inclusion.leafIndex);
   }
 
   /**
@@ -178,7 +176,7 @@ export class KeyLogTrust {
     if (((await this.store.get(this.homeOrigin))?.witnessedSize ?? 0) > leafIndex) return;
     const notYet = (why: string) =>
       new KeyLogError('not_witnessed', `${list.address}'s device list version ${list.version} is not witnessed yet: ${why}`);
-    const { witnessed } = await this.home.checkpoint();
+    const { witnessed } = await this.logOf(this.homeDomain).checkpoint();
     if (!witnessed) throw notYet('no checkpoint of the log has been cosigned');
     const checkpoint = await this.observe(witnessed);
     const text = parseNote(witnessed).text;
@@ -192,34 +190,37 @@ export class KeyLogTrust {
 
   /** The home log's newest checkpoint (GET /v1/transparency/checkpoint), verified and made consistent with the newest seen. */
   async latest(): Promise<Checkpoint> {
-    return this.observe((await this.home.checkpoint()).checkpoint);
+    return this.observe((await this.logOf(this.homeDomain).checkpoint()).checkpoint);
   }
 
   /**
-   * Verifies a checkpoint of the home log with the pinned key and checks
-   * it against the newest one seen: a bigger tree must extend it (a
-   * consistency proof from the server), the same size must have the same
-   * root, and a smaller one must be a prefix of it. Keeps the bigger.
-   * A smaller consistent checkpoint is no attack (each server process
-   * signs its own, a second apart): nothing it proves can undo a leaf.
+   * Verifies a checkpoint of `domain`'s log (the home log by default)
+   * with its pinned key and checks it against the newest one seen of that
+   * log: a bigger tree must extend it (a consistency proof from the
+   * server), the same size must have the same root, and a smaller one must
+   * be a prefix of it. Keeps the bigger. A smaller consistent checkpoint
+   * is no attack (each server process signs its own, a second apart):
+   * nothing it proves can undo a leaf.
    */
-  async observe(note: string): Promise<Checkpoint & { cosignatures: NoteSignature[] }> {
-    const record = (await this.store.get(this.homeOrigin)) ?? { origin: this.homeOrigin };
-    const verifier = await this.pinnedKey(record);
-    const checkpoint = wrap('bad_checkpoint', `the checkpoint of ${this.homeOrigin} is not signed by its pinned log key`, () =>
-      verifyCheckpoint(note, this.homeOrigin, verifier),
+  async observe(note: string, domain = this.homeDomain): Promise<Checkpoint & { cosignatures: NoteSignature[] }> {
+    const log = this.logOf(domain);
+    const origin = keyLogOriginOf(domain.toLowerCase());
+    const record = (await this.store.get(origin)) ?? { origin };
+    const verifier = await this.pinnedKey(record, log);
+    const checkpoint = wrap('bad_checkpoint', `the checkpoint of ${origin} is not signed by its pinned log key`, () =>
+      verifyCheckpoint(note, origin, verifier),
     );
-    const newest = record.checkpoint ? verifyCheckpoint(record.checkpoint, this.homeOrigin, verifier) : null;
-    if (newest) await this.checkConsistent(newest, checkpoint);
+    const newest = record.checkpoint ? verifyCheckpoint(record.checkpoint, origin, verifier) : null;
+    if (newest) await this.checkConsistent(origin, log, newest, checkpoint);
     if (!newest || checkpoint.size > newest.size) await this.store.put({ ...record, checkpoint: note });
     return checkpoint;
   }
 
-  private async checkConsistent(seen: Checkpoint, next: Checkpoint): Promise<void> {
+  private async checkConsistent(origin: string, log: KeyLogSource, seen: Checkpoint, next: Checkpoint): Promise<void> {
     const fork = (why: string) =>
       new KeyLogError(
         'log_fork',
-        `the key log of ${this.homeOrigin} forked: ${why}; its server showed this device two histories (a fork or a rollback)`,
+        `the key log of ${origin} forked: ${why}; its server showed this device two histories (a fork or a rollback)`,
       );
     if (seen.size === next.size) {
       if (!seen.rootHash.equals(next.rootHash)) throw fork(`two checkpoints of size ${seen.size} with different roots`);
@@ -227,7 +228,7 @@ export class KeyLogTrust {
     }
     const [older, newer] = seen.size < next.size ? [seen, next] : [next, seen];
     if (older.size === 0) return;
-    const { proof } = await this.home.consistency(older.size, newer.size);
+    const { proof } = await log.consistency(older.size, newer.size);
     try {
       verifyConsistency(older.size, newer.size, proof.map(b64), older.rootHash, newer.rootHash);
     } catch (error) {
@@ -237,13 +238,13 @@ export class KeyLogTrust {
     }
   }
 
-  /** The pinned log key; on first use, the key the home server names, if it is named after the log. */
-  private async pinnedKey(record: KeyLogRecord): Promise<NoteVerifier> {
+  /** The pinned log key; on first use, the key the log's source names, if it is named after the log. */
+  private async pinnedKey(record: KeyLogRecord, log: KeyLogSource): Promise<NoteVerifier> {
     if (record.verifierKey) return parseVerifierKey(record.verifierKey);
-    const { verifierKey } = await this.home.checkpoint();
-    const verifier = wrap('bad_checkpoint', `the log key of ${this.homeOrigin}`, () => parseVerifierKey(verifierKey));
-    if (verifier.name !== this.homeOrigin) {
-      throw new KeyLogError('bad_checkpoint', `the server's log key is named ${verifier.name}, not ${this.homeOrigin}`);
+    const { verifierKey } = await log.checkpoint();
+    const verifier = wrap('bad_checkpoint', `the log key of ${record.origin}`, () => parseVerifierKey(verifierKey));
+    if (verifier.name !== record.origin) {
+      throw new KeyLogError('bad_checkpoint', `the log key served for ${record.origin} is named ${verifier.name}`);
     }
     await this.store.put({ ...record, verifierKey });
     record.verifierKey = verifierKey;

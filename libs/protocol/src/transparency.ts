@@ -48,6 +48,16 @@ export interface KeyLogLeafResponse {
   leaf: string;
 }
 
+/** The most leaves GET /v1/transparency/leaves answers at once: one C2SP tlog-tiles data tile. */
+export const KEY_LOG_LEAVES_PER_PAGE = 256;
+
+/** GET /v1/transparency/leaves?start=&count=: consecutive leaves, cut short at the newest checkpoint's size. */
+export interface KeyLogLeavesResponse {
+  start: number;
+  /** The leaves' bytes from `start` on, base64; fewer than asked for (none at all) where the newest checkpoint ends. */
+  leaves: string[];
+}
+
 /** What a bundle carries to prove its device list is in the log. */
 export interface ListInclusion {
   /** The index of the leaf recording the bundle's `deviceList`. */

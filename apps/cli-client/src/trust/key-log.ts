@@ -23,10 +23,13 @@ export const keyLogTrust = (ctx: DeviceContext) =>
   new KeyLogTrust(
     new ProfileKeyLogStore(ctx),
     ctx.profile.domain,
-    {
-      checkpoint: () => ctx.client.keyLogCheckpoint(),
-      consistency: (from, to) => ctx.client.keyLogConsistency(from, to),
-    },
+    (domain) =>
+      domain === ctx.profile.domain.toLowerCase()
+        ? { checkpoint: () => ctx.client.keyLogCheckpoint(), consistency: (from, to) => ctx.client.keyLogConsistency(from, to) }
+        : {
+            checkpoint: () => ctx.client.peerKeyLogCheckpoint(domain),
+            consistency: (from, to) => ctx.client.peerKeyLogConsistency(domain, from, to),
+          },
     (ctx.profile.witnesses ?? []).map(parseCosignerVerifierKey),
   );
 

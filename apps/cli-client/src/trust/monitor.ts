@@ -1,5 +1,6 @@
 import { KeyLogError, toBase64, verifyDeviceListSignature } from '@parley/crypto';
 import { KeyLeaf, TransparencyError, appendLeaves, decodeKeyLeaf, hashLeaf } from '@parley/transparency';
+import { KEY_LOG_LEAVES_PER_PAGE } from '@parley/protocol';
 import { ExitCode } from '../cli-error';
 import type { DeviceContext } from '../profile/device-context';
 import { KeyLogAlarm, keyLogAlarm, keyLogTrust, rememberOwnList, withKeyLogAlarm } from './key-log';
@@ -24,9 +25,9 @@ const alarm = (message: string) => new KeyLogAlarm(message, ExitCode.LogAlarm, '
 
 /**
  * Monitors this account in the home key log (API.md section 8): reads
- * every leaf appended since the last run (GET /v1/transparency/leaves),
- * checks that together they make the newest checkpoint's tree (so no leaf
- * was hidden or swapped), and checks each leaf naming this account: it
+ * every leaf appended since the last run (GET /v1/transparency/leaves, a
+ * page of 256 a request), checks that together they make the newest
+ * checkpoint's tree (so no leaf was hidden or swapped), and checks each leaf naming this account: it
  * must be a list this device saw signed, or one its account identity
  * signed later (read from GET /v1/devices), and versions only go up. A
  * leaf under another account identity, a second list for a version, or a
@@ -68,8 +69,7 @@ async function checkAccountInLog(ctx: DeviceContext): Promise<MonitorReport> {
   const checkpoint = await withKeyLogAlarm(() => keyLogTrust(ctx).latest());
   const from = ctx.profile.monitored ?? { size: 0, edge: [], lastVersion: 0 };
   if (checkpoint.size <= from.size) return { treeSize: checkpoint.size, scanned: 0, ownLeaves: [] };
-  const leaves: Buffer[] = [];
-  for (let index = from.size; index < checkpoint.size; index++) leaves.push(b64((await ctx.client.keyLogLeaf(index)).leaf));
+  const leaves = await readLeaves(ctx, from.size, checkpoint.size);
   const appended = appendLeaves(from.size, from.edge.map(b64), leaves.map(hashLeaf));
   if (!appended.root.equals(checkpoint.rootHash)) {
     throw keyLogAlarm(new KeyLogError('log_fork', `the leaves it served do not make its checkpoint of size ${checkpoint.size}`));
@@ -87,6 +87,18 @@ async function checkAccountInLog(ctx: DeviceContext): Promise<MonitorReport> {
   ctx.profile.monitored = { size: checkpoint.size, edge: appended.edge.map((h) => h.toString('base64')), lastVersion };
   await ctx.store.save();
   return { treeSize: checkpoint.size, scanned: leaves.length, ownLeaves };
+}
+
+/** Leaves start..end-1, a page (KEY_LOG_LEAVES_PER_PAGE) a request; a page cut short makes the checkpoint check fail. */
+async function readLeaves(ctx: DeviceContext, start: number, end: number): Promise<Buffer[]> {
+  const leaves: Buffer[] = [];
+  while (start + leaves.length < end) {
+    const count = Math.min(KEY_LOG_LEAVES_PER_PAGE, end - start - leaves.length);
+    const page = await ctx.client.keyLogLeaves(start + leaves.length, count);
+    if (page.leaves.length === 0) break;
+    leaves.push(...page.leaves.map(b64));
+  }
+  return leaves;
 }
 
 /** Leaves of other accounts are none of this device's business; a malformed one is treated like them. */

@@ -70,6 +70,14 @@ export class CosignaturesRepository {
     return rows.map((r) => r.signature);
   }
 
+  /** Deletes cosignatures made before `before` of all but the newest cosigned checkpoint (the only one served with its lines). */
+  pruneCosignatures(before: Date): Promise<number> {
+    return this.db.execute(
+      'DELETE FROM key_log_cosignatures WHERE cosigned_at < $1 AND size < (SELECT max(size) FROM key_log_cosignatures)',
+      [before],
+    );
+  }
+
   /** The size of our newest checkpoint that any witness cosigned, or null. */
   async newestCosignedSize(): Promise<number | null> {
     const row = await this.db.one<{ size: string | null }>('SELECT max(size) AS size FROM key_log_cosignatures');

@@ -100,6 +100,15 @@ export class KeyLogRepository {
     return (await this.db.one<{ leaf: Buffer }>('SELECT leaf FROM key_log_leaves WHERE idx = $1', [index]))?.leaf ?? null;
   }
 
+  /** Leaves start..end-1 in order (all of them stored: the caller stays within a checkpoint). */
+  async findLeaves(start: number, end: number): Promise<Buffer[]> {
+    const rows = await this.db.rows<{ leaf: Buffer }>('SELECT leaf FROM key_log_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx', [
+      start,
+      end,
+    ]);
+    return rows.map((row) => row.leaf);
+  }
+
   /** The hashes of `nodes`, in their order: leaves' from key_log_leaves, the others' from key_log_nodes. One statement. */
   async readHashes(nodes: readonly NodeId[], tx?: Tx): Promise<Buffer[]> {
     if (nodes.length === 0) return [];
@@ -168,6 +177,22 @@ export class KeyLogRepository {
   async findCheckpoint(size: number): Promise<StoredCheckpoint | null> {
     const row = await this.db.one<{ note: string }>('SELECT note FROM key_log_checkpoints WHERE size = $1', [size]);
     return row && { size, note: row.note };
+  }
+
+  /**
+   * Deletes checkpoints signed before `before`, but for the newest and the
+   * newest cosigned one (the two GET /v1/transparency/checkpoint serves):
+   * no route serves an older one, and proofs are computed from the tree
+   * for any size. Returns how many went.
+   */
+  pruneCheckpoints(before: Date): Promise<number> {
+    return this.db.execute(
+      `DELETE FROM key_log_checkpoints
+        WHERE created_at < $1
+          AND size < (SELECT max(size) FROM key_log_checkpoints)
+          AND size IS DISTINCT FROM (SELECT max(size) FROM key_log_cosignatures)`,
+      [before],
+    );
   }
 
   /** The newest checkpoint; null before the first start signed the empty tree's. */

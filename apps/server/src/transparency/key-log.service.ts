@@ -4,7 +4,9 @@ import {
   ConsistencyProofResponse,
   ErrorCode,
   InclusionProofResponse,
+  KEY_LOG_LEAVES_PER_PAGE,
   KeyLogLeafResponse,
+  KeyLogLeavesResponse,
   ListInclusion,
   SignedDeviceList,
 } from '@parley/protocol';
@@ -85,6 +87,16 @@ export class KeyLogService {
     const leaf = index < latest.size ? await this.repository.findLeaf(index) : null;
     if (!leaf) throw new ParleyException(ErrorCode.NotFound, `no leaf ${index} in the newest checkpoint`);
     return { index, leaf: leaf.toString('base64') };
+  }
+
+  /** 400 validation_failed unless 1 <= count <= KEY_LOG_LEAVES_PER_PAGE; cut short at the newest checkpoint's size. */
+  async leaves(start: number, count: number): Promise<KeyLogLeavesResponse> {
+    if (count < 1 || count > KEY_LOG_LEAVES_PER_PAGE) {
+      throw new ParleyException(ErrorCode.ValidationFailed, `count is 1 to ${KEY_LOG_LEAVES_PER_PAGE} leaves`);
+    }
+    const end = Math.min(start + count, (await this.latest()).size);
+    const leaves = end > start ? await this.repository.findLeaves(start, end) : [];
+    return { start, leaves: leaves.map((leaf) => leaf.toString('base64')) };
   }
 
   /**

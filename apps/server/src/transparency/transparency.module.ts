@@ -5,6 +5,8 @@ import { KeyLogController } from './key-log.controller';
 import { KeyLogRepository } from './key-log.repository';
 import { KeyLogSequencer } from './key-log.sequencer';
 import { KeyLogService } from './key-log.service';
+import { KeyLogRetention } from './key-log-retention';
+import { PeerKeyLogsService } from './peer-key-logs.service';
 import { WitnessController } from './witness.controller';
 import { WitnessRepository } from './witness.repository';
 import { WitnessService } from './witness.service';
@@ -12,7 +14,7 @@ import { WitnessSubmitter } from './witness-submitter';
 
 /**
  * Key transparency (API.md section 8): the key log, its sequencer and
- * its routes. Accounts record list changes through KeyLogService; keys
+ * its routes, and peers' logs relayed for clients (PeerKeyLogsService). Accounts record list changes through KeyLogService; keys
  * attach inclusion proofs to bundles. Signs with the federation key.
  * Witnessing (docs/FEDERATION.md): WitnessService cosigns peers' logs
  * (the federation route calls it) and checks gossiped checkpoints (keys
@@ -25,6 +27,8 @@ import { WitnessSubmitter } from './witness-submitter';
     KeyLogRepository,
     KeyLogSequencer,
     KeyLogService,
+    KeyLogRetention,
+    PeerKeyLogsService,
     CosignaturesRepository,
     WitnessRepository,
     WitnessService,

@@ -1,6 +1,12 @@
 import type { SignedDeviceList } from '../device-list';
 import type { AuditLogResponse, ReportKeyLogAlarmRequest } from '../audit';
-import type { CheckpointResponse, ConsistencyProofResponse, InclusionProofResponse, KeyLogLeafResponse } from '../transparency';
+import type {
+  CheckpointResponse,
+  ConsistencyProofResponse,
+  InclusionProofResponse,
+  KeyLogLeafResponse,
+  KeyLogLeavesResponse,
+} from '../transparency';
 import type {
   AccountResetInfo,
   ChallengeResponse,
@@ -193,6 +199,17 @@ export class ParleyClient {
   }
   keyLogConsistency(from: number, to: number) {
     return this.http.request<ConsistencyProofResponse>('GET', `/v1/transparency/consistency?from=${from}&to=${to}`, undefined, false);
+  }
+  /** A peer's key log as this server relays it, with the verifier key of the peer's federation key this server pinned. */
+  peerKeyLogCheckpoint(domain: string) {
+    return this.http.request<CheckpointResponse>('GET', `/v1/transparency/logs/${segment(domain)}/checkpoint`);
+  }
+  peerKeyLogConsistency(domain: string, from: number, to: number) {
+    return this.http.request<ConsistencyProofResponse>('GET', `/v1/transparency/logs/${segment(domain)}/consistency?from=${from}&to=${to}`);
+  }
+  /** Up to KEY_LOG_LEAVES_PER_PAGE consecutive leaves from `start` (device token). */
+  keyLogLeaves(start: number, count: number) {
+    return this.http.request<KeyLogLeavesResponse>('GET', `/v1/transparency/leaves?start=${start}&count=${count}`);
   }
   keyLogInclusion(index: number, size: number) {
     return this.http.request<InclusionProofResponse>('GET', `/v1/transparency/inclusion?index=${index}&size=${size}`, undefined, false);

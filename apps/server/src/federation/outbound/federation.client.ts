@@ -42,7 +42,19 @@ export class FederationClient {
     return answer;
   }
 
-  private async send(domain: string, path: string, payload: object): Promise<PeerAnswer> {
+  /**
+   * GETs one of a peer's public client routes (its key log's checkpoint
+   * and proofs), unsigned: what it answers is signed or checkable on its
+   * own. Records how the peer is doing, as post does.
+   */
+  async getPublic(domain: string, path: string): Promise<PeerAnswer> {
+    const peer = this.peers.require(domain);
+    const answer = await this.exchange(`${peer.baseUrl}${path}`, { method: 'GET' });
+    this.record(domain, answer);
+    return answer;
+  }
+
+  private send(domain: string, path: string, payload: object): Promise<PeerAnswer> {
     const peer = this.peers.require(domain);
     const body = Buffer.from(JSON.stringify(payload));
     const headers = signRequest(this.serverKey.key, {
@@ -54,13 +66,17 @@ export class FederationClient {
       nonce: newNonce(),
       body,
     });
+    return this.exchange(`${peer.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
+    });
+  }
+
+  /** One request with the federation timeout; the answer's body as a JSON object ({} when it is not one). */
+  private async exchange(url: string, init: RequestInit): Promise<PeerAnswer> {
     try {
-      const response = await fetch(`${peer.baseUrl}${path}`, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(this.config.federationRequestTimeoutMs),
-      });
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.config.federationRequestTimeoutMs) });
       const text = await response.text();
       let parsed: unknown = {};
       try {

@@ -3,6 +3,7 @@ import type {
   ConsistencyProofResponse,
   InclusionProofResponse,
   KeyLogLeafResponse,
+  KeyLogLeavesResponse,
   ListInclusion,
 } from '@parley/protocol';
 
@@ -33,6 +34,12 @@ export class KeyLogLeafDto implements KeyLogLeafResponse {
   index: number;
   /** The leaf's bytes, base64: UTF-8 lines `parley-key-leaf-v1`, address, list version, account identity key, list hash, previous leaf index or `none` (docs/API.md section 8). */
   leaf: string;
+}
+
+export class KeyLogLeavesDto implements KeyLogLeavesResponse {
+  start: number;
+  /** The leaves' bytes from `start` on, base64, as GET /v1/transparency/leaves/:index gives each; fewer than `count` (none) where the newest checkpoint ends. */
+  leaves: string[];
 }
 
 export class ListInclusionDto implements ListInclusion {
