@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DeviceSocket, OutgoingMessage } from '@parley/protocol';
+import type { DeviceSocket, Envelope, OutgoingMessage } from '@parley/protocol';
 import { connectAll, percentile } from './clients';
 import { Deployment, totalCpuSeconds } from './deployment';
 import { BenchDevice, createAccounts } from './population';
 
 const SENDERS = 50;
 const RECIPIENTS = 50;
+const DEVICES_PER_RECIPIENT = 2;
 const CONTENT = randomBytes(300).toString('base64');
 /** Sends each sender keeps outstanding when pushing for the maximum rate. */
 const WINDOW_PER_SENDER = 8;
@@ -27,10 +28,47 @@ export interface ThroughputResult {
   refusedSends: number;
 }
 
+/** The fan-outs sent from `since` on, and how long each took to reach every device of its recipient. */
+interface Phase {
+  since: number;
+  latencies: number[];
+}
+
+/**
+ * Deliveries, and how long a user waited for each fan-out: from the
+ * sender's `send` (the fan-out's client timestamp, unique per sender) to
+ * its arrival at the last of the recipient's devices. A fan-out counts in
+ * the phase it was sent in, however late it arrives, so a phase can start
+ * while the previous one's backlog still drains.
+ */
+class Arrivals {
+  count = 0;
+  private readonly phases: Phase[] = [];
+  private readonly waiting = new Map<string, number>();
+
+  constructor(private readonly devicesPerRecipient: number) {}
+
+  startPhase(): Phase {
+    const phase = { since: Date.now(), latencies: [] };
+    this.phases.push(phase);
+    return phase;
+  }
+
+  record(envelope: Envelope) {
+    this.count++;
+    const fanout = `${envelope.source}|${envelope.timestamp}`;
+    const arrived = (this.waiting.get(fanout) ?? 0) + 1;
+    if (arrived < this.devicesPerRecipient) return void this.waiting.set(fanout, arrived);
+    this.waiting.delete(fanout);
+    const phase = this.phases.findLast((p) => p.since <= envelope.timestamp);
+    phase?.latencies.push(Date.now() - envelope.timestamp);
+  }
+}
+
 interface Population {
-  senders: { device: BenchDevice; socket: DeviceSocket }[];
+  senders: { device: BenchDevice; socket: DeviceSocket; lastTimestamp: number }[];
   fanouts: { address: string; messages: OutgoingMessage[] }[];
-  delivered: { count: number; latencies: number[] };
+  delivered: Arrivals;
   close: () => void;
   recipients: BenchDevice[];
   /** Every send carries a fresh idempotency key, as the SDK's sends do. */
@@ -40,16 +78,13 @@ interface Population {
 async function populate(deployment: Deployment, keyed: boolean): Promise<Population> {
   const urls = deployment.servers.map((s) => s.url);
   const senders = (await createAccounts(urls[0], SENDERS, 1)).flat();
-  const recipientAccounts = await createAccounts(urls[0], RECIPIENTS, 2);
-  const delivered = { count: 0, latencies: [] as number[] };
-  const recipientSockets = await connectAll(urls, recipientAccounts.flat(), (envelope) => {
-    delivered.count++;
-    delivered.latencies.push(Date.now() - envelope.serverTimestamp);
-  });
+  const recipientAccounts = await createAccounts(urls[0], RECIPIENTS, DEVICES_PER_RECIPIENT);
+  const delivered = new Arrivals(DEVICES_PER_RECIPIENT);
+  const recipientSockets = await connectAll(urls, recipientAccounts.flat(), (envelope) => delivered.record(envelope));
   // Senders talk to the first process; recipients are spread over all of them.
   const senderSockets = await connectAll([urls[0]], senders);
   return {
-    senders: senders.map((device, i) => ({ device, socket: senderSockets[i] })),
+    senders: senders.map((device, i) => ({ device, socket: senderSockets[i], lastTimestamp: 0 })),
     fanouts: recipientAccounts.map((devices) => ({
       address: devices[0].username,
       messages: devices.map((d) => ({
@@ -69,12 +104,14 @@ async function populate(deployment: Deployment, keyed: boolean): Promise<Populat
 function sendFanout(population: Population, i: number): Promise<number> {
   const sender = population.senders[i % population.senders.length];
   const fanout = population.fanouts[i % population.fanouts.length];
+  // The send time, made unique per sender: it names the fan-out at arrival.
+  sender.lastTimestamp = Math.max(Date.now(), sender.lastTimestamp + 1);
   return new Promise((resolve) =>
     sender.socket.emit(
       'send',
       {
         destination: fanout.address,
-        timestamp: Date.now(),
+        timestamp: sender.lastTimestamp,
         messages: fanout.messages,
         ...(population.keyed && { idempotencyKey: randomUUID() }),
       },
@@ -117,16 +154,18 @@ async function pace(population: Population, envelopesPerSecond: number, seconds:
   await Promise.all(pending);
 }
 
-async function measure(population: Population, run: () => Promise<void>, settleMs = 1000) {
-  population.delivered.count = 0;
-  population.delivered.latencies = [];
-  const started = Date.now();
+/** Runs a phase; its rate counts deliveries while it runs, its latencies (read once everything arrived) the fan-outs it sent. */
+async function measure(population: Population, run: () => Promise<void>) {
+  const phase = population.delivered.startPhase();
+  const countBefore = population.delivered.count;
   await run();
-  const elapsed = (Date.now() - started) / 1000;
-  const countAtEnd = population.delivered.count;
-  await new Promise((r) => setTimeout(r, settleMs));
-  const sorted = [...population.delivered.latencies].sort((a, b) => a - b);
-  return { rate: countAtEnd / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  const elapsed = (Date.now() - phase.since) / 1000;
+  return { rate: (population.delivered.count - countBefore) / elapsed, phase };
+}
+
+function latency({ latencies }: Phase) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
 async function queuedLeft(baseUrl: string, recipients: BenchDevice[]): Promise<number> {
@@ -138,18 +177,22 @@ async function queuedLeft(baseUrl: string, recipients: BenchDevice[]): Promise<n
   return left;
 }
 
-/** Paces at `envelopesPerSecond`: a warm-up, then `seconds` measured. */
-async function measurePaced(population: Population, envelopesPerSecond: number, seconds: number, refused: { n: number }) {
-  await pace(population, envelopesPerSecond, PACED_WARMUP_SECONDS, refused);
+/** Paces at `envelopesPerSecond` for `seconds`, measured from the first send; after a warm-up at that rate when `warmUp`. */
+async function measurePaced(population: Population, envelopesPerSecond: number, seconds: number, refused: { n: number }, warmUp: boolean) {
+  if (warmUp) {
+    population.delivered.startPhase(); // the warm-up's own, not reported
+    await pace(population, envelopesPerSecond, PACED_WARMUP_SECONDS, refused);
+  }
   return measure(population, () => pace(population, envelopesPerSecond, seconds, refused));
 }
 
 /**
  * 50 senders fan out ~300-byte ciphertexts to 50 recipients with 2
  * connected devices each, over socket.io `send`: first flat out (maximum
- * rate), then paced at half and a quarter of it, and at GOAL_HALF_RATE,
- * for latency (each paced phase after a warm-up at its rate). Latency is
- * from the server's accept (serverTimestamp) to arrival at the device.
+ * rate), then at once, with no pause to recover, paced at half of it; then
+ * at a quarter and at GOAL_HALF_RATE, each after a warm-up at its rate.
+ * Latency is what a user waits for: from the sender's `send` to the
+ * fan-out's arrival at both recipient devices.
  */
 export async function runMessageThroughput(deployment: Deployment, seconds: number, keyed = false): Promise<ThroughputResult> {
   const population = await populate(deployment, keyed);
@@ -160,17 +203,18 @@ export async function runMessageThroughput(deployment: Deployment, seconds: numb
     const cpuBefore = await totalCpuSeconds(urls);
     const max = await measure(population, () => pushFlatOut(population, seconds, refused));
     const cpuSeconds = (await totalCpuSeconds(urls)) - cpuBefore;
-    const half = await measurePaced(population, max.rate / 2, seconds, refused);
-    const quarter = await measurePaced(population, max.rate / 4, seconds, refused);
-    const goalHalf = await measurePaced(population, GOAL_HALF_RATE, seconds, refused);
+    const half = await measurePaced(population, max.rate / 2, seconds, refused, false);
+    await new Promise((r) => setTimeout(r, 1000));
+    const quarter = await measurePaced(population, max.rate / 4, seconds, refused, true);
+    const goalHalf = await measurePaced(population, GOAL_HALF_RATE, seconds, refused, true);
     await new Promise((r) => setTimeout(r, 1000));
     return {
       maxEnvelopesPerSecond: max.rate,
       serverCpuMsPerEnvelope: (cpuSeconds * 1000) / (max.rate * seconds),
-      latencyAtMax: { p50: max.p50, p99: max.p99 },
-      latencyAtHalf: { p50: half.p50, p99: half.p99, rate: half.rate },
-      latencyAtQuarter: { p50: quarter.p50, p99: quarter.p99, rate: quarter.rate },
-      latencyAtGoalHalf: { p50: goalHalf.p50, p99: goalHalf.p99, rate: goalHalf.rate },
+      latencyAtMax: latency(max.phase),
+      latencyAtHalf: { ...latency(half.phase), rate: half.rate },
+      latencyAtQuarter: { ...latency(quarter.phase), rate: quarter.rate },
+      latencyAtGoalHalf: { ...latency(goalHalf.phase), rate: goalHalf.rate },
       leftInQueues: await queuedLeft(deployment.servers[0].url, population.recipients),
       refusedSends: refused.n,
     };

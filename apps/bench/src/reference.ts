@@ -9,6 +9,8 @@ export const REFERENCE = {
   postgresBatchedEnvelopesPerSecond: 33000,
   /** PostgreSQL raw ceiling: one-time key claims (DELETE … SKIP LOCKED … RETURNING), 50 concurrent requesters. */
   postgresOneTimeKeyClaimsPerSecond: 6000,
+  /** Issue 14's goal for bundle fetches with key consumption: half of the raw claim ceiling. */
+  keyFetchGoalPerSecond: 3000,
   /** socket.io server memory per idle websocket. */
   socketIoBytesPerIdleConnection: 17 * 1024,
   prosodyBytesPerIdleConnection: 37 * 1024,
