@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode } from '@parley/protocol';
 import type { DeviceListEntry, SignedDeviceList } from '@parley/protocol';
 import { verifyDeviceListSignature } from '@parley/crypto/account-identity';
+import { Clock } from '../common/clock';
+import { ExpiringMap } from '../common/expiring-map';
 import { ParleyException } from '../common/parley.exception';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
@@ -10,6 +12,10 @@ import { KeyLogService } from '../transparency/key-log.service';
 import { AccountIdentityRepository, AccountListState, SigningState } from './account-identity.repository';
 import { checkAccountReset } from './account-reset';
 import { checkDeviceListChange, ListChange, ListChangeProblem } from './device-list-change';
+
+/** Lists kept for bundle fetches: the accounts fetched most recently, each for ten minutes after it was last read from the database. */
+const SERVED_LISTS_KEPT = 10_000;
+const SERVED_LIST_TTL_MS = 600_000;
 
 /**
  * The server's side of signed device lists (docs/SECURITY.md): a device
@@ -20,11 +26,16 @@ import { checkDeviceListChange, ListChange, ListChangeProblem } from './device-l
  */
 @Injectable()
 export class DeviceListService {
+  private readonly servedLists: ExpiringMap<SignedDeviceList>;
+
   constructor(
     @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
     private readonly repository: AccountIdentityRepository,
     private readonly keyLog: KeyLogService,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.servedLists = new ExpiringMap(clock, SERVED_LISTS_KEPT);
+  }
 
   /** Locks the account for a list change inside `tx` and returns its state (next device id included). */
   lockForChange(accountId: string, tx: Tx): Promise<AccountListState> {
@@ -93,9 +104,19 @@ export class DeviceListService {
     }
   }
 
-  /** The account's current list, as its identity signed it. */
-  findList(accountId: string): Promise<SignedDeviceList | null> {
-    return this.repository.findDeviceList(accountId);
+  /**
+   * The account's list of `version` (as a bundle claim read it), from
+   * memory when this process has served that version before: a list of a
+   * version never changes, so only a new version costs a query. Another
+   * process's change shows as a new version in the claim.
+   */
+  async findListAt(accountId: string, version: number | null): Promise<SignedDeviceList | null> {
+    if (version === null) return null;
+    const cached = this.servedLists.get(accountId);
+    if (cached?.version === version) return cached;
+    const list = await this.repository.findDeviceList(accountId);
+    if (list) this.servedLists.set(accountId, list, this.clock.now() + SERVED_LIST_TTL_MS);
+    return list;
   }
 
   /** GET /v1/devices and GET /v1/account/reset: the current list and the next device id, for signing the next list. */

@@ -32,6 +32,8 @@ export interface ClaimedDeviceKeys {
   pq_signature: Buffer | null;
   ec_before: string;
   pq_before: string;
+  /** The account's device list version in the claim's snapshot; null before its first list. */
+  list_version: number | null;
 }
 
 export const UNIQUE_VIOLATION = '23505';
@@ -80,7 +82,8 @@ export class KeysRepository {
               (SELECT count(*) FROM (SELECT 1 FROM one_time_prekeys o
                  WHERE o.account_id = t.account_id AND o.device_id = t.device_id LIMIT $3) n) AS ec_before,
               (SELECT count(*) FROM (SELECT 1 FROM kyber_prekeys o
-                 WHERE o.account_id = t.account_id AND o.device_id = t.device_id LIMIT $3) n) AS pq_before
+                 WHERE o.account_id = t.account_id AND o.device_id = t.device_id LIMIT $3) n) AS pq_before,
+              (SELECT l.version FROM device_lists l WHERE l.account_id = t.account_id) AS list_version
          FROM target t LEFT JOIN ec ON ec.device_id = t.device_id LEFT JOIN pq ON pq.device_id = t.device_id
         ORDER BY t.device_id`,
       [username, deviceId, countBound],

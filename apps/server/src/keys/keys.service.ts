@@ -150,7 +150,7 @@ export class KeysService {
       // pile counts up on PGlite's one connection; runs only for a low device.
       if (ecLeft < threshold || pqLeft < threshold) await this.signalIfLow(device.account_id, device.device_id);
     }
-    const deviceList = await this.deviceLists.findList(devices[0].account_id);
+    const deviceList = await this.deviceLists.findListAt(devices[0].account_id, devices[0].list_version);
     return { devices: devices.map(toDeviceBundle), deviceList, transparency: await this.keyLog.inclusionForList(deviceList) };
   }
 

@@ -11,6 +11,8 @@ import {
   SignedDeviceList,
 } from '@parley/protocol';
 import { consistencyProof, deviceListHash, ed25519VerifierKey, inclusionProof, rawPublicKey } from '@parley/transparency';
+import { Clock } from '../common/clock';
+import { ExpiringMap } from '../common/expiring-map';
 import { ParleyException } from '../common/parley.exception';
 import type { Tx } from '../database/database.service';
 import { ServerKeyService } from '../federation/outbound/server-key.service';
@@ -19,6 +21,9 @@ import { KeyLogRepository, StoredCheckpoint } from './key-log.repository';
 import { KeyLogSequencer } from './key-log.sequencer';
 
 const b64 = (hashes: Buffer[]) => hashes.map((h) => h.toString('base64'));
+/** Leaves and proofs kept for bundle fetches: of the accounts fetched most recently, each for ten minutes. */
+const SERVED_KEPT = 10_000;
+const SERVED_TTL_MS = 600_000;
 
 /**
  * The key log (API.md section 8): records every accepted device list and
@@ -27,12 +32,19 @@ const b64 = (hashes: Buffer[]) => hashes.map((h) => h.toString('base64'));
  */
 @Injectable()
 export class KeyLogService {
+  private readonly servedLeaves: ExpiringMap<{ index: number; leaf: Buffer }>;
+  private readonly servedProofs: ExpiringMap<ListInclusion>;
+
   constructor(
     private readonly repository: KeyLogRepository,
     private readonly sequencer: KeyLogSequencer,
     private readonly serverKey: ServerKeyService,
     private readonly cosignatures: CosignaturesRepository,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.servedLeaves = new ExpiringMap(clock, SERVED_KEPT);
+    this.servedProofs = new ExpiringMap(clock, SERVED_KEPT);
+  }
 
   /** Inside the transaction that stores `list`: puts its leaf in the outbox, so the change and its logging commit together. */
   record(list: SignedDeviceList, tx: Tx): Promise<void> {
@@ -102,17 +114,41 @@ export class KeyLogService {
   /**
    * For a bundle: the leaf recording `list` and its inclusion proof
    * against a recent checkpoint (this process's, refreshed if it predates
-   * the leaf). Null when the list's leaf is still in the outbox.
+   * the leaf). Null when the list's leaf is still in the outbox. A leaf
+   * never changes once sequenced, and a proof holds for its checkpoint, so
+   * both are kept: a burst of fetches of one account costs one look at the
+   * database per new checkpoint (at most one a second), not per fetch.
    */
   async inclusionForList(list: SignedDeviceList | null): Promise<ListInclusion | null> {
     if (!list) return null;
-    const leaf = await this.repository.findLatestLeaf(list.address);
-    if (!leaf || leaf.listVersion !== list.version) return null;
+    const leaf = await this.findListLeaf(list);
+    if (!leaf) return null;
     let checkpoint = this.sequencer.cachedCheckpoint();
     if (!checkpoint || checkpoint.size <= leaf.index) checkpoint = await this.sequencer.refreshCheckpoint();
     if (!checkpoint || checkpoint.size <= leaf.index) return null;
+    const key = String(leaf.index);
+    const kept = this.servedProofs.get(key);
+    if (kept?.checkpoint === checkpoint.note) return kept;
     const proof = await inclusionProof(leaf.index, checkpoint.size, (nodes) => this.repository.readHashes(nodes));
-    return { leafIndex: leaf.index, leaf: leaf.leaf.toString('base64'), checkpoint: checkpoint.note, inclusionProof: b64(proof) };
+    const inclusion = {
+      leafIndex: leaf.index,
+      leaf: leaf.leaf.toString('base64'),
+      checkpoint: checkpoint.note,
+      inclusionProof: b64(proof),
+    };
+    this.servedProofs.set(key, inclusion, this.clock.now() + SERVED_TTL_MS);
+    return inclusion;
+  }
+
+  /** The sequenced leaf of exactly this list version, or null (not sequenced yet, or a newer list exists). */
+  private async findListLeaf(list: SignedDeviceList): Promise<{ index: number; leaf: Buffer } | null> {
+    const key = `${list.address}|${list.version}`;
+    const kept = this.servedLeaves.get(key);
+    if (kept) return kept;
+    const leaf = await this.repository.findLatestLeaf(list.address);
+    if (!leaf || leaf.listVersion !== list.version) return null;
+    this.servedLeaves.set(key, leaf, this.clock.now() + SERVED_TTL_MS);
+    return leaf;
   }
 
   private async latest(): Promise<StoredCheckpoint> {
