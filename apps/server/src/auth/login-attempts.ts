@@ -1,8 +1,7 @@
-import type Redis from 'ioredis';
 import type { Clock } from '../common/clock';
 import { ExpiringMap } from '../common/expiring-map';
 import type { BackoffRule, LoginBackoffRules } from '../limits/rate-limits';
-import { requireRedis } from '../shared-state/redis-client';
+import { requireRedis, RedisConnection } from '../shared-state/redis-client';
 import { FailureCount, FORGET_FAILURES_MS, forgottenAt, KNOWN_NETWORK_MS, NO_FAILURES, withFailure } from './login-backoff';
 import { LOGIN_ADMIT_LUA, LOGIN_SUCCEEDED_LUA } from './login-attempts.lua';
 
@@ -73,7 +72,7 @@ export class MemoryLoginAttempts extends LoginAttempts {
   }
 }
 
-type LoginScripts = Redis & {
+type LoginScripts = RedisConnection & {
   parleyLoginAdmit(...args: unknown[]): Promise<[number, number, number]>;
   parleyLoginSucceeded(...args: unknown[]): Promise<number>;
 };
@@ -85,7 +84,7 @@ export class RedisLoginAttempts extends LoginAttempts {
   private readonly redis: LoginScripts;
 
   constructor(
-    redis: Redis,
+    redis: RedisConnection,
     private readonly prefix: string,
     private readonly rules: LoginBackoffRules,
     private readonly clock: Clock,

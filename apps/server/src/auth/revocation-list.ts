@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
 import type { Clock } from '../common/clock';
 import type { Tx } from '../database/database.service';
-import { requireRedis } from '../shared-state/redis-client';
+import { requireRedis, RedisConnection } from '../shared-state/redis-client';
 import type { RevokedSessionsRepository } from './revoked-sessions.repository';
 
 /**
@@ -44,7 +43,7 @@ export class MemoryRevocationList extends RevocationList {
 /** Scale-out: keys with a TTL in Redis, shared by every process. */
 export class RedisRevocationList extends RevocationList {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {
     super();
