@@ -28,8 +28,18 @@ export abstract class LoginAttempts {
   abstract succeeded(username: string, network: string, countedAccountWide: boolean): Promise<void>;
 }
 
-/** The two counts of an attempt. The username, whatever a client sent, comes last, so no username can name another count. */
-const keysOf = (username: string, network: string) => ({ pair: `login:pair:${network}:${username}`, account: `login:account:${username}` });
+/**
+ * The two counts of an attempt. The username, whatever a client sent, comes
+ * last, so no username can name another count. Both keys carry the hash tag
+ * `{account:<username>}`, because one script reads and writes both and on
+ * a Redis Cluster they must share a slot. Redis hashes what lies between the
+ * first `{` and the next `}`: a network has no braces, so that is the same
+ * text in both keys whatever braces a username holds, and never empty.
+ */
+const keysOf = (username: string, network: string) => ({
+  pair: `login:pair:${network}:{account:${username}}`,
+  account: `login:{account:${username}}`,
+});
 
 /** Most counts kept in memory (some 30 MB); beyond it the least recently written are forgotten. */
 const MAX_COUNTS = 100_000;
