@@ -49,10 +49,13 @@ export class RedisRevocationList extends RevocationList {
     super();
   }
 
+  /**
+   * One SET per session, not a pipeline: on a Redis Cluster each key lives
+   * in its own slot and a pipeline must stay within one; the commands
+   * still go out together, without waiting for each other's answers.
+   */
   async revoke(sessionIds: string[], ttlSeconds: number) {
-    const pipeline = this.redis.pipeline();
-    for (const id of sessionIds) pipeline.set(this.key(id), '1', 'EX', ttlSeconds);
-    await requireRedis(pipeline.exec());
+    await requireRedis(Promise.all(sessionIds.map((id) => this.redis.set(this.key(id), '1', 'EX', ttlSeconds))));
   }
 
   async isRevoked(sessionId: string) {
