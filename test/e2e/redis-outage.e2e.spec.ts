@@ -1,30 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { freePort } from '@parley/testkit';
 import { ParleyClient, RealtimeConnection } from '@parley/protocol';
 import { generateServerKey, loadPrivateKey, newNonce, rawPublicKey, signRequest } from '../../apps/server/src/federation/signature';
 import { api, newUser } from '../support/fixtures';
 import { startServer, TestServer } from '../support/server';
 import { openSocket } from '../support/sockets';
-
-/** A private, disposable Redis, so the test can take it away without touching anyone else's. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const net = await import('node:net');
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => {
-        c.end();
-        resolve(true);
-      });
-      c.on('error', () => resolve(false));
-    });
-    if (up) return redis;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not start');
-}
+import { startRedisServer } from '../support/redis-servers';
 
 describe('when Redis is unreachable (REDIS_URL set)', () => {
   let server: TestServer;
@@ -49,7 +30,7 @@ describe('when Redis is unreachable (REDIS_URL set)', () => {
 
   beforeAll(async () => {
     redisPort = await freePort();
-    redis = await startRedis(redisPort);
+    redis = await startRedisServer(redisPort);
     server = await startServer({
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       REDIS_PREFIX: 'outage:',
@@ -86,7 +67,7 @@ describe('when Redis is unreachable (REDIS_URL set)', () => {
     const connected = new Promise<void>((resolve) => realtime.once('connected', () => resolve()));
     realtime.connect();
 
-    redis = await startRedis(redisPort);
+    redis = await startRedisServer(redisPort);
     await connected;
     realtime.close();
     let status = 0;

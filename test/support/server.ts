@@ -8,7 +8,8 @@ import { createScratchDatabase, launchServer, ServerProcess } from '@parley/test
  * Test servers are real processes (see @parley/testkit) with their own storage:
  * - embedded PGlite in a fresh temp dir by default;
  * - a fresh database on PARLEY_TEST_DATABASE_URL's server when that is set
- *   (the second pass of .ci/run), plus REDIS_URL from PARLEY_TEST_REDIS_URL.
+ *   (the second pass of .ci/run), plus REDIS_URL from PARLEY_TEST_REDIS_URL
+ *   unless `env` names a Redis of its own (REDIS_URL or REDIS_CLUSTER_NODES).
  */
 export type TestServer = ServerProcess;
 
@@ -23,7 +24,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   if (usingRealServices()) {
     const db = await createTestDatabase();
     base.DATABASE_URL = db.url;
-    if (process.env.PARLEY_TEST_REDIS_URL) {
+    if (process.env.PARLEY_TEST_REDIS_URL && !env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
       base.REDIS_URL = process.env.PARLEY_TEST_REDIS_URL;
       // Test deployments share one Redis: each gets its own key space.
       base.REDIS_PREFIX = `parley-test-${randomBytes(4).toString('hex')}:`;

@@ -145,9 +145,9 @@ describe('LoginAttempts in memory', () => {
     const clock = new ManualClock(1_700_000_000_000);
     const attempts = new RedisLoginAttempts(redis!, prefix, RULES, clock);
     for (let i = 0; i < 3; i++) await attempts.admit('ttl', 'A');
-    expect(await redis!.pttl(`${prefix}login:pair:A:ttl`)).toBeGreaterThan(1000 + FORGET_FAILURES_MS - 5000);
-    expect(await redis!.pttl(`${prefix}login:pair:A:ttl`)).toBeLessThanOrEqual(1000 + FORGET_FAILURES_MS);
+    expect(await redis!.pttl(`${prefix}login:pair:A:{account:ttl}`)).toBeGreaterThan(1000 + FORGET_FAILURES_MS - 5000);
+    expect(await redis!.pttl(`${prefix}login:pair:A:{account:ttl}`)).toBeLessThanOrEqual(1000 + FORGET_FAILURES_MS);
     await attempts.succeeded('ttl', 'B', true);
-    expect(await redis!.pttl(`${prefix}login:pair:B:ttl`)).toBeGreaterThan(KNOWN_NETWORK_MS - 5000);
+    expect(await redis!.pttl(`${prefix}login:pair:B:{account:ttl}`)).toBeGreaterThan(KNOWN_NETWORK_MS - 5000);
   });
 });

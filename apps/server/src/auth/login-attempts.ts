@@ -1,8 +1,7 @@
-import type Redis from 'ioredis';
 import type { Clock } from '../common/clock';
 import { ExpiringMap } from '../common/expiring-map';
 import type { BackoffRule, LoginBackoffRules } from '../limits/rate-limits';
-import { requireRedis } from '../shared-state/redis-client';
+import { requireRedis, RedisConnection } from '../shared-state/redis-client';
 import { FailureCount, FORGET_FAILURES_MS, forgottenAt, KNOWN_NETWORK_MS, NO_FAILURES, withFailure } from './login-backoff';
 import { LOGIN_ADMIT_LUA, LOGIN_SUCCEEDED_LUA } from './login-attempts.lua';
 
@@ -29,8 +28,18 @@ export abstract class LoginAttempts {
   abstract succeeded(username: string, network: string, countedAccountWide: boolean): Promise<void>;
 }
 
-/** The two counts of an attempt. The username, whatever a client sent, comes last, so no username can name another count. */
-const keysOf = (username: string, network: string) => ({ pair: `login:pair:${network}:${username}`, account: `login:account:${username}` });
+/**
+ * The two counts of an attempt. The username, whatever a client sent, comes
+ * last, so no username can name another count. Both keys carry the hash tag
+ * `{account:<username>}`, because one script reads and writes both and on
+ * a Redis Cluster they must share a slot. Redis hashes what lies between the
+ * first `{` and the next `}`: a network has no braces, so that is the same
+ * text in both keys whatever braces a username holds, and never empty.
+ */
+const keysOf = (username: string, network: string) => ({
+  pair: `login:pair:${network}:{account:${username}}`,
+  account: `login:{account:${username}}`,
+});
 
 /** Most counts kept in memory (some 30 MB); beyond it the least recently written are forgotten. */
 const MAX_COUNTS = 100_000;
@@ -73,7 +82,7 @@ export class MemoryLoginAttempts extends LoginAttempts {
   }
 }
 
-type LoginScripts = Redis & {
+type LoginScripts = RedisConnection & {
   parleyLoginAdmit(...args: unknown[]): Promise<[number, number, number]>;
   parleyLoginSucceeded(...args: unknown[]): Promise<number>;
 };
@@ -85,7 +94,7 @@ export class RedisLoginAttempts extends LoginAttempts {
   private readonly redis: LoginScripts;
 
   constructor(
-    redis: Redis,
+    redis: RedisConnection,
     private readonly prefix: string,
     private readonly rules: LoginBackoffRules,
     private readonly clock: Clock,

@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
 import type { Clock } from '../common/clock';
 import type { Tx } from '../database/database.service';
-import { requireRedis } from '../shared-state/redis-client';
+import { requireRedis, RedisConnection } from '../shared-state/redis-client';
 import type { RevokedSessionsRepository } from './revoked-sessions.repository';
 
 /**
@@ -44,16 +43,19 @@ export class MemoryRevocationList extends RevocationList {
 /** Scale-out: keys with a TTL in Redis, shared by every process. */
 export class RedisRevocationList extends RevocationList {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {
     super();
   }
 
+  /**
+   * One SET per session, not a pipeline: on a Redis Cluster each key lives
+   * in its own slot and a pipeline must stay within one; the commands
+   * still go out together, without waiting for each other's answers.
+   */
   async revoke(sessionIds: string[], ttlSeconds: number) {
-    const pipeline = this.redis.pipeline();
-    for (const id of sessionIds) pipeline.set(this.key(id), '1', 'EX', ttlSeconds);
-    await requireRedis(pipeline.exec());
+    await requireRedis(Promise.all(sessionIds.map((id) => this.redis.set(this.key(id), '1', 'EX', ttlSeconds))));
   }
 
   async isRevoked(sessionId: string) {

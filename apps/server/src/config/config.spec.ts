@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 3000,
       databaseUrl: null,
-      redisUrl: null,
+      redis: null,
       domain: 'localhost',
       peers: [],
       jwtSecret: SECRET,
@@ -36,7 +36,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 8080,
       databaseUrl: 'postgres://db/parley',
-      redisUrl: 'redis://cache:6379',
+      redis: { url: 'redis://cache:6379' },
       domain: 'a.example',
       maxDevicesPerAccount: 3,
       maxQueuedPerSender: 50,
@@ -74,6 +74,18 @@ describe('loadConfig', () => {
     for (const name of Object.keys(env)) expect((error as Error).message).toContain(name);
   });
 
+  it('points at a Redis Cluster through the nodes REDIS_CLUSTER_NODES lists, instead of REDIS_URL', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, REDIS_CLUSTER_NODES: 'redis-a:7000, 10.0.0.2:7001,[fd00::3]:7002' }).redis).toEqual({
+      clusterNodes: [
+        { host: 'redis-a', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: 'fd00::3', port: 7002 },
+      ],
+    });
+    // A brace-free prefix is kept as it is.
+    expect(loadConfig({ JWT_SECRET: SECRET, REDIS_CLUSTER_NODES: 'redis-a:7000', REDIS_PREFIX: 'chat:' }).redisPrefix).toBe('chat:');
+  });
+
   it('trusts X-Forwarded-For from loopback only, unless told which proxies to trust', () => {
     expect(loadConfig({ JWT_SECRET: SECRET }).trustProxy).toEqual(['loopback']);
     expect(loadConfig({ JWT_SECRET: SECRET, TRUST_PROXY: '172.30.80.10' }).trustProxy).toEqual(['172.30.80.10']);
@@ -107,6 +119,15 @@ describe('loadConfig', () => {
     ['an unknown rate limit', { RATE_LIMITS: 'nope=1/1' }, 'RATE_LIMITS'],
     ['a rate limit refilled over 0 seconds', { RATE_LIMITS: 'keyFetch=5/0' }, 'RATE_LIMITS'],
     ['a peer without a URL', { PARLEY_PEERS: 'b.example=ftp://b' }, 'PARLEY_PEERS'],
+    [
+      'both one Redis and a Redis Cluster',
+      { REDIS_URL: 'redis://cache', REDIS_CLUSTER_NODES: 'redis-a:7000' },
+      'REDIS_URL and REDIS_CLUSTER_NODES',
+    ],
+    ['a cluster node without a port', { REDIS_CLUSTER_NODES: 'redis-a:7000,redis-b' }, 'REDIS_CLUSTER_NODES'],
+    ['a cluster node on port 0', { REDIS_CLUSTER_NODES: 'redis-a:0' }, 'REDIS_CLUSTER_NODES'],
+    ['a cluster without nodes', { REDIS_CLUSTER_NODES: ' , ' }, 'REDIS_CLUSTER_NODES'],
+    ['a prefix with a hash tag on a cluster', { REDIS_CLUSTER_NODES: 'redis-a:7000', REDIS_PREFIX: '{parley}:' }, 'REDIS_PREFIX'],
   ])('rejects %s', (_case, env, name) => {
     expect(() => loadConfig({ JWT_SECRET: SECRET, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_SECRET: SECRET, ...env })).toThrow(name);

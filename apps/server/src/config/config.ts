@@ -14,6 +14,13 @@ export interface PeerConfig {
   publicKey?: string;
 }
 
+/**
+ * Where the processes of a deployment keep their shared state: one Redis,
+ * or a Redis Cluster reached through any of the nodes listed (the client
+ * learns the rest from them).
+ */
+export type RedisTarget = { url: string } | { clusterNodes: { host: string; port: number }[] };
+
 /** The server's typed configuration; built once from the environment by loadConfig. */
 export interface ParleyConfig {
   port: number;
@@ -24,7 +31,7 @@ export interface ParleyConfig {
   databaseUrl: string | null;
   dataDir: string;
   /** null: single-process mode, no Redis. */
-  redisUrl: string | null;
+  redis: RedisTarget | null;
   redisPrefix: string;
   domain: string;
   peers: PeerConfig[];
@@ -108,6 +115,39 @@ function parseLoginBackoff(value: string | undefined): LoginBackoffRules {
   return rules;
 }
 
+/** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address. */
+const CLUSTER_NODE = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
+
+/**
+ * REDIS_URL or REDIS_CLUSTER_NODES, never both: a deployment keeps its
+ * shared state in one place. With a cluster, REDIS_PREFIX may not hold a
+ * brace, because Parley hash-tags its own keys (`{...}`) so that every
+ * multi-key script stays in one slot, and Redis takes the first `{...}`
+ * of a key as its tag.
+ */
+function parseRedisTarget(env: EnvDto): RedisTarget | null {
+  if (env.REDIS_URL !== undefined && env.REDIS_CLUSTER_NODES !== undefined) {
+    throw new ConfigError(
+      'REDIS_URL and REDIS_CLUSTER_NODES are both set: set REDIS_URL for one Redis or REDIS_CLUSTER_NODES for a Redis Cluster, not both',
+    );
+  }
+  if (env.REDIS_CLUSTER_NODES === undefined) return env.REDIS_URL ? { url: env.REDIS_URL } : null;
+  const entries = env.REDIS_CLUSTER_NODES.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (!entries.length) throw new ConfigError('REDIS_CLUSTER_NODES: name at least one node, host:port');
+  const clusterNodes = entries.map((entry) => {
+    const match = CLUSTER_NODE.exec(entry);
+    const port = Number(match?.[3]);
+    if (!match || !(port >= 1 && port <= 65535)) throw new ConfigError(`REDIS_CLUSTER_NODES: "${entry}" must be host:port`);
+    return { host: match[1] ?? match[2], port };
+  });
+  if (/[{}]/.test(env.REDIS_PREFIX ?? '')) {
+    throw new ConfigError('REDIS_PREFIX may not contain { or } with REDIS_CLUSTER_NODES: Parley places the hash tags of its keys itself');
+  }
+  return { clusterNodes };
+}
+
 const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
 
 /**
@@ -167,6 +207,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
   const rateLimits = errors.some((e) => e.property === 'RATE_LIMITS') ? undefined : parsed(() => parseRateLimits(env.RATE_LIMITS));
   const loginBackoff = errors.some((e) => e.property === 'LOGIN_BACKOFF') ? undefined : parsed(() => parseLoginBackoff(env.LOGIN_BACKOFF));
   const trustProxy = parsed(() => parseTrustProxy(env.TRUST_PROXY));
+  const redis = parsed(() => parseRedisTarget(env));
   if (lines.length) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   const dataDir = resolve(env.PARLEY_DATA_DIR ?? './data');
   return {
@@ -175,7 +216,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     trustProxy: trustProxy!,
     databaseUrl: env.DATABASE_URL ?? null,
     dataDir,
-    redisUrl: env.REDIS_URL ?? null,
+    redis: redis ?? null,
     redisPrefix: env.REDIS_PREFIX ?? 'parley:',
     domain: env.PARLEY_DOMAIN ?? 'localhost',
     peers: peers!,

@@ -36,6 +36,11 @@ export class EnvDto {
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;
 
+  /** A Redis Cluster instead of REDIS_URL: `host:port,...` of some of its nodes (config.ts parseRedisTarget). */
+  @IsOptional()
+  @IsString()
+  REDIS_CLUSTER_NODES?: string;
+
   @IsOptional()
   @IsString()
   REDIS_PREFIX?: string;

@@ -1,5 +1,4 @@
-import type Redis from 'ioredis';
-import { connectRedis, requireRedis } from '../shared-state/redis-client';
+import { requireRedis, RedisConnection } from '../shared-state/redis-client';
 import { DeliveryBus, deviceChannel } from './delivery-bus';
 import type { DeviceSignal, DeviceSignalHandler } from './device-signal';
 
@@ -8,24 +7,29 @@ import type { DeviceSignal, DeviceSignalHandler } from './device-signal';
  * subscribes to the channels of the devices connected to it, so each
  * envelope crosses Redis once, to the one process that delivers it.
  *
+ * Sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7): on a Redis Cluster a
+ * channel lives on the shard that owns its slot, so a signal goes to that
+ * one shard, where PUBLISH would be copied to every node over the cluster
+ * bus; on one Redis it behaves as PUBLISH does. Channel names carry no
+ * hash tag: each is used alone, and whole names spread the devices over
+ * every slot.
+ *
  * Why not the socket.io Redis adapter: it broadcasts every emit to every
  * process, and delivery here needs per-connection state the adapter does
  * not carry (the in-flight window, drain-then-live ordering, acks that
  * delete from the queue).
  */
 export class RedisDeliveryBus extends DeliveryBus {
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
   private readonly handlers = new Map<string, Set<DeviceSignalHandler>>();
 
+  /** `subscriber` is the bus's own: a connection that subscribes can send nothing else. */
   constructor(
-    url: string,
+    private readonly publisher: RedisConnection,
+    private readonly subscriber: RedisConnection,
     private readonly prefix: string,
   ) {
     super();
-    this.publisher = connectRedis(url, 'delivery publisher', { lazyConnect: false, enableAutoPipelining: true });
-    this.subscriber = connectRedis(url, 'delivery subscriber', { lazyConnect: false });
-    this.subscriber.on('message', (channel: string, payload: string) => {
+    this.subscriber.on('smessage', (channel: string, payload: string) => {
       const handlers = this.handlers.get(channel);
       if (!handlers) return;
       const signal = JSON.parse(payload) as DeviceSignal;
@@ -39,7 +43,7 @@ export class RedisDeliveryBus extends DeliveryBus {
    * instead of now, and the sender's send still succeeds.
    */
   async publish(accountId: string, deviceId: number, signal: DeviceSignal) {
-    await this.publisher.publish(this.channel(accountId, deviceId), JSON.stringify(signal)).catch(() => undefined);
+    await this.publisher.spublish(this.channel(accountId, deviceId), JSON.stringify(signal)).catch(() => undefined);
   }
 
   async subscribe(accountId: string, deviceId: number, handler: DeviceSignalHandler) {
@@ -49,7 +53,7 @@ export class RedisDeliveryBus extends DeliveryBus {
       set = new Set();
       this.handlers.set(channel, set);
       try {
-        await requireRedis(this.subscriber.subscribe(channel));
+        await requireRedis(this.subscriber.ssubscribe(channel));
       } catch (error) {
         if (set.size === 0 && this.handlers.get(channel) === set) this.handlers.delete(channel); // the next connection subscribes again
         throw error;
@@ -60,7 +64,7 @@ export class RedisDeliveryBus extends DeliveryBus {
       set.delete(handler);
       if (set.size === 0 && this.handlers.get(channel) === set) {
         this.handlers.delete(channel);
-        await this.subscriber.unsubscribe(channel).catch(() => undefined);
+        await this.subscriber.sunsubscribe(channel).catch(() => undefined);
       }
     };
   }

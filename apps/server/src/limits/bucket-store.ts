@@ -1,7 +1,6 @@
-import type Redis from 'ioredis';
 import type { Clock } from '../common/clock';
 import { ExpiringMap } from '../common/expiring-map';
-import { requireRedis } from '../shared-state/redis-client';
+import { requireRedis, RedisConnection } from '../shared-state/redis-client';
 import type { RateLimitRule } from './rate-limits';
 import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
 
@@ -59,7 +58,7 @@ export class MemoryBucketStore extends BucketStore {
 /** Scale-out: one atomic script per take, so every process shares each bucket. */
 export class RedisBucketStore extends BucketStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly clock: Clock,
   ) {
     super();
@@ -67,7 +66,7 @@ export class RedisBucketStore extends BucketStore {
   }
 
   async take(bucketKey: string, rule: RateLimitRule, cost: number): Promise<TakeResult> {
-    const redis = this.redis as Redis & { parleyTokenBucket(...args: unknown[]): Promise<[number, number]> };
+    const redis = this.redis as RedisConnection & { parleyTokenBucket(...args: unknown[]): Promise<[number, number]> };
     const [allowed, retry] = await requireRedis(
       redis.parleyTokenBucket(bucketKey, rule.capacity, rule.refillPerSecond / 1000, this.clock.now(), cost),
     );

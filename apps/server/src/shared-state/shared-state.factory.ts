@@ -10,7 +10,7 @@ import { RedisDeliveryBus } from '../delivery/redis-delivery-bus';
 import { DatabaseNonceStore, NonceStore, RedisNonceStore } from '../federation/inbound/nonce-store';
 import { NoncesRepository } from '../federation/inbound/nonces.repository';
 import { BucketStore, MemoryBucketStore, RedisBucketStore } from '../limits/bucket-store';
-import { connectRedis } from './redis-client';
+import { connectRedis, isServing } from './redis-client';
 
 /** What processes of one deployment share, in one implementation per mode. */
 export interface SharedState {
@@ -27,12 +27,13 @@ export interface SharedState {
 
 /**
  * The one place that decides between a single process and a Redis
- * deployment (REDIS_URL). Everything else receives the abstract classes
- * and never asks which mode it runs in.
+ * deployment (REDIS_URL, or a Redis Cluster with REDIS_CLUSTER_NODES: the
+ * same stores, whose keys and channels are laid out for both). Everything
+ * else receives the abstract classes and never asks which mode it runs in.
  */
 export async function createSharedState(config: ParleyConfig, db: DatabaseService, clock: Clock): Promise<SharedState> {
   const durable = (fast: RevocationList) => new DurableRevocationList(fast, new RevokedSessionsRepository(db), clock);
-  if (!config.redisUrl) {
+  if (!config.redis) {
     const deliveryBus = new LocalDeliveryBus();
     const revocations = durable(new MemoryRevocationList(clock));
     await revocations.start();
@@ -50,9 +51,12 @@ export async function createSharedState(config: ParleyConfig, db: DatabaseServic
       },
     };
   }
-  const redis = connectRedis(config.redisUrl, 'shared state');
-  await redis.connect();
-  const deliveryBus = new RedisDeliveryBus(config.redisUrl, config.redisPrefix);
+  const redis = await connectRedis(config.redis, 'shared state');
+  const deliveryBus = new RedisDeliveryBus(
+    await connectRedis(config.redis, 'delivery publisher', { enableAutoPipelining: true }),
+    await connectRedis(config.redis, 'delivery subscriber'),
+    config.redisPrefix,
+  );
   const revocations = durable(new RedisRevocationList(redis, config.redisPrefix));
   await revocations.start();
   return {
@@ -62,7 +66,7 @@ export async function createSharedState(config: ParleyConfig, db: DatabaseServic
     loginAttempts: new RedisLoginAttempts(redis, config.redisPrefix, config.loginBackoff, clock),
     revocations,
     nonces: new RedisNonceStore(redis, config.redisPrefix),
-    isReachable: async () => (await redis.ping().catch(() => null)) === 'PONG',
+    isReachable: () => isServing(redis),
     close: async () => {
       revocations.stop();
       await deliveryBus.close();

@@ -1,5 +1,4 @@
-import type Redis from 'ioredis';
-import { requireRedis } from '../../shared-state/redis-client';
+import { requireRedis, RedisConnection } from '../../shared-state/redis-client';
 import { SIGNATURE_WINDOW_MS } from '../signature';
 import type { NoncesRepository } from './nonces.repository';
 
@@ -25,7 +24,7 @@ export abstract class NonceStore {
 /** Scale-out: SET NX PX in Redis; Redis expires them itself. A Redis outage answers 503. */
 export class RedisNonceStore extends NonceStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {
     super();
