@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       preKeyLowThreshold: 10,
       maxQueuedPerDevice: 10000,
       maxQueuedPerSender: 1000,
+      testCrashAt: null,
     });
     expect(config.dataDir).toMatch(/\/data$/);
     expect(config.rateLimits.keyFetch).toEqual({ capacity: 300, refillPerSecond: 5 });
@@ -95,6 +96,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes a test crash point for a *.test domain only; empty means none', () => {
+    const crashing = { JWT_SECRET: SECRET, PARLEY_DOMAIN: 'b.test:8443', PARLEY_TEST_CRASH_AT: 'relayed-fanout-stored' };
+    expect(loadConfig(crashing).testCrashAt).toBe('relayed-fanout-stored');
+    expect(loadConfig({ ...crashing, PARLEY_TEST_CRASH_AT: '' }).testCrashAt).toBeNull();
+  });
+
   it.each([
     ['a hop count, which trusts whoever connects', { TRUST_PROXY: '1' }, 'TRUST_PROXY'],
     ['`true`, which trusts everyone', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
@@ -107,6 +114,13 @@ describe('loadConfig', () => {
     ['an unknown rate limit', { RATE_LIMITS: 'nope=1/1' }, 'RATE_LIMITS'],
     ['a rate limit refilled over 0 seconds', { RATE_LIMITS: 'keyFetch=5/0' }, 'RATE_LIMITS'],
     ['a peer without a URL', { PARLEY_PEERS: 'b.example=ftp://b' }, 'PARLEY_PEERS'],
+    [
+      'a test crash point on a real domain',
+      { PARLEY_DOMAIN: 'chat.example.org', PARLEY_TEST_CRASH_AT: 'relayed-fanout-stored' },
+      'PARLEY_TEST_CRASH_AT',
+    ],
+    ['a test crash point on the default domain', { PARLEY_TEST_CRASH_AT: 'relayed-fanout-stored' }, 'PARLEY_TEST_CRASH_AT'],
+    ['an unknown crash point', { PARLEY_DOMAIN: 'b.test', PARLEY_TEST_CRASH_AT: 'somewhere' }, 'PARLEY_TEST_CRASH_AT'],
   ])('rejects %s', (_case, env, name) => {
     expect(() => loadConfig({ JWT_SECRET: SECRET, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_SECRET: SECRET, ...env })).toThrow(name);

@@ -1,6 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode } from '@parley/protocol';
+import { crashPoint } from '../../common/crash-point';
 import { ParleyException } from '../../common/parley.exception';
+import { PARLEY_CONFIG } from '../../config/config.module';
+import type { ParleyConfig } from '../../config/config';
 import { ClaimedBundle, KeysService } from '../../keys/keys.service';
 import { RateLimiterService } from '../../limits/rate-limiter.service';
 import { MessagesService } from '../../messages/messages.service';
@@ -19,6 +22,7 @@ import { ServerKeyService } from '../outbound/server-key.service';
 @Injectable()
 export class FederationService {
   constructor(
+    @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
     private readonly serverKey: ServerKeyService,
     private readonly keys: KeysService,
     private readonly messages: MessagesService,
@@ -72,12 +76,14 @@ export class FederationService {
     if (claim === 'busy') {
       throw new ParleyException(ErrorCode.PeerUnavailable, 'this transaction is being stored by another request; retry later', {}, 5_000);
     }
+    crashPoint(this.config, 'relayed-fanout-received');
     try {
       await this.messages.acceptFanout({ address: dto.source, deviceId: dto.sourceDeviceId }, dto.destination, dto);
     } catch (error) {
       await this.inbox.releaseInbox(origin, dto.transactionId).catch(() => undefined);
       throw error;
     }
+    crashPoint(this.config, 'relayed-fanout-stored');
     await this.inbox.finishInbox(origin, dto.transactionId);
     this.metrics.federationInbound.inc({ outcome: 'accepted' });
     return {};
