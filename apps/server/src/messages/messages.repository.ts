@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
 import { EnvelopeRecord } from './envelope';
-import { IDEMPOTENCY_WINDOW_MS, IdempotencyClaim, NewFanout, claimId } from './idempotency';
+import {
+  IDEMPOTENCY_WINDOW_MS,
+  FanoutClaim,
+  IdempotencyClaim,
+  NewFanout,
+  TransactionClaim,
+  claimId,
+  isTransactionClaim,
+} from './idempotency';
 
 /** The destination account and, per current device, its registration id and queue length. */
 export interface DestinationDevice {
@@ -27,25 +35,40 @@ const INSERT_ENVELOPES = `INSERT INTO envelopes (id, account_id, device_id, sour
 const ENVELOPE_ARRAYS = `$1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::int[], $6::smallint[], $7::bytea[], $8::bigint[], $9::bigint[], $10::timestamptz[]`;
 
 /**
- * Claims first ($11-$14, numbered by ordinality), then only the envelopes
- * whose claim number ($15, null for unclaimed fan-outs) was inserted now.
+ * Claims first, then only the envelopes whose claim number ($17, null for
+ * unclaimed fan-outs) was inserted now. `wanted` holds one row per claim,
+ * numbered by ordinality: a local sender's idempotency key ($11-$14) or a
+ * peer's transaction ($15-$16), the other kind's columns null. A peer's
+ * transaction is recorded in federation_inbox here, in the statement that
+ * stores its envelopes, so that both commit or neither does: a redelivery
+ * after a crash at any point either finds it or stores it
+ * (docs/FEDERATION.md). A redelivery racing the first attempt waits on the
+ * inbox key's index entry, then stores nothing if the first one committed.
  */
 const INSERT_CLAIMED_FANOUTS = `
   WITH wanted AS (
-    SELECT * FROM unnest($11::uuid[], $12::int[], $13::uuid[], $14::text[]) WITH ORDINALITY AS w(account_id, device_id, destination_id, key, n)
-  ), claimed AS (
+    SELECT * FROM unnest($11::uuid[], $12::int[], $13::uuid[], $14::text[], $15::text[], $16::text[])
+      WITH ORDINALITY AS w(account_id, device_id, destination_id, key, origin, transaction_id, n)
+  ), claimed_keys AS (
     INSERT INTO idempotent_sends (sender_account_id, sender_device_id, destination_account_id, idempotency_key)
-    SELECT account_id, device_id, destination_id, key FROM wanted
+    SELECT account_id, device_id, destination_id, key FROM wanted WHERE key IS NOT NULL
     ON CONFLICT DO NOTHING
     RETURNING sender_account_id, sender_device_id, destination_account_id, idempotency_key
+  ), claimed_transactions AS (
+    INSERT INTO federation_inbox (origin, transaction_id)
+    SELECT origin, transaction_id FROM wanted WHERE transaction_id IS NOT NULL
+    ON CONFLICT DO NOTHING
+    RETURNING origin, transaction_id
   ), claimed_numbers AS (
-    SELECT w.n FROM wanted w JOIN claimed c
+    SELECT w.n FROM wanted w JOIN claimed_keys c
       ON c.sender_account_id = w.account_id AND c.sender_device_id = w.device_id
      AND c.destination_account_id = w.destination_id AND c.idempotency_key = w.key
+    UNION ALL
+    SELECT w.n FROM wanted w JOIN claimed_transactions c ON c.origin = w.origin AND c.transaction_id = w.transaction_id
   )
   ${INSERT_ENVELOPES}
   SELECT e.id, e.account_id, e.device_id, e.source, e.source_device_id, e.type, e.content, e.client_timestamp, e.server_timestamp, e.expires_at
-    FROM unnest(${ENVELOPE_ARRAYS}, $15::int[])
+    FROM unnest(${ENVELOPE_ARRAYS}, $17::int[])
       AS e(id, account_id, device_id, source, source_device_id, type, content, client_timestamp, server_timestamp, expires_at, claim_n)
    WHERE e.claim_n IS NULL OR e.claim_n IN (SELECT n FROM claimed_numbers)
   RETURNING id, seq`;
@@ -58,6 +81,9 @@ function claimNumbers(fanouts: NewFanout[]): (number | null)[] {
     return f.envelopes.map(() => number);
   });
 }
+
+const keyOf = (c: FanoutClaim) => (isTransactionClaim(c) ? null : c);
+const transactionOf = (c: FanoutClaim) => (isTransactionClaim(c) ? c : null);
 
 @Injectable()
 export class MessagesRepository {
@@ -103,11 +129,12 @@ export class MessagesRepository {
    * Stores the envelopes of any number of fan-outs with one statement,
    * hence one transaction and one commit: all rows are stored, or none (a
    * removed destination device fails the foreign key for the whole batch).
-   * A fan-out with an idempotency claim is stored only if its claim is new,
-   * and the claim commits with its envelopes: a retried send is stored at
-   * most once, even when the retry races the first attempt. Claims must be
-   * distinct within one call. Returns the queue position of each stored
-   * envelope by id; a fan-out whose claim existed has none.
+   * A fan-out with a claim (an idempotency key, or a peer's transaction) is
+   * stored only if its claim is new, and the claim commits with its
+   * envelopes: a retried send is stored at most once, even when the retry
+   * races the first attempt or follows a crash. Claims must be distinct
+   * within one call. Returns the queue position of each stored envelope by
+   * id; a fan-out whose claim existed has none.
    */
   async insertFanouts(fanouts: NewFanout[]): Promise<Map<string, string>> {
     const records = fanouts.flatMap((f) => f.envelopes);
@@ -132,17 +159,33 @@ export class MessagesRepository {
           )
         : await this.db.rows<{ id: string; seq: string }>(INSERT_CLAIMED_FANOUTS, [
             ...envelopeColumns,
-            claims.map((c) => c.senderAccountId),
-            claims.map((c) => c.senderDeviceId),
-            claims.map((c) => c.destinationAccountId),
-            claims.map((c) => c.key),
+            claims.map((c) => keyOf(c)?.senderAccountId ?? null),
+            claims.map((c) => keyOf(c)?.senderDeviceId ?? null),
+            claims.map((c) => keyOf(c)?.destinationAccountId ?? null),
+            claims.map((c) => keyOf(c)?.key ?? null),
+            claims.map((c) => transactionOf(c)?.origin ?? null),
+            claims.map((c) => transactionOf(c)?.transactionId ?? null),
             claimNumbers(fanouts),
           ]);
     return new Map(rows.map((r) => [r.id, r.seq]));
   }
 
-  /** Which of `claims` were stored within the idempotency window, by claimId, in one round trip. */
-  async findClaimed(claims: IdempotencyClaim[]): Promise<Set<string>> {
+  /**
+   * Which of `claims` were stored before, by claimId: idempotency keys
+   * within their window, peers' transactions while the inbox keeps them.
+   * One round trip per kind of claim present.
+   */
+  async findClaimed(claims: FanoutClaim[]): Promise<Set<string>> {
+    const keys = claims.map(keyOf).filter((c) => c !== null);
+    const transactions = claims.map(transactionOf).filter((c) => c !== null);
+    const found = await Promise.all([
+      keys.length ? this.findKeys(keys) : [],
+      transactions.length ? this.findTransactions(transactions) : [],
+    ]);
+    return new Set(found.flat().map(claimId));
+  }
+
+  private async findKeys(claims: IdempotencyClaim[]): Promise<IdempotencyClaim[]> {
     const rows = await this.db.rows<{
       sender_account_id: string;
       sender_device_id: number;
@@ -163,15 +206,20 @@ export class MessagesRepository {
         IDEMPOTENCY_WINDOW_MS / 1000,
       ],
     );
-    return new Set(
-      rows.map((r) =>
-        claimId({
-          senderAccountId: r.sender_account_id,
-          senderDeviceId: r.sender_device_id,
-          destinationAccountId: r.destination_account_id,
-          key: r.idempotency_key,
-        }),
-      ),
+    return rows.map((r) => ({
+      senderAccountId: r.sender_account_id,
+      senderDeviceId: r.sender_device_id,
+      destinationAccountId: r.destination_account_id,
+      key: r.idempotency_key,
+    }));
+  }
+
+  private findTransactions(claims: TransactionClaim[]): Promise<TransactionClaim[]> {
+    return this.db.rows<TransactionClaim>(
+      `SELECT i.origin, i.transaction_id AS "transactionId"
+         FROM federation_inbox i JOIN unnest($1::text[], $2::text[]) AS c(origin, transaction_id)
+           ON i.origin = c.origin AND i.transaction_id = c.transaction_id`,
+      [claims.map((c) => c.origin), claims.map((c) => c.transactionId)],
     );
   }
 
