@@ -1,7 +1,7 @@
-import type { OutgoingMessage } from '@parley/protocol';
 import { freePort } from '@parley/testkit';
 import type { CrashPoint } from '../../apps/server/src/common/crash-point';
 import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
+import { FAST_RETRIES, metric, opaqueTo } from '../support/federation';
 import { startServer, TestServer, usingRealServices } from '../support/server';
 
 /**
@@ -14,25 +14,6 @@ import { startServer, TestServer, usingRealServices } from '../support/server';
  * must hold every send exactly once, in the order sent.
  */
 const storage = usingRealServices() ? 'PostgreSQL + Redis' : 'PGlite data dir';
-const FAST_RETRIES = {
-  FEDERATION_RETRY_BASE_MS: '200',
-  FEDERATION_RETRY_MAX_MS: '800',
-  FEDERATION_OUTBOX_POLL_MS: '100',
-  FEDERATION_REQUEST_TIMEOUT_MS: '3000',
-};
-const opaqueTo = (devices: TestDevice[]): OutgoingMessage[] =>
-  devices.map((d) => ({
-    destinationDeviceId: d.deviceId,
-    destinationRegistrationId: d.keys.registrationId,
-    type: 2,
-    content: Buffer.from('opaque').toString('base64'),
-  }));
-
-async function metric(server: TestServer, name: string, labels: string): Promise<number | null> {
-  const body = await (await fetch(`${server.url}/metrics`)).text();
-  const line = body.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line ? Number(line.split(' ').pop()) : null;
-}
 
 /** The client timestamps of a device's queue, oldest first (read without acknowledging). */
 async function queuedTimestamps(server: TestServer, device: TestDevice): Promise<number[]> {
