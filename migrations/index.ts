@@ -9,6 +9,7 @@ import { Attachments1733500000000 } from './1733500000000-Attachments';
 import { RevokedSessions1733600000000 } from './1733600000000-RevokedSessions';
 import { KeyTransparency1733700000000 } from './1733700000000-KeyTransparency';
 import { Witnesses1733800000000 } from './1733800000000-Witnesses';
+import { InboxCommitsWithEnvelopes1733900000000 } from './1733900000000-InboxCommitsWithEnvelopes';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   RevokedSessions1733600000000,
   KeyTransparency1733700000000,
   Witnesses1733800000000,
+  InboxCommitsWithEnvelopes1733900000000,
 ];

@@ -7,6 +7,7 @@ import type { DeliveryFailed, OutgoingMessage, PreKeyBundleResponse } from '@par
 import { freePort } from '@parley/testkit';
 import { generateServerKey, loadPrivateKey, newNonce, rawPublicKey, signRequest } from '../../apps/server/src/federation/signature';
 import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
+import { FAST_RETRIES, metric, opaqueTo } from '../support/federation';
 import { startServer, TestServer, usingRealServices } from '../support/server';
 import { openSocket, TestSocket, until } from '../support/sockets';
 
@@ -18,26 +19,6 @@ import { openSocket, TestSocket, until } from '../support/sockets';
 
 const ADMIN = join(__dirname, '..', '..', 'dist', 'apps', 'server', 'apps', 'server', 'src', 'admin.js');
 const text = (s: string) => new Uint8Array(Buffer.from(s));
-const opaqueTo = (devices: TestDevice[]): OutgoingMessage[] =>
-  devices.map((d) => ({
-    destinationDeviceId: d.deviceId,
-    destinationRegistrationId: d.keys.registrationId,
-    type: 2,
-    content: Buffer.from('opaque').toString('base64'),
-  }));
-/** Short retry intervals so outage tests take seconds, not minutes. */
-const FAST_RETRIES = {
-  FEDERATION_RETRY_BASE_MS: '200',
-  FEDERATION_RETRY_MAX_MS: '800',
-  FEDERATION_OUTBOX_POLL_MS: '100',
-  FEDERATION_REQUEST_TIMEOUT_MS: '3000',
-};
-
-async function metric(server: TestServer, name: string, labels: string): Promise<number | null> {
-  const body = await (await fetch(`${server.url}/metrics`)).text();
-  const line = body.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line ? Number(line.split(' ').pop()) : null;
-}
 
 describe('federation (API.md section 5)', () => {
   let a: TestServer;

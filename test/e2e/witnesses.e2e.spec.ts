@@ -24,6 +24,7 @@ import {
   signRequest,
 } from '../../apps/server/src/federation/signature';
 import { api, newUser } from '../support/fixtures';
+import { metric } from '../support/federation';
 import { startServer, TestServer } from '../support/server';
 
 /**
@@ -57,12 +58,6 @@ async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: num
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-async function metric(server: TestServer, name: string, labels: string): Promise<number | null> {
-  const body = await (await fetch(`${server.url}/metrics`)).text();
-  const line = body.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line ? Number(line.split(' ').pop()) : null;
 }
 
 describe('witnesses (docs/FEDERATION.md, "Witnessing key logs")', () => {

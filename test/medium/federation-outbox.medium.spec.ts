@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { DeliveryFailed } from '@parley/protocol';
 import type { AuthenticatedDevice } from '../../apps/server/src/auth/authenticated-user';
@@ -6,7 +7,6 @@ import type { DatabaseService } from '../../apps/server/src/database/database.se
 import { ManualClock } from '../../apps/server/src/common/clock';
 import type { FederationClient, PeerAnswer } from '../../apps/server/src/federation/outbound/federation.client';
 import { FederationRelayService } from '../../apps/server/src/federation/outbound/federation-relay.service';
-import { InboxRepository } from '../../apps/server/src/federation/inbound/inbox.repository';
 import { NoncesRepository } from '../../apps/server/src/federation/inbound/nonces.repository';
 import { OutboxRepository } from '../../apps/server/src/federation/outbound/outbox.repository';
 import { OutboxWorker } from '../../apps/server/src/federation/outbound/outbox.worker';
@@ -14,6 +14,8 @@ import { PeerDirectory } from '../../apps/server/src/federation/outbound/peer-di
 import { PeersRepository } from '../../apps/server/src/federation/outbound/peers.repository';
 import { LocalDeliveryBus } from '../../apps/server/src/delivery/local-delivery-bus';
 import type { SendMessagesDto } from '../../apps/server/src/messages/dto/send-messages.dto';
+import { claimId, FanoutClaim, IdempotencyClaim, NewFanout, TransactionClaim } from '../../apps/server/src/messages/idempotency';
+import { MessagesRepository } from '../../apps/server/src/messages/messages.repository';
 import { MetricsService } from '../../apps/server/src/metrics/metrics.service';
 import { useMediumContext } from './medium-context';
 
@@ -160,16 +162,53 @@ describe('federation outbox and inbox (medium)', () => {
     expect(await outbox()).toEqual([]);
   });
 
-  it('claims an inbound transaction once: done after storing, free again after a refusal', async () => {
-    const inbox = new InboxRepository(db);
-    expect(await inbox.claimInbox('a.test', 't1')).toBe('claimed');
-    expect(await inbox.claimInbox('a.test', 't1')).toBe('busy');
-    await inbox.finishInbox('a.test', 't1');
-    expect(await inbox.claimInbox('a.test', 't1')).toBe('done');
-    expect(await inbox.claimInbox('c.test', 't1')).toBe('claimed'); // per origin
-    expect(await inbox.claimInbox('a.test', 't2')).toBe('claimed');
-    await inbox.releaseInbox('a.test', 't2');
-    expect(await inbox.claimInbox('a.test', 't2')).toBe('claimed');
+  it('stores a peer’s transaction once, with its envelopes in one statement; a failed store records nothing', async () => {
+    const messages = new MessagesRepository(db);
+    const bob = await ctx.newAccount();
+    const device = await ctx.newDevice(bob);
+    const fanout = (claim?: FanoutClaim, deviceId = device.deviceId): NewFanout => ({
+      envelopes: [
+        {
+          id: randomUUID(),
+          accountId: bob.id,
+          deviceId,
+          source: 'mallet@a.test',
+          sourceDeviceId: 1,
+          type: 1,
+          content: Buffer.from('ciphertext'),
+          timestamp: 1,
+          serverTimestamp: 2,
+          expiresAt: new Date(Date.now() + 60_000),
+        },
+      ],
+      claim,
+    });
+    const transaction = (origin: string, transactionId: string): TransactionClaim => ({ origin, transactionId });
+    const stored = async (...fanouts: NewFanout[]) => (await messages.insertFanouts(fanouts)).size;
+    const [t1, t2, t3] = [randomUUID(), randomUUID(), randomUUID()];
+
+    expect(await stored(fanout(transaction('a.test', t1)))).toBe(1);
+    expect(await stored(fanout(transaction('a.test', t1)))).toBe(0);
+    expect(await stored(fanout(transaction('c.test', t1)))).toBe(1); // per origin
+    // A device that is not there fails the statement: neither the envelope nor the transaction is recorded.
+    await expect(messages.insertFanouts([fanout(transaction('a.test', t2), 99)])).rejects.toMatchObject({ code: '23503' });
+    expect(await messages.findClaimed([transaction('a.test', t1), transaction('a.test', t2)])).toEqual(
+      new Set([claimId(transaction('a.test', t1))]),
+    );
+    expect(await stored(fanout(transaction('a.test', t2)))).toBe(1);
+
+    // Concurrent deliveries of one transaction (on PostgreSQL over separate connections) store it once.
+    const racing = await Promise.all(Array.from({ length: 6 }, () => stored(fanout(transaction('a.test', t3)))));
+    expect(racing.sort()).toEqual([0, 0, 0, 0, 0, 1]);
+
+    // One statement may carry unclaimed, keyed and relayed fan-outs; each claim gates its own envelopes.
+    const key: IdempotencyClaim = { senderAccountId: bob.id, senderDeviceId: device.deviceId, destinationAccountId: bob.id, key: 'k' };
+    const t4 = randomUUID();
+    expect(await stored(fanout(), fanout(key), fanout(transaction('a.test', t4)))).toBe(3);
+    expect(await stored(fanout(), fanout(key), fanout(transaction('a.test', t4)))).toBe(1);
+    expect(await messages.findClaimed([key, transaction('a.test', t4)])).toEqual(
+      new Set([claimId(key), claimId(transaction('a.test', t4))]),
+    );
   });
 
   it('remembers a nonce once per origin', async () => {

@@ -30,8 +30,9 @@ const BENCH_ENV = {
   MAX_STORED_ONE_TIME_KEYS: '100000',
 };
 
-export async function startDeployment(storage: Storage, processes: number): Promise<Deployment> {
-  const env: Record<string, string> = { ...BENCH_ENV, JWT_SECRET: randomBytes(32).toString('hex') };
+/** `extraEnv` adds to or overrides BENCH_ENV, e.g. a peer for the relay suite. */
+export async function startDeployment(storage: Storage, processes: number, extraEnv: Record<string, string> = {}): Promise<Deployment> {
+  const env: Record<string, string> = { ...BENCH_ENV, JWT_SECRET: randomBytes(32).toString('hex'), ...extraEnv };
   let cleanup: () => Promise<void>;
   if (storage === 'embedded') {
     const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));

@@ -5,15 +5,17 @@ import { KeyFetchResult, runKeyFetch } from './key-fetch.bench';
 import { KeyLogResult, proofSizes, runKeyLog } from './key-log.bench';
 import { GOAL_HALF_RATE, runMessageThroughput, ThroughputResult } from './message-throughput.bench';
 import { REFERENCE } from './reference';
+import { FANOUT_PATHS, FanoutCost, IN_FLIGHT, relayPeerEnv, runRelayedFanouts } from './relayed-fanout.bench';
 import { KeyLogCheckResult, runKeyLogCheck, runTrustCheck, TrustCheckResult } from './trust-check.bench';
 import { fixed, printTable, ratio } from './table';
 
 /**
- * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle,trust,log --keyed --log-leaves 50000 --no-anchor]`
+ * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle,trust,log,relay --keyed --log-leaves 50000 --relay-rounds 5 --relay-sends 2000 --no-anchor]`
  * Bundle fetches with one-time key claims, message throughput, latency and memory per idle connection for each
  * deployment, beside the figures of shared/PERFORMANCE.md as ratios; the key log's append and proof rates
- * (PostgreSQL deployments) and proof sizes. With the messages suite, ejabberd's relay is measured in the same run
- * (shared/anchors/xmpp-relay, about a minute) unless --no-anchor.
+ * (PostgreSQL deployments) and proof sizes; with `relay` (not run by default), µs per fan-out relayed by a peer
+ * beside local sends (single-process deployments). With the messages suite, ejabberd's relay is measured in the
+ * same run (shared/anchors/xmpp-relay, about a minute) unless --no-anchor.
  */
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,8 +29,13 @@ const DEPLOYMENTS: { storage: Storage; processes: number }[] = [
   { storage: 'postgres+redis', processes: 2 },
 ];
 
-async function withDeployment<T>(storage: Storage, processes: number, run: (d: Deployment) => Promise<T>): Promise<[string, T]> {
-  const deployment = await startDeployment(storage, processes);
+async function withDeployment<T>(
+  storage: Storage,
+  processes: number,
+  run: (d: Deployment) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<[string, T]> {
+  const deployment = await startDeployment(storage, processes, env);
   try {
     return [deployment.label, await run(deployment)];
   } finally {
@@ -57,6 +64,9 @@ async function main() {
   const memory: [string, number][] = [];
   const keyFetch: [string, KeyFetchResult][] = [];
   const keyLog: [string, KeyLogResult][] = [];
+  const relay: [string, Map<string, FanoutCost>][] = [];
+  const relayRounds = Number(option('relay-rounds', '5'));
+  const relaySends = Number(option('relay-sends', '2000'));
   for (const { storage, processes } of chosen) {
     if (suites.includes('log') && storage !== 'embedded') {
       process.stderr.write(`bench: ${storage} x${processes}: key log, ${logLeaves} appends...\n`);
@@ -69,6 +79,10 @@ async function main() {
     if (suites.includes('messages')) {
       process.stderr.write(`bench: ${storage} x${processes}: messages...\n`);
       throughput.push(await withDeployment(storage, processes, (d) => runMessageThroughput(d, seconds, keyed)));
+    }
+    if (suites.includes('relay') && processes === 1) {
+      process.stderr.write(`bench: ${storage}: relayed and local fan-outs, ${relayRounds} rounds...\n`);
+      relay.push(await withDeployment(storage, processes, (d) => runRelayedFanouts(d, relayRounds, relaySends), relayPeerEnv()));
     }
     if (suites.includes('idle')) {
       process.stderr.write(`bench: ${storage} x${processes}: ${idle} idle connections...\n`);
@@ -193,6 +207,24 @@ async function main() {
         r.leftInQueues,
         r.refusedSends,
       ]),
+    );
+  if (relay.length)
+    printTable(
+      `Fan-outs to 2 offline devices by path, over HTTP: one at a time and ${IN_FLIGHT} in flight (medians of ${relayRounds} alternating rounds of ${relaySends} concurrent sends)`,
+      [
+        'deployment',
+        'path',
+        'µs per fan-out, one at a time',
+        `µs per fan-out, ${IN_FLIGHT} in flight`,
+        'server CPU µs per fan-out',
+        'refused',
+      ],
+      relay.flatMap(([label, costs]) =>
+        FANOUT_PATHS.map((path) => {
+          const c = costs.get(path)!;
+          return [label, path, fixed(c.sequentialMicros), fixed(c.concurrentMicros), fixed(c.serverCpuMicros), c.refused];
+        }),
+      ),
     );
   if (memory.length)
     printTable(

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       preKeyLowThreshold: 10,
       maxQueuedPerDevice: 10000,
       maxQueuedPerSender: 1000,
+      testCrashAt: null,
     });
     expect(config.dataDir).toMatch(/\/data$/);
     expect(config.rateLimits.keyFetch).toEqual({ capacity: 300, refillPerSecond: 5 });
@@ -107,6 +108,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes a test crash point for a *.test domain only; empty means none', () => {
+    const crashing = { JWT_SECRET: SECRET, PARLEY_DOMAIN: 'b.test:8443', PARLEY_TEST_CRASH_AT: 'relayed-fanout-stored' };
+    expect(loadConfig(crashing).testCrashAt).toBe('relayed-fanout-stored');
+    expect(loadConfig({ ...crashing, PARLEY_TEST_CRASH_AT: '' }).testCrashAt).toBeNull();
+  });
+
   it.each([
     ['a hop count, which trusts whoever connects', { TRUST_PROXY: '1' }, 'TRUST_PROXY'],
     ['`true`, which trusts everyone', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
@@ -128,6 +135,13 @@ describe('loadConfig', () => {
     ['a cluster node on port 0', { REDIS_CLUSTER_NODES: 'redis-a:0' }, 'REDIS_CLUSTER_NODES'],
     ['a cluster without nodes', { REDIS_CLUSTER_NODES: ' , ' }, 'REDIS_CLUSTER_NODES'],
     ['a prefix with a hash tag on a cluster', { REDIS_CLUSTER_NODES: 'redis-a:7000', REDIS_PREFIX: '{parley}:' }, 'REDIS_PREFIX'],
+    [
+      'a test crash point on a real domain',
+      { PARLEY_DOMAIN: 'chat.example.org', PARLEY_TEST_CRASH_AT: 'relayed-fanout-stored' },
+      'PARLEY_TEST_CRASH_AT',
+    ],
+    ['a test crash point on the default domain', { PARLEY_TEST_CRASH_AT: 'relayed-fanout-stored' }, 'PARLEY_TEST_CRASH_AT'],
+    ['an unknown crash point', { PARLEY_DOMAIN: 'b.test', PARLEY_TEST_CRASH_AT: 'somewhere' }, 'PARLEY_TEST_CRASH_AT'],
   ])('rejects %s', (_case, env, name) => {
     expect(() => loadConfig({ JWT_SECRET: SECRET, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_SECRET: SECRET, ...env })).toThrow(name);

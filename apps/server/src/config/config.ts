@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { CrashPoint } from '../common/crash-point';
 import { EnvDto } from './env.dto';
 import { LOGIN_BACKOFFS, LoginBackoffName, LoginBackoffRules, RateLimitName, RATE_LIMITS, RateLimitRule } from '../limits/rate-limits';
 
@@ -66,6 +67,8 @@ export interface ParleyConfig {
   logLevel: string;
   rateLimits: Record<RateLimitName, RateLimitRule>;
   loginBackoff: LoginBackoffRules;
+  /** Test-only: where this process SIGKILLs itself (common/crash-point.ts); null everywhere but in crash tests. */
+  testCrashAt: CrashPoint | null;
 }
 
 export class ConfigError extends Error {}
@@ -208,6 +211,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
   const loginBackoff = errors.some((e) => e.property === 'LOGIN_BACKOFF') ? undefined : parsed(() => parseLoginBackoff(env.LOGIN_BACKOFF));
   const trustProxy = parsed(() => parseTrustProxy(env.TRUST_PROXY));
   const redis = parsed(() => parseRedisTarget(env));
+  // A crash hook must never reach a real deployment: `.test` is reserved for testing (RFC 6761).
+  if (env.PARLEY_TEST_CRASH_AT && !(env.PARLEY_DOMAIN ?? 'localhost').split(':')[0].endsWith('.test')) {
+    lines.push('  PARLEY_TEST_CRASH_AT: a test-only crash point, accepted only when PARLEY_DOMAIN is a *.test domain');
+  }
   if (lines.length) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   const dataDir = resolve(env.PARLEY_DATA_DIR ?? './data');
   return {
@@ -245,5 +252,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     logLevel: env.LOG_LEVEL ?? 'info',
     rateLimits: rateLimits!,
     loginBackoff: loginBackoff!,
+    testCrashAt: env.PARLEY_TEST_CRASH_AT ?? null,
   };
 }

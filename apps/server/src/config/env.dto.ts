@@ -1,7 +1,9 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { CRASH_POINTS } from '../common/crash-point';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /**
  * Every environment variable the server reads, with its rules. Validated
@@ -200,4 +202,10 @@ export class EnvDto {
     message: 'LOGIN_BACKOFF must look like name=free/firstSeconds/maxSeconds,...',
   })
   LOGIN_BACKOFF?: string;
+
+  /** Test-only (common/crash-point.ts): where the process SIGKILLs itself. Refused unless PARLEY_DOMAIN is a `*.test` domain; empty: nowhere. */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(CRASH_POINTS)
+  PARLEY_TEST_CRASH_AT?: (typeof CRASH_POINTS)[number];
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { Batcher } from '../common/batcher';
-import { IdempotencyClaim, NewEnvelope, NewFanout, claimId } from './idempotency';
+import { FanoutClaim, NewEnvelope, NewFanout, claimId } from './idempotency';
 import { Destination, EnvelopeAck, MessagesRepository } from './messages.repository';
 
 /** A stored fan-out's queue positions by envelope id, or `duplicate` when its claim was stored before. */
@@ -19,7 +19,7 @@ export class EnvelopeStore {
   private readonly fanouts: Batcher<NewFanout, FanoutStored | Error>;
   private readonly acks: Batcher<EnvelopeAck>;
   private readonly lookups: Batcher<string, Destination | null>;
-  private readonly claimLookups: Batcher<IdempotencyClaim, boolean>;
+  private readonly claimLookups: Batcher<FanoutClaim, boolean>;
 
   constructor(
     @Inject(PARLEY_CONFIG) config: ParleyConfig,
@@ -61,17 +61,18 @@ export class EnvelopeStore {
   /**
    * Stores all envelopes of one fan-out, or none; resolves with their queue
    * positions once committed, or with `duplicate` when a fan-out under the
-   * same idempotency claim was stored before (then nothing is stored now).
+   * same claim was stored before (then nothing is stored now). The claim
+   * commits with the envelopes.
    */
-  async storeFanout(envelopes: NewEnvelope[], claim?: IdempotencyClaim): Promise<FanoutStored> {
+  async storeFanout(envelopes: NewEnvelope[], claim?: FanoutClaim): Promise<FanoutStored> {
     if (envelopes.length === 0) return new Map();
     const result = await this.fanouts.submit({ envelopes, claim });
     if (result instanceof Error) throw result;
     return result;
   }
 
-  /** Whether a fan-out under `claim` was stored within the idempotency window. */
-  isClaimed(claim: IdempotencyClaim): Promise<boolean> {
+  /** Whether a fan-out under `claim` was stored before (an idempotency key: within its window). */
+  isClaimed(claim: FanoutClaim): Promise<boolean> {
     return this.claimLookups.submit(claim);
   }
 

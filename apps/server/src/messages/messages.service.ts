@@ -15,7 +15,7 @@ import { findDeviceMismatch } from './device-mismatch';
 import { PLAINTEXT_CONTENT_TYPE, SendMessagesDto } from './dto/send-messages.dto';
 import { toQueuedEnvelope } from './envelope';
 import { EnvelopeStore, FanoutStored } from './envelope-store';
-import type { IdempotencyClaim, NewEnvelope } from './idempotency';
+import type { FanoutClaim, NewEnvelope, TransactionClaim } from './idempotency';
 import type { Destination } from './messages.repository';
 import { QueueBound } from './queue-bound';
 import type { SendOutcome } from './send-outcome';
@@ -25,7 +25,12 @@ export interface FanoutSource {
   address: string;
   deviceId: number;
   accountId?: string;
+  /** A peer's fan-out: the transaction it came in, stored at most once. */
+  transaction?: TransactionClaim;
 }
+
+/** `duplicate`: a retry of a fan-out stored before, so nothing was stored or signalled now. */
+export type FanoutAccepted = 'accepted' | 'duplicate';
 
 /** PostgreSQL: an envelope's destination device no longer exists. */
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -67,22 +72,24 @@ export class MessagesService {
    * queue bounds (429 queue_full, or queue_share_full when the sender's own
    * envelopes fill its share of a device's queue), stores one envelope per
    * device all or nothing, then signals each device. On any refusal
-   * nothing is stored.
+   * nothing is stored. A fan-out under a claim that was stored before is
+   * answered as accepted and stores nothing.
    */
-  async acceptFanout(source: FanoutSource, username: string, dto: SendMessagesDto): Promise<void> {
+  async acceptFanout(source: FanoutSource, username: string, dto: SendMessagesDto): Promise<FanoutAccepted> {
     const destination = await this.store.findDestination(username);
     if (!destination) throw new ParleyException(ErrorCode.UnknownAddress, `unknown address ${username}`);
-    const claim = idempotencyClaim(source, destination, dto);
+    const claim = fanoutClaim(source, destination, dto);
     // A retry is answered as the first send was, even if the devices changed since.
-    if (claim && (await this.store.isClaimed(claim))) return;
+    if (claim && (await this.store.isClaimed(claim))) return 'duplicate';
     await this.checkFanout(source, destination, dto);
     const stored = this.metrics.fanoutStoreSeconds.startTimer();
     const records = this.envelopesFor(source, destination, dto);
     const seqs = dto.online ? null : await this.storeFanout(source, destination, username, dto, records, claim);
-    if (seqs === 'duplicate') return;
+    if (seqs === 'duplicate') return seqs;
     this.metrics.envelopesAccepted.inc(records.length);
     await this.signalFanout(records, seqs);
     stored();
+    return 'accepted';
   }
 
   private async checkFanout(source: FanoutSource, destination: Destination, dto: SendMessagesDto): Promise<void> {
@@ -136,7 +143,7 @@ export class MessagesService {
     username: string,
     dto: SendMessagesDto,
     records: NewEnvelope[],
-    claim: IdempotencyClaim | undefined,
+    claim: FanoutClaim | undefined,
   ): Promise<FanoutStored> {
     try {
       const seqs = await this.store.storeFanout(records, claim);
@@ -186,9 +193,15 @@ const senderDeviceIn = (source: FanoutSource, destination: Destination) =>
 const boundedSender = (source: FanoutSource, destination: Destination) =>
   source.accountId === destination.accountId ? null : source.address;
 
-/** Idempotency keys are honoured for local senders; a peer's redelivery is recognised by its transaction id. */
-function idempotencyClaim(source: FanoutSource, destination: Destination, dto: SendMessagesDto): IdempotencyClaim | undefined {
-  if (!dto.idempotencyKey || !source.accountId || dto.online) return undefined;
+/**
+ * What a retry of this fan-out is recognised by: a peer's transaction, or a
+ * local sender's idempotency key. None for `online` fan-outs: they are not
+ * stored, so there is no commit for a claim to join.
+ */
+function fanoutClaim(source: FanoutSource, destination: Destination, dto: SendMessagesDto): FanoutClaim | undefined {
+  if (dto.online) return undefined;
+  if (source.transaction) return source.transaction;
+  if (!dto.idempotencyKey || !source.accountId) return undefined;
   return {
     senderAccountId: source.accountId,
     senderDeviceId: source.deviceId,

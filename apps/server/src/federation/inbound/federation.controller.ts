@@ -50,7 +50,11 @@ export class FederationController {
   @UseGuards(FederationSignatureGuard)
   @ApiHeader({ name: 'X-Parley-Signature', description: SIGNED, required: true })
   @ApiOperation({ summary: 'A fan-out from a user of the calling peer to a local user; idempotent per transactionId' })
-  @ApiResponse({ status: 200, description: 'Stored (or, for a transactionId already stored, nothing new stored).' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'Stored, and the transactionId recorded in the same commit; for a transactionId already stored (even one whose 200 was lost to a crash), nothing new stored.',
+  })
   @ApiErrors({
     400: 'validation_failed (including a device addressed twice) or unknown_field; nothing stored.',
     401: UNAUTHORIZED,
@@ -60,7 +64,6 @@ export class FederationController {
     410: 'stale_devices: body lists staleDevices; nothing stored.',
     413: 'payload_too_large: a content over 256 KiB decoded; nothing stored.',
     429: 'rate_limited (too much from this source to this recipient), queue_full, or queue_share_full (this source’s undelivered envelopes fill its share of a destination queue); nothing stored; see Retry-After.',
-    503: 'peer_unavailable: the same transaction is being stored right now; retry later.',
   })
   receiveFanout(@FederationOrigin() origin: string, @Body() dto: RelayedFanoutDto) {
     return this.federation.receiveFanout(origin, dto);

@@ -1,12 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode } from '@parley/protocol';
+import { crashPoint } from '../../common/crash-point';
 import { ParleyException } from '../../common/parley.exception';
+import { PARLEY_CONFIG } from '../../config/config.module';
+import type { ParleyConfig } from '../../config/config';
 import { ClaimedBundle, KeysService } from '../../keys/keys.service';
 import { RateLimiterService } from '../../limits/rate-limiter.service';
 import { MessagesService } from '../../messages/messages.service';
 import { MetricsService } from '../../metrics/metrics.service';
 import { ClaimKeysDto, RelayedFanoutDto } from './dto/federation.dto';
-import { InboxRepository } from './inbox.repository';
 import { ServerKeyService } from '../outbound/server-key.service';
 
 /**
@@ -19,10 +21,10 @@ import { ServerKeyService } from '../outbound/server-key.service';
 @Injectable()
 export class FederationService {
   constructor(
+    @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
     private readonly serverKey: ServerKeyService,
     private readonly keys: KeysService,
     private readonly messages: MessagesService,
-    private readonly inbox: InboxRepository,
     private readonly limits: RateLimiterService,
     private readonly metrics: MetricsService,
   ) {}
@@ -46,40 +48,26 @@ export class FederationService {
   }
 
   /**
-   * Stores a relayed fan-out at most once per (origin, transactionId).
-   *
-   * acceptFanout writes through the batched EnvelopeStore, outside any
-   * transaction of ours, so the inbox row cannot commit atomically with
-   * the envelopes (STYLE.md 12 asks for that; this is the nearest honest
-   * version). Instead the inbox row is claimed first (pending), the
-   * envelopes are stored, and the row is marked done. A redelivery of a
-   * done transaction is answered 200 and stores nothing; one that finds
-   * it pending is told 503 and retried later. A refused or failed fan-out
-   * releases its claim, so nothing was stored and nothing is remembered.
-   * The remaining window: if this process dies after the envelopes commit
-   * but before the row is marked done, the pending row is taken over after
-   * a minute and the retry stores the envelopes a second time. Recipients'
-   * libsignal sessions reject the duplicate ciphertext, so the user sees it
-   * once.
+   * Stores a relayed fan-out exactly once per (origin, transactionId), as
+   * long as the peer retries until it hears an answer. The transaction is
+   * the fan-out's claim: acceptFanout records it in federation_inbox in the
+   * statement that stores the envelopes (MessagesRepository.insertFanouts,
+   * batched like every fan-out), so the record and the envelopes commit
+   * together (STYLE.md 12) and nothing is written before. A process that dies before that
+   * commit leaves nothing behind, and the retry stores the fan-out; one that
+   * dies after it leaves both, and the retry is answered 200 and stores
+   * nothing. A redelivery while the first attempt is still storing waits
+   * for that commit and then stores nothing. A refused or failed fan-out
+   * commits nothing, so nothing is remembered and a corrected retry is
+   * stored.
    */
   async receiveFanout(origin: string, dto: RelayedFanoutDto): Promise<Record<string, never>> {
     requireOwnUser(origin, dto.source);
-    const claim = await this.inbox.claimInbox(origin, dto.transactionId);
-    if (claim === 'done') {
-      this.metrics.federationInbound.inc({ outcome: 'duplicate' });
-      return {};
-    }
-    if (claim === 'busy') {
-      throw new ParleyException(ErrorCode.PeerUnavailable, 'this transaction is being stored by another request; retry later', {}, 5_000);
-    }
-    try {
-      await this.messages.acceptFanout({ address: dto.source, deviceId: dto.sourceDeviceId }, dto.destination, dto);
-    } catch (error) {
-      await this.inbox.releaseInbox(origin, dto.transactionId).catch(() => undefined);
-      throw error;
-    }
-    await this.inbox.finishInbox(origin, dto.transactionId);
-    this.metrics.federationInbound.inc({ outcome: 'accepted' });
+    crashPoint(this.config, 'relayed-fanout-received');
+    const source = { address: dto.source, deviceId: dto.sourceDeviceId, transaction: { origin, transactionId: dto.transactionId } };
+    const outcome = await this.messages.acceptFanout(source, dto.destination, dto);
+    crashPoint(this.config, 'relayed-fanout-stored');
+    this.metrics.federationInbound.inc({ outcome });
     return {};
   }
 }
