@@ -9,7 +9,7 @@ import { KeyLogCheckResult, runKeyLogCheck, runTrustCheck, TrustCheckResult } fr
 import { fixed, printTable, ratio } from './table';
 
 /**
- * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle,trust,log --keyed --log-leaves 50000 --no-anchor]`
+ * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle,trust,log --keyed --single --log-leaves 50000 --no-anchor]`
  * Bundle fetches with one-time key claims, message throughput, latency and memory per idle connection for each
  * deployment, beside the figures of shared/PERFORMANCE.md as ratios; the key log's append and proof rates
  * (PostgreSQL deployments) and proof sizes. With the messages suite, ejabberd's relay is measured in the same run
@@ -43,8 +43,12 @@ async function main() {
   const chosen = DEPLOYMENTS.filter((d) => only.includes(d.storage));
   const suites = option('suites', 'keys,messages,idle,trust,log').split(',');
   const logLeaves = Number(option('log-leaves', '50000'));
-  /** Sends carry idempotency keys (API.md section 3), as the SDK's do. */
-  const keyed = process.argv.includes('--keyed');
+  const throughputOptions = {
+    /** Sends carry idempotency keys (API.md section 3), as the SDK's do. */
+    keyed: process.argv.includes('--keyed'),
+    /** Recipients get one `message` per envelope, as clients that do not ask for batches do (API.md section 4). */
+    batch: !process.argv.includes('--single'),
+  };
   const keyFetchOptions = {
     requesters: 50,
     targets: 4,
@@ -68,7 +72,7 @@ async function main() {
     }
     if (suites.includes('messages')) {
       process.stderr.write(`bench: ${storage} x${processes}: messages...\n`);
-      throughput.push(await withDeployment(storage, processes, (d) => runMessageThroughput(d, seconds, keyed)));
+      throughput.push(await withDeployment(storage, processes, (d) => runMessageThroughput(d, seconds, throughputOptions)));
     }
     if (suites.includes('idle')) {
       process.stderr.write(`bench: ${storage} x${processes}: ${idle} idle connections...\n`);
@@ -160,7 +164,8 @@ async function main() {
 
   if (throughput.length)
     printTable(
-      `Messages: 50 senders -> 50 recipients x 2 connected devices, 300-byte ciphertexts, socket.io send + ack (${seconds} s per phase); ` +
+      `Messages: 50 senders -> 50 recipients x 2 connected devices, 300-byte ciphertexts, socket.io send + ack (${seconds} s per phase), ` +
+        (throughputOptions.batch ? 'batched delivery; ' : 'one `message` per envelope (--single); ') +
         "latency from the sender's send to arrival at both devices" +
         (ejabberd ? `; ejabberd in this run: ${ejabberd.p50} / ${ejabberd.p99} ms p50/p99 at its maximum` : ''),
       [
