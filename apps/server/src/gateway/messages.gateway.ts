@@ -28,6 +28,7 @@ import type { DeviceSignal } from '../delivery/device-signal';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeviceQueueService } from '../messages/device-queue.service';
 import { SocketSendDto } from '../messages/dto/send-messages.dto';
+import { wellFormedSend } from '../messages/dto/well-formed-send';
 import { MessagesService } from '../messages/messages.service';
 import { DeviceConnection } from './device-connection';
 
@@ -113,10 +114,8 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   @SubscribeMessage('send')
   async send(@ConnectedSocket() socket: DeviceSocket, @MessageBody() payload: unknown): Promise<SendReply> {
     try {
-      const { destination, ...request } = (await this.validation.transform(payload, {
-        type: 'body',
-        metatype: SocketSendDto,
-      })) as SocketSendDto;
+      const { destination, ...request } =
+        wellFormedSend(payload) ?? ((await this.validation.transform(payload, { type: 'body', metatype: SocketSendDto })) as SocketSendDto);
       const outcome = await this.messages.sendMessages(socket.data.device, destination, request);
       return { status: outcome.status, body: outcome.body };
     } catch (error) {
