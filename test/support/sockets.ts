@@ -1,15 +1,18 @@
-import { connectDeviceOnce } from '@parley/protocol';
+import { connectDeviceOnce, receiveEnvelopes } from '@parley/protocol';
 import type { DeviceSocket, Envelope, KeyCountResponse, MessageAck, SocketReply, SocketSendRequest } from '@parley/protocol';
 import type { TestServer } from './server';
 
 /**
  * A device's socket.io connection for tests: records every envelope and
  * `keys:low`, acks automatically unless told not to, and waits for counts
- * with a deadline instead of sleeping.
+ * with a deadline instead of sleeping. It is an older client (one `message`
+ * per envelope) unless opened with `batch: true`.
  */
 export interface TestSocket {
   socket: DeviceSocket;
   envelopes: Envelope[];
+  /** Every delivery packet as it came, with its own ack: one envelope (`message`) or a batch (`messages`). */
+  packets: { event: 'message' | 'messages'; envelopes: Envelope[]; ack: (reply: MessageAck) => void }[];
   keysLow: KeyCountResponse[];
   /** Reasons the server gave before closing the socket (`closing`). */
   closing: string[];
@@ -28,11 +31,17 @@ export async function until(check: () => boolean, timeoutMs = 10_000, what = 'co
   }
 }
 
-export function openSocket(server: Pick<TestServer, 'url'>, token: string, options: { autoAck?: boolean } = {}): Promise<TestSocket> {
-  const { socket, connected } = connectDeviceOnce(server.url, token);
+export interface TestSocketOptions {
+  autoAck?: boolean;
+  batch?: boolean;
+}
+
+export function openSocket(server: Pick<TestServer, 'url'>, token: string, options: TestSocketOptions = {}): Promise<TestSocket> {
+  const { socket, connected } = connectDeviceOnce(server.url, token, { batch: options.batch });
   const state: TestSocket = {
     socket,
     envelopes: [],
+    packets: [],
     keysLow: [],
     closing: [],
     autoAck: options.autoAck ?? true,
@@ -45,7 +54,9 @@ export function openSocket(server: Pick<TestServer, 'url'>, token: string, optio
       socket.disconnect();
     },
   };
-  socket.on('message', (envelope: Envelope, ack: (reply: MessageAck) => void) => {
+  socket.on('message', (envelope, ack) => state.packets.push({ event: 'message', envelopes: [envelope], ack }));
+  socket.on('messages', (envelopes, ack) => state.packets.push({ event: 'messages', envelopes, ack }));
+  receiveEnvelopes(socket, (envelope, ack) => {
     state.envelopes.push(envelope);
     if (state.autoAck) ack({ ok: true });
   });
@@ -61,7 +72,7 @@ export function openSocket(server: Pick<TestServer, 'url'>, token: string, optio
 export function socketPool(server: () => Pick<TestServer, 'url'>) {
   const open: TestSocket[] = [];
   return {
-    connect: async (device: { token: string }, options?: { autoAck?: boolean }) => {
+    connect: async (device: { token: string }, options?: TestSocketOptions) => {
       const socket = await openSocket(server(), device.token, options);
       open.push(socket);
       return socket;

@@ -1,11 +1,21 @@
-import { connectDeviceOnce } from '@parley/protocol';
-import type { DeviceSocket, Envelope, MessageAck } from '@parley/protocol';
+import { connectDeviceOnce, receiveEnvelopes } from '@parley/protocol';
+import type { DeviceSocket, Envelope } from '@parley/protocol';
 import type { BenchDevice } from './population';
 import { inParallel } from './population';
 
-export function connectDevice(baseUrl: string, device: BenchDevice, onEnvelope?: (envelope: Envelope) => void): Promise<DeviceSocket> {
-  const { socket, connected } = connectDeviceOnce(baseUrl, device.token);
-  socket.on('message', (envelope: Envelope, ack: (reply: MessageAck) => void) => {
+export interface ClientOptions {
+  onEnvelope?: (envelope: Envelope) => void;
+  /** Batched delivery (API.md section 4), as the SDK asks for; false for one `message` per envelope, as older clients get. */
+  batch?: boolean;
+}
+
+export function connectDevice(
+  baseUrl: string,
+  device: BenchDevice,
+  { onEnvelope, batch = true }: ClientOptions = {},
+): Promise<DeviceSocket> {
+  const { socket, connected } = connectDeviceOnce(baseUrl, device.token, { batch });
+  receiveEnvelopes(socket, (envelope, ack) => {
     onEnvelope?.(envelope);
     ack({ ok: true });
   });
@@ -13,11 +23,11 @@ export function connectDevice(baseUrl: string, device: BenchDevice, onEnvelope?:
 }
 
 /** Connects every device, spreading them over the deployment's processes. */
-export function connectAll(urls: string[], devices: BenchDevice[], onEnvelope?: (envelope: Envelope) => void): Promise<DeviceSocket[]> {
+export function connectAll(urls: string[], devices: BenchDevice[], options?: ClientOptions): Promise<DeviceSocket[]> {
   return inParallel(
     devices.map((d, i) => [d, urls[i % urls.length]] as const),
     64,
-    ([device, url]) => connectDevice(url, device, onEnvelope),
+    ([device, url]) => connectDevice(url, device, options),
   );
 }
 

@@ -3,6 +3,7 @@ import { EjabberdAnchor, runEjabberdAnchor } from './ejabberd-anchor';
 import { runIdleConnections } from './idle-connections.bench';
 import { KeyFetchResult, runKeyFetch } from './key-fetch.bench';
 import { KeyLogResult, proofSizes, runKeyLog } from './key-log.bench';
+import { DrainResult, runOfflineDrain } from './offline-drain.bench';
 import { GOAL_HALF_RATE, runMessageThroughput, ThroughputResult } from './message-throughput.bench';
 import { REFERENCE } from './reference';
 import { FANOUT_PATHS, FanoutCost, IN_FLIGHT, relayPeerEnv, runRelayedFanouts } from './relayed-fanout.bench';
@@ -12,6 +13,9 @@ import { fixed, printTable, ratio } from './table';
 /**
  * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,idle,trust,log,relay --keyed --log-leaves 50000 --relay-rounds 5 --relay-sends 2000 --no-anchor]`
  * Bundle fetches with one-time key claims, message throughput, latency and memory per idle connection for each
+    );
+ * `npm run bench [-- --seconds 10 --idle 5000 --only embedded,postgres,postgres+redis --suites keys,messages,drain,idle,trust,log --keyed --single --log-leaves 50000 --no-anchor]`
+ * Bundle fetches with one-time key claims, message throughput, latency, offline drain and memory per idle connection for each
  * deployment, beside the figures of shared/PERFORMANCE.md as ratios; the key log's append and proof rates
  * (PostgreSQL deployments) and proof sizes; with `relay` (not run by default), µs per fan-out relayed by a peer
  * beside local sends (single-process deployments). With the messages suite, ejabberd's relay is measured in the
@@ -48,10 +52,14 @@ async function main() {
   const idle = Number(option('idle', '5000'));
   const only = option('only', DEPLOYMENTS.map((d) => d.storage).join(',')).split(',');
   const chosen = DEPLOYMENTS.filter((d) => only.includes(d.storage));
-  const suites = option('suites', 'keys,messages,idle,trust,log').split(',');
+  const suites = option('suites', 'keys,messages,drain,idle,trust,log').split(',');
   const logLeaves = Number(option('log-leaves', '50000'));
-  /** Sends carry idempotency keys (API.md section 3), as the SDK's do. */
-  const keyed = process.argv.includes('--keyed');
+  const throughputOptions = {
+    /** Sends carry idempotency keys (API.md section 3), as the SDK's do. */
+    keyed: process.argv.includes('--keyed'),
+    /** Recipients get one `message` per envelope, as clients that do not ask for batches do (API.md section 4). */
+    batch: !process.argv.includes('--single'),
+  };
   const keyFetchOptions = {
     requesters: 50,
     targets: 4,
@@ -61,6 +69,7 @@ async function main() {
   };
 
   const throughput: [string, ThroughputResult][] = [];
+  const drains: [string, DrainResult][] = [];
   const memory: [string, number][] = [];
   const keyFetch: [string, KeyFetchResult][] = [];
   const keyLog: [string, KeyLogResult][] = [];
@@ -78,7 +87,11 @@ async function main() {
     }
     if (suites.includes('messages')) {
       process.stderr.write(`bench: ${storage} x${processes}: messages...\n`);
-      throughput.push(await withDeployment(storage, processes, (d) => runMessageThroughput(d, seconds, keyed)));
+      throughput.push(await withDeployment(storage, processes, (d) => runMessageThroughput(d, seconds, throughputOptions)));
+    }
+    if (suites.includes('drain')) {
+      process.stderr.write(`bench: ${storage} x${processes}: offline drain...\n`);
+      drains.push(await withDeployment(storage, processes, (d) => runOfflineDrain(d, throughputOptions.batch)));
     }
     if (suites.includes('relay') && processes === 1) {
       process.stderr.write(`bench: ${storage}: relayed and local fan-outs, ${relayRounds} rounds...\n`);
@@ -174,7 +187,8 @@ async function main() {
 
   if (throughput.length)
     printTable(
-      `Messages: 50 senders -> 50 recipients x 2 connected devices, 300-byte ciphertexts, socket.io send + ack (${seconds} s per phase); ` +
+      `Messages: 50 senders -> 50 recipients x 2 connected devices, 300-byte ciphertexts, socket.io send + ack (${seconds} s per phase), ` +
+        (throughputOptions.batch ? 'batched delivery; ' : 'one `message` per envelope (--single); ') +
         "latency from the sender's send to arrival at both devices" +
         (ejabberd ? `; ejabberd in this run: ${ejabberd.p50} / ${ejabberd.p99} ms p50/p99 at its maximum` : ''),
       [
@@ -225,6 +239,17 @@ async function main() {
           return [label, path, fixed(c.sequentialMicros), fixed(c.concurrentMicros), fixed(c.serverCpuMicros), c.refused];
         }),
       ),
+    );
+  if (drains.length)
+    printTable(
+      `Offline drain: 20,000 envelopes queued for 200 devices, which then connect at once and ack everything (${throughputOptions.batch ? 'batched delivery' : 'one `message` per envelope, --single'})`,
+      ['deployment', 'envelopes/s', 'vs ejabberd (14,200/s)', 'server CPU ms/envelope'],
+      drains.map(([label, r]) => [
+        label,
+        fixed(r.envelopesPerSecond),
+        ratio(r.envelopesPerSecond, REFERENCE.ejabberdOfflineDrainPerSecond),
+        fixed(r.serverCpuMsPerEnvelope, 3),
+      ]),
     );
   if (memory.length)
     printTable(

@@ -65,22 +65,31 @@ class Arrivals {
   }
 }
 
+export interface ThroughputOptions {
+  /** Every send carries a fresh idempotency key, as the SDK's sends do. */
+  keyed: boolean;
+  /** Recipients ask for batched delivery, as the SDK does; false measures one `message` per envelope. */
+  batch: boolean;
+}
+
 interface Population {
   senders: { device: BenchDevice; socket: DeviceSocket; lastTimestamp: number }[];
   fanouts: { address: string; messages: OutgoingMessage[] }[];
   delivered: Arrivals;
   close: () => void;
   recipients: BenchDevice[];
-  /** Every send carries a fresh idempotency key, as the SDK's sends do. */
   keyed: boolean;
 }
 
-async function populate(deployment: Deployment, keyed: boolean): Promise<Population> {
+async function populate(deployment: Deployment, { keyed, batch }: ThroughputOptions): Promise<Population> {
   const urls = deployment.servers.map((s) => s.url);
   const senders = (await createAccounts(urls[0], SENDERS, 1)).flat();
   const recipientAccounts = await createAccounts(urls[0], RECIPIENTS, DEVICES_PER_RECIPIENT);
   const delivered = new Arrivals(DEVICES_PER_RECIPIENT);
-  const recipientSockets = await connectAll(urls, recipientAccounts.flat(), (envelope) => delivered.record(envelope));
+  const recipientSockets = await connectAll(urls, recipientAccounts.flat(), {
+    onEnvelope: (envelope) => delivered.record(envelope),
+    batch,
+  });
   // Senders talk to the first process; recipients are spread over all of them.
   const senderSockets = await connectAll([urls[0]], senders);
   return {
@@ -194,8 +203,8 @@ async function measurePaced(population: Population, envelopesPerSecond: number, 
  * Latency is what a user waits for: from the sender's `send` to the
  * fan-out's arrival at both recipient devices.
  */
-export async function runMessageThroughput(deployment: Deployment, seconds: number, keyed = false): Promise<ThroughputResult> {
-  const population = await populate(deployment, keyed);
+export async function runMessageThroughput(deployment: Deployment, seconds: number, options: ThroughputOptions): Promise<ThroughputResult> {
+  const population = await populate(deployment, options);
   const refused = { n: 0 };
   try {
     await pushFlatOut(population, 3, refused); // warm-up

@@ -11,6 +11,8 @@ export const REFERENCE = {
   postgresOneTimeKeyClaimsPerSecond: 6000,
   /** Issue 14's goal for bundle fetches with key consumption: half of the raw claim ceiling. */
   keyFetchGoalPerSecond: 3000,
+  /** ejabberd draining 20,000 stored messages to 200 devices logging in at once. */
+  ejabberdOfflineDrainPerSecond: 14200,
   /** socket.io server memory per idle websocket. */
   socketIoBytesPerIdleConnection: 17 * 1024,
   prosodyBytesPerIdleConnection: 37 * 1024,

@@ -13,9 +13,30 @@ export interface SocketReply<T = unknown> {
   /** With a 429 or 503: how long to wait before trying again, as HTTP's Retry-After says it. */
   retryAfterMs?: number;
 }
+/**
+ * The answer to `message` and to `messages`. `{ok: true}` acknowledges the
+ * envelope, or every envelope of the batch, and the server deletes them.
+ * Anything else refuses: nothing is deleted, and the server offers the
+ * envelopes again on its next drain of the queue, at the latest on the
+ * device's next connection.
+ */
 export interface MessageAck {
   ok: boolean;
 }
+
+/**
+ * What a device presents in the socket handshake (section 4). `batch: true`
+ * opts in to batched delivery: envelopes come as `messages`, several to a
+ * packet with one ack, instead of one `message` each (a Parley extension;
+ * clients that do not ask get `message`).
+ */
+export interface SocketHandshake {
+  token: string;
+  batch?: boolean;
+}
+
+/** A `messages` packet carries at most this many envelopes, oldest first (section 4). */
+export const MAX_ENVELOPES_PER_BATCH = 64;
 
 export interface DeliveryFailed {
   destination: string;
@@ -41,6 +62,8 @@ export interface ClosingNotice {
 
 export interface ServerToClientEvents {
   message: (envelope: Envelope, ack: (reply: MessageAck) => void) => void;
+  /** Batched delivery (opted in with `batch: true`): 1 to MAX_ENVELOPES_PER_BATCH envelopes, one ack for them all. */
+  messages: (envelopes: Envelope[], ack: (reply: MessageAck) => void) => void;
   'keys:low': (counts: KeyCountResponse) => void;
   'delivery:failed': (failure: DeliveryFailed) => void;
   closing: (notice: ClosingNotice) => void;

@@ -102,6 +102,35 @@ describe('SDK', () => {
     expect(connection.socket.connected).toBe(false);
   });
 
+  it('asks for batched delivery and hands each envelope to onEnvelope, in order; its acks answer the batch and empty the queue', async () => {
+    const alice = await newAccount();
+    const bob = await newAccount();
+    const message = { destinationDeviceId: 1, destinationRegistrationId: bob.keys.registrationId, type: 2, content: 'b3BhcXVl' };
+    for (let timestamp = 1; timestamp <= 5; timestamp++) await alice.client.sendMessages(bob.username, { timestamp, messages: [message] });
+    const connection = new RealtimeConnection(server.url, bob.client.tokens);
+    const batchSizes: number[] = [];
+    connection.socket.on('messages', (envelopes) => batchSizes.push(envelopes.length));
+    const received: number[] = [];
+    const allReceived = new Promise<void>((resolve) =>
+      connection.onEnvelope((envelope, ack) => {
+        received.push(envelope.timestamp);
+        ack({ ok: true });
+        if (received.length === 5) resolve();
+      }),
+    );
+    try {
+      connection.connect();
+      await allReceived;
+      expect(received).toEqual([1, 2, 3, 4, 5]);
+      expect(batchSizes).toEqual([5]);
+      const deadline = Date.now() + 5000;
+      while ((await bob.client.listMessages()).messages.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect((await bob.client.listMessages()).messages).toEqual([]);
+    } finally {
+      connection.close();
+    }
+  });
+
   it('tells the server domain without a token', async () => {
     const key = await new ParleyClient(server.url).serverKey();
     expect(key.domain).toBe('localhost');

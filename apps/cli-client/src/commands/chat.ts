@@ -130,11 +130,13 @@ async function chat(ctx: DeviceContext, out: Output, peer: string, options: Chat
   });
 
   const handleIncoming = incomingHandler(ctx, peer, options, show);
-  socket.on('message', async (envelope, ack) => {
-    const incoming = await receiveEnvelope(ctx, envelope);
-    if (incoming) handleIncoming(incoming);
-    ack({ ok: true });
-  });
+  connection.onEnvelope(
+    (envelope, ack) =>
+      void receiveEnvelope(ctx, envelope).then((incoming) => {
+        if (incoming) handleIncoming(incoming);
+        ack({ ok: true });
+      }),
+  );
   socket.on('keys:low', (counts) => {
     replenishKeys(ctx, counts).then(
       (added) => status(`uploaded ${added.preKeys} EC and ${added.pqPreKeys} Kyber one-time prekeys`),

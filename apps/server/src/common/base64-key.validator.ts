@@ -8,6 +8,12 @@ export function decodeBase64(value: unknown): Buffer | null {
   return Buffer.from(value, 'base64');
 }
 
+/** How many bytes a base64 string decodes to, without decoding it. */
+export function decodedLength(value: string): number {
+  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+  return Math.floor((value.length * 3) / 4) - padding;
+}
+
 /** Constraint name of MaxDecodedBytes; the validation pipe answers 413 payload_too_large for it. */
 export const MAX_DECODED_BYTES = 'maxDecodedBytes';
 
@@ -24,9 +30,7 @@ export function MaxDecodedBytes(bytes: number) {
       options: { message: `must decode to at most ${bytes} bytes` },
       validator: {
         validate(value: unknown) {
-          if (typeof value !== 'string') return true;
-          const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
-          return Math.floor((value.length * 3) / 4) - padding <= bytes;
+          return typeof value !== 'string' || decodedLength(value) <= bytes;
         },
       },
     });

@@ -1,14 +1,22 @@
-import type { Envelope, MessageAck, ServerToClientEvents } from '@parley/protocol';
+import { MAX_ENVELOPES_PER_BATCH } from '@parley/protocol';
+import type { MessageAck, ServerToClientEvents } from '@parley/protocol';
 import type { QueuedEnvelope } from '../delivery/device-signal';
 import type { QueueAccess } from '../messages/device-queue.service';
 
 /** The part of a device's socket a connection writes to. */
 export interface EnvelopeSink {
-  emit: (event: 'message', ...args: Parameters<ServerToClientEvents['message']>) => unknown;
+  emit(event: 'message', ...args: Parameters<ServerToClientEvents['message']>): unknown;
+  emit(event: 'messages', ...args: Parameters<ServerToClientEvents['messages']>): unknown;
 }
 
-/** Unacknowledged deliveries per connection: bounds server memory per slow device. */
+/** Unacknowledged envelopes (not packets) per connection: bounds server memory per slow device. */
 export const MAX_IN_FLIGHT = 128;
+/**
+ * A batch takes no more envelopes once its contents reach this many
+ * characters, so one packet stays about the size of one HTTP request
+ * (Limits.maxRequestBytes) however large the envelopes are.
+ */
+export const MAX_BATCH_CONTENT_CHARS = 1024 * 1024;
 /** Live envelopes held while the queue drains; past this, the drain simply runs again. */
 const MAX_HELD_DURING_DRAIN = 1024;
 /** Ids remembered so a redelivery through another path (queue and live) is sent once. */
@@ -20,11 +28,20 @@ const MAX_REMEMBERED_IDS = 4096;
  * unacknowledged at once. Anything not sent now stays in the durable
  * queue and is picked up by the next drain, so a full window or an
  * overflow never loses an envelope (delivery is at least once).
+ *
+ * A batching connection (the client asked for `messages` in its
+ * handshake) collects what it sends during one turn of the event loop and
+ * writes it as few packets with one ack each: socket.io's cost per packet
+ * (encoding, a websocket frame, a write, ack bookkeeping) is paid per
+ * batch on the server and the client alike. Live envelopes of one group
+ * commit arrive in the same turn, and so does a page of a drain.
  */
 export class DeviceConnection {
   private readonly inFlight = new Set<string>();
   private readonly sentIds = new Set<string>();
   private held: QueuedEnvelope[] = [];
+  /** Counted in flight, waiting for the end of this turn to go out as batches (batching connections only). */
+  private unwritten: QueuedEnvelope[] = [];
   private draining = false;
   /**
    * Stored envelopes are waiting in the queue: live ones must not overtake
@@ -37,6 +54,7 @@ export class DeviceConnection {
   constructor(
     private readonly socket: EnvelopeSink,
     private readonly queue: QueueAccess,
+    private readonly batching = false,
   ) {}
 
   /** Drains the queue; live envelopes arriving meanwhile are held and sent after it, in queue order. */
@@ -109,15 +127,38 @@ export class DeviceConnection {
     if (this.closed || this.sentIds.has(envelope.id)) return;
     this.remember(envelope.id);
     this.inFlight.add(envelope.id);
-    this.socket.emit('message', envelope, (ack: MessageAck) => void this.acknowledged(envelope, queued.stored, ack));
+    if (!this.batching) {
+      this.socket.emit('message', envelope, (ack: MessageAck) => void this.acknowledged([queued], ack));
+      return;
+    }
+    this.unwritten.push(queued);
+    if (this.unwritten.length === 1) setImmediate(() => this.writeBatches());
   }
 
-  private async acknowledged(envelope: Envelope, stored: boolean, ack: MessageAck) {
-    if (!this.inFlight.delete(envelope.id)) return;
+  /** Writes what this turn sent, in order, one ack per packet. */
+  private writeBatches() {
+    const unwritten = this.unwritten;
+    this.unwritten = [];
+    // After close the envelopes stay queued; the next connection delivers them.
+    if (this.closed) return;
+    for (const batch of toBatches(unwritten)) {
+      this.socket.emit(
+        'messages',
+        batch.map((q) => q.envelope),
+        (ack: MessageAck) => void this.acknowledged(batch, ack),
+      );
+    }
+  }
+
+  /** One ack answers every envelope of its packet: all are deleted, or (refused) all are offered again by the next drain. */
+  private async acknowledged(sent: QueuedEnvelope[], ack: MessageAck) {
+    const answered = sent.filter((q) => this.inFlight.delete(q.envelope.id));
+    if (answered.length === 0) return;
     if (ack?.ok !== true) {
-      this.sentIds.delete(envelope.id); // refused: the next drain offers it again
-    } else if (stored) {
-      await this.queue.acknowledge(envelope.id).catch(() => undefined); // stays queued: redelivered later
+      answered.forEach((q) => this.sentIds.delete(q.envelope.id));
+    } else {
+      // Ids whose delete fails stay queued and are delivered again later.
+      await Promise.all(answered.filter((q) => q.stored).map((q) => this.queue.acknowledge(q.envelope.id).catch(() => undefined)));
     }
     if (this.pendingDrain && !this.draining && this.inFlight.size <= MAX_IN_FLIGHT / 2) void this.drain();
   }
@@ -130,4 +171,22 @@ export class DeviceConnection {
       if (!this.inFlight.has(old)) this.sentIds.delete(old);
     }
   }
+}
+
+/** Cuts envelopes, in order, into packets of at most MAX_ENVELOPES_PER_BATCH, closing one once its contents reach MAX_BATCH_CONTENT_CHARS. */
+function toBatches(queued: QueuedEnvelope[]): QueuedEnvelope[][] {
+  const batches: QueuedEnvelope[][] = [];
+  let batch: QueuedEnvelope[] = [];
+  let chars = 0;
+  for (const q of queued) {
+    if (batch.length === MAX_ENVELOPES_PER_BATCH || chars >= MAX_BATCH_CONTENT_CHARS) {
+      batches.push(batch);
+      batch = [];
+      chars = 0;
+    }
+    batch.push(q);
+    chars += q.envelope.content.length;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }

@@ -9,7 +9,15 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { ClientToServerEvents, ClosingNotice, ErrorCode, Limits, ServerToClientEvents, SOCKET_NAMESPACE } from '@parley/protocol';
+import {
+  ClientToServerEvents,
+  ClosingNotice,
+  ErrorCode,
+  Limits,
+  ServerToClientEvents,
+  SocketHandshake,
+  SOCKET_NAMESPACE,
+} from '@parley/protocol';
 import type { AuthenticatedDevice } from '../auth/authenticated-user';
 import { TokenService } from '../auth/token.service';
 import { mapError } from '../common/global-exception.filter';
@@ -20,6 +28,7 @@ import type { DeviceSignal } from '../delivery/device-signal';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeviceQueueService } from '../messages/device-queue.service';
 import { SocketSendDto } from '../messages/dto/send-messages.dto';
+import { wellFormedSend } from '../messages/dto/well-formed-send';
 import { MessagesService } from '../messages/messages.service';
 import { DeviceConnection } from './device-connection';
 
@@ -77,12 +86,13 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   private async admit(socket: DeviceSocket) {
-    const user = await this.tokens.authenticate(String(socket.handshake.auth?.token ?? ''));
+    const handshake = socket.handshake.auth as Partial<SocketHandshake> | undefined;
+    const user = await this.tokens.authenticate(String(handshake?.token ?? ''));
     if (user.deviceId === null) throw ParleyException.unauthorized('a device token is required');
     const device = user as AuthenticatedDevice;
     const state = socket.data;
     state.device = device;
-    state.connection = new DeviceConnection(socket, this.queue.accessFor(device));
+    state.connection = new DeviceConnection(socket, this.queue.accessFor(device), handshake?.batch === true);
     state.unsubscribe = await this.bus.subscribe(device.accountId, device.deviceId, (signal) => this.onSignal(socket, signal));
     if (socket.conn.readyState !== 'open') {
       // The client left during the handshake: socket.io will not report a disconnect for it.
@@ -104,10 +114,8 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   @SubscribeMessage('send')
   async send(@ConnectedSocket() socket: DeviceSocket, @MessageBody() payload: unknown): Promise<SendReply> {
     try {
-      const { destination, ...request } = (await this.validation.transform(payload, {
-        type: 'body',
-        metatype: SocketSendDto,
-      })) as SocketSendDto;
+      const { destination, ...request } =
+        wellFormedSend(payload) ?? ((await this.validation.transform(payload, { type: 'body', metatype: SocketSendDto })) as SocketSendDto);
       const outcome = await this.messages.sendMessages(socket.data.device, destination, request);
       return { status: outcome.status, body: outcome.body };
     } catch (error) {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { ClosingNotice } from '../events';
-import { DeviceSocket, openDeviceSocket } from './device-socket';
+import { DeviceSocket, EnvelopeHandler, openDeviceSocket, receiveEnvelopes } from './device-socket';
 import { TokenKeeper } from './token-keeper';
 
 /** The server closed the socket for good (its `closing` notice); reconnecting would be wrong. */
@@ -26,6 +26,9 @@ export interface RealtimeStatusEvents {
   closed: [error: Error];
 }
 
+/** Pause before connecting again after the server answered `unavailable`. */
+const UNAVAILABLE_RETRY_MS = 2000;
+
 /**
  * The device's socket (API.md section 4) with the reconnect rules the
  * contract implies. socket.io retries lost transports by itself, but not a
@@ -34,12 +37,12 @@ export interface RealtimeStatusEvents {
  * tokens and connect again; only a refused refresh ends the connection.
  * The handshake reads the token on every attempt, so reconnects always use
  * the newest one. A `closing` notice of `replaced` or `device_removed` ends
- * the connection at once, as the notice asks.
+ * the connection at once, as the notice asks. It asks for batched
+ * delivery, so envelopes are read through `onEnvelope`, not the socket's
+ * `message` event.
  */
-/** Pause before connecting again after the server answered `unavailable`. */
-const UNAVAILABLE_RETRY_MS = 2000;
-
 export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
+  /** For events other than envelopes: those come batched, through `onEnvelope`. */
   readonly socket: DeviceSocket;
   private closed = false;
 
@@ -48,7 +51,11 @@ export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
     private readonly tokens: TokenKeeper,
   ) {
     super();
-    this.socket = openDeviceSocket(baseUrl, () => this.tokens.accessToken, { autoConnect: false, reconnectionDelayMax: 5000 });
+    this.socket = openDeviceSocket(baseUrl, () => this.tokens.accessToken, {
+      autoConnect: false,
+      reconnectionDelayMax: 5000,
+      batch: true,
+    });
     this.socket.on('connect', () => this.emit('connected'));
     this.socket.on('connect_error', (error) => {
       if (error.message === 'unauthorized') return this.refreshAndReconnect();
@@ -68,6 +75,12 @@ export class RealtimeConnection extends EventEmitter<RealtimeStatusEvents> {
       this.emit('disconnected', reason);
       if (reason === 'io server disconnect') this.refreshAndReconnect();
     });
+  }
+
+  /** Every envelope, one at a time, in order; see receiveEnvelopes. */
+  onEnvelope(handler: EnvelopeHandler): this {
+    receiveEnvelopes(this.socket, handler);
+    return this;
   }
 
   connect(): this {

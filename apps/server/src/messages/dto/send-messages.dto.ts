@@ -20,11 +20,15 @@ import { MaxDecodedBytes } from '../../common/base64-key.validator';
 export const CIPHERTEXT_TYPES = [2, 3, 7, 8];
 /** A libsignal PlaintextContent, e.g. a DecryptionErrorMessage asking for a resend. */
 export const PLAINTEXT_CONTENT_TYPE = 8;
+/** Device ids are 1-127, so a fan-out has at most 127 messages. */
+export const MAX_DEVICE_ID = 127;
+/** base64, padded or not (MaxDecodedBytes bounds its length). */
+export const BASE64_CONTENT = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export class OutgoingMessageDto implements OutgoingMessage {
   @IsInt()
   @Min(1)
-  @Max(127)
+  @Max(MAX_DEVICE_ID)
   destinationDeviceId: number;
 
   @IsInt()
@@ -38,7 +42,7 @@ export class OutgoingMessageDto implements OutgoingMessage {
 
   /** The ciphertext, base64; at most 256 KiB decoded (413). */
   @IsString()
-  @Matches(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'must be base64' })
+  @Matches(BASE64_CONTENT, { message: 'must be base64' })
   @MaxDecodedBytes(Limits.maxContentBytes)
   content: string;
 }
@@ -75,7 +79,7 @@ export class SendMessagesDto implements SendMessagesRequest {
 
   /** Exactly one entry per current device of the destination (except the sending device). */
   @IsArray()
-  @ArrayMaxSize(127)
+  @ArrayMaxSize(MAX_DEVICE_ID)
   @ValidateNested({ each: true })
   @Type(() => OutgoingMessageDto)
   @ArrayUnique((m?: OutgoingMessageDto) => m?.destinationDeviceId, { message: 'a device is addressed twice' })
