@@ -108,6 +108,8 @@ export class FederationClient {
     const detail = `${signature ? 'badly signed' : 'unsigned'} http_${raw.status}`;
     this.metrics.federationResponseSignatureFailures.inc({ peer: domain });
     void this.repository.recordResponseSignatureFailure(domain).catch(() => undefined);
+    // Signed, but not with the pinned key: perhaps the peer changed its key, which is logged as for its requests.
+    if (signature) void this.peers.reportBadSignature(domain).catch(() => undefined);
     this.logger.warn(`refused an answer from peer ${domain} (${detail}): not signed by its key for this request`);
     return { reached: false, error: 'bad_response_signature', detail };
   }
