@@ -10,6 +10,7 @@ import { RevokedSessions1733600000000 } from './1733600000000-RevokedSessions';
 import { KeyTransparency1733700000000 } from './1733700000000-KeyTransparency';
 import { Witnesses1733800000000 } from './1733800000000-Witnesses';
 import { InboxCommitsWithEnvelopes1733900000000 } from './1733900000000-InboxCommitsWithEnvelopes';
+import { ResponseSignatureFailures1734000000000 } from './1734000000000-ResponseSignatureFailures';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   KeyTransparency1733700000000,
   Witnesses1733800000000,
   InboxCommitsWithEnvelopes1733900000000,
+  ResponseSignatureFailures1734000000000,
 ];

@@ -16,12 +16,14 @@ import {
 } from '@parley/transparency';
 import { freePort } from '@parley/testkit';
 import {
+  FederationHeader,
   generateServerKey,
   loadPrivateKey,
   newNonce,
   publicKeyFromRaw,
   rawPublicKey,
   signRequest,
+  signResponse,
 } from '../../apps/server/src/federation/signature';
 import { api, newUser } from '../support/fixtures';
 import { metric } from '../support/federation';
@@ -99,14 +101,16 @@ describe('witnesses (docs/FEDERATION.md, "Witnessing key logs")', () => {
     const [portA, portB, portM, portGossip] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     gossiper = createServer((req, res) => {
       req.resume();
+      const body = JSON.stringify({
+        devices: [],
+        deviceList: null,
+        transparency: { leafIndex: 0, leaf: '', checkpoint: gossipCheckpoint, inclusionProof: [] },
+      });
+      // m4.test itself, so its answer is signed with its key for the request it answers (docs/FEDERATION.md, "Response signatures").
+      const signed = { responder: 'm4.test', requester: 'b.test', nonce: String(req.headers[FederationHeader.nonce]), status: 200 };
       res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify({
-          devices: [],
-          deviceList: null,
-          transparency: { leafIndex: 0, leaf: '', checkpoint: gossipCheckpoint, inclusionProof: [] },
-        }),
-      );
+      res.setHeader(FederationHeader.responseSignature, signResponse(keys['m4.test'], { ...signed, body: Buffer.from(body) }));
+      res.end(body);
     });
     await new Promise<void>((resolve) => gossiper.listen(portGossip, '127.0.0.1', resolve));
     const pinned = (d: string, port: number) => `${d}=http://127.0.0.1:${port}#${rawPublicKey(keys[d])}`;

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { OutgoingMessage } from '@parley/protocol';
 import type { TestDevice } from './fixtures';
 import type { TestServer } from './server';
@@ -24,4 +26,20 @@ export async function metric(server: TestServer, name: string, labels: string): 
   const body = await (await fetch(`${server.url}/metrics`)).text();
   const line = body.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
   return line ? Number(line.split(' ').pop()) : null;
+}
+
+const ADMIN = join(__dirname, '..', '..', 'dist', 'apps', 'server', 'apps', 'server', 'src', 'admin.js');
+
+/**
+ * Runs parley-admin (the build in dist) on a test server's database, with
+ * that server's environment. With embedded storage, stop the server first:
+ * one process at a time may open a data dir.
+ */
+export function admin(server: TestServer, ...args: string[]): { status: number | null; out: string } {
+  const run = spawnSync(process.execPath, [ADMIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...server.env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: run.status, out: run.stdout + run.stderr };
 }

@@ -20,7 +20,8 @@ export const createTestDatabase = () => createScratchDatabase(process.env.PARLEY
 
 /** A fresh server with fresh storage. `env` overrides or adds configuration. */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const base: Record<string, string> = { JWT_SECRET: randomBytes(32).toString('hex') };
+  // Test peers listen on http://127.0.0.1: plain http must be allowed explicitly (docs/FEDERATION.md).
+  const base: Record<string, string> = { JWT_SECRET: randomBytes(32).toString('hex'), FEDERATION_ALLOW_HTTP: 'true' };
   if (usingRealServices()) {
     const db = await createTestDatabase();
     base.DATABASE_URL = db.url;

@@ -19,8 +19,11 @@ const PEER = 'peer.bench';
 const PEER_KEY = generateServerKey();
 const MESSAGES_PATH = '/federation/v1/messages';
 
-/** PARLEY_PEERS for the deployment: the made-up peer with its key pinned. */
-export const relayPeerEnv = () => ({ PARLEY_PEERS: `${PEER}=http://127.0.0.1:9#${rawPublicKey(loadPrivateKey(PEER_KEY))}` });
+/** PARLEY_PEERS for the deployment: the made-up peer with its key pinned (plain http admitted: nothing is ever fetched from it). */
+export const relayPeerEnv = () => ({
+  PARLEY_PEERS: `${PEER}=http://127.0.0.1:9#${rawPublicKey(loadPrivateKey(PEER_KEY))}`,
+  FEDERATION_ALLOW_HTTP: 'true',
+});
 
 export interface FanoutCost {
   /** Wall-clock µs per fan-out, one request at a time: what one sender waits. */

@@ -2,7 +2,7 @@ import { auditEntryHash, AUDIT_GENESIS_HASH } from '@parley/crypto';
 import type { AuditEntry } from '@parley/protocol';
 import { startServer, TestServer } from '../../../test/support/server';
 import { CliDevice, cliEnv, tempHome } from './cli-runner';
-import { HttpRewriteProxy, ProxiedRequest } from './http-proxy';
+import { HttpRewriteProxy, ProxiedRequest } from '../../../test/support/http-proxy';
 
 /**
  * The account's own view of its security: `parley audit` shows and checks

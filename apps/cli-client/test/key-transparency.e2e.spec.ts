@@ -7,7 +7,7 @@ import { MemoryLog } from '@parley/transparency/memory-log';
 import { api, newUser, TestDevice } from '../../../test/support/fixtures';
 import { startServer, TestServer } from '../../../test/support/server';
 import { CliDevice, cliEnv, tempHome } from './cli-runner';
-import { Forgery, HttpRewriteProxy, ProxiedRequest } from './http-proxy';
+import { Forgery, HttpRewriteProxy, ProxiedRequest } from '../../../test/support/http-proxy';
 
 /**
  * The client's key log checks (API.md section 8) against a server that

@@ -3,7 +3,7 @@ import { bundleFor, deviceListEntry, generateDeviceKeys, signDeviceList } from '
 import type { SignedDeviceList } from '@parley/protocol';
 import { startServer, TestServer } from '../../../test/support/server';
 import { CliDevice, cliEnv, tempHome } from './cli-runner';
-import { Forgery, HttpRewriteProxy, ProxiedRequest } from './http-proxy';
+import { Forgery, HttpRewriteProxy, ProxiedRequest } from '../../../test/support/http-proxy';
 
 /**
  * Alice talks to the server through a proxy that lies the way a malicious

@@ -6,7 +6,7 @@ import { MemoryLog } from '@parley/transparency/memory-log';
 import { api, newUser } from '../../../test/support/fixtures';
 import { startServer, TestServer } from '../../../test/support/server';
 import { CliDevice, cliEnv, tempHome } from './cli-runner';
-import { HttpRewriteProxy, ProxiedRequest } from './http-proxy';
+import { HttpRewriteProxy, ProxiedRequest } from '../../../test/support/http-proxy';
 
 /**
  * The client's key log checks of a peer's lists (API.md section 8): a
@@ -80,7 +80,9 @@ describe('key transparency in the CLI against a lying peer', () => {
   });
 
   it('refuses a remote bundle whose checkpoint the peer log key did not sign (exit 7)', async () => {
+    // b.test itself lies (it signs its answer), but with a log its log key did not sign.
     proxy.forgery = {
+      signWith: keyB,
       rewrite: (r, body) =>
         isClaimOf(r, 'bob') ? provenIn(new MemoryLog(ORIGIN_B), body.transparency).then((t) => ({ ...body, transparency: t })) : body,
     };
@@ -94,6 +96,7 @@ describe('key transparency in the CLI against a lying peer', () => {
     const consistency = new Map<string, string[]>();
     const forged = new MemoryLog(ORIGIN_B, keyB);
     proxy.forgery = {
+      signWith: keyB,
       rewrite: async (r, body) => {
         if (!isClaimOf(r, 'frank')) return body;
         // A history of b.test's making, longer than the real one, with frank's real leaf at its end.

@@ -80,15 +80,18 @@ async function main(argv: string[]) {
 
   const peers = program
     .command('peers')
-    .description('list configured peers: key, outbox depth, last success and failure')
+    .description(
+      'list configured peers: key, outbox depth and oldest queued send, last success, answers refused as not signed by the peer, last failure',
+    )
     .action(() =>
       withContext(config, async ({ peers: repository, outbox }) => {
         const [rows, depths] = await Promise.all([repository.listPeers(), outbox.outboxDepthByPeer()]);
         const known = new Map(rows.map((r) => [r.domain, r]));
-        const depth = new Map(depths.map((d) => [d.peer, d.depth]));
+        const queues = new Map(depths.map((d) => [d.peer, d]));
         table(
           config.peers.map((peer) => {
             const row = known.get(peer.domain);
+            const queue = queues.get(peer.domain);
             return {
               domain: peer.domain,
               baseUrl: peer.baseUrl,
@@ -97,8 +100,10 @@ async function main(argv: string[]) {
                 : row?.public_key
                   ? `${row.public_key} (pinned ${iso(row.pinned_at)})`
                   : 'not pinned yet',
-              outbox: depth.get(peer.domain) ?? 0,
+              outbox: queue?.depth ?? 0,
+              oldestQueuedAge: queue ? `${Math.max(0, Math.floor((Date.now() - queue.oldest.getTime()) / 1000))}s` : '-',
               lastSuccess: iso(row?.last_success_at ?? null),
+              badAnswers: row?.response_signature_failures ?? 0,
               lastFailure: row?.last_failure_at ? `${iso(row.last_failure_at)} ${row.last_error}` : '-',
             };
           }),

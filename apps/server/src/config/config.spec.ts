@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://cache:6379',
       PARLEY_DOMAIN: 'a.example',
       PARLEY_PEERS: 'b.example=https://b.example/, c.example=http://10.0.0.3:3000',
+      FEDERATION_ALLOW_HTTP: 'true',
       MAX_DEVICES_PER_ACCOUNT: '3',
       MAX_QUEUED_PER_SENDER: '50',
       RATE_LIMITS: 'keyFetch=5/60,loginFailuresPerIp=7/7',
@@ -126,6 +127,13 @@ describe('loadConfig', () => {
     ['an unknown rate limit', { RATE_LIMITS: 'nope=1/1' }, 'RATE_LIMITS'],
     ['a rate limit refilled over 0 seconds', { RATE_LIMITS: 'keyFetch=5/0' }, 'RATE_LIMITS'],
     ['a peer without a URL', { PARLEY_PEERS: 'b.example=ftp://b' }, 'PARLEY_PEERS'],
+    ['a plain-http peer without FEDERATION_ALLOW_HTTP', { PARLEY_PEERS: 'b.example=http://b.example' }, 'FEDERATION_ALLOW_HTTP=true'],
+    [
+      'a plain-http peer with FEDERATION_ALLOW_HTTP=false',
+      { PARLEY_PEERS: 'b.example=http://b.example', FEDERATION_ALLOW_HTTP: 'false' },
+      'PARLEY_PEERS',
+    ],
+    ['FEDERATION_ALLOW_HTTP other than true or false', { FEDERATION_ALLOW_HTTP: 'yes' }, 'FEDERATION_ALLOW_HTTP'],
     [
       'both one Redis and a Redis Cluster',
       { REDIS_URL: 'redis://cache', REDIS_CLUSTER_NODES: 'redis-a:7000' },

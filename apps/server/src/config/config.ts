@@ -73,7 +73,13 @@ export interface ParleyConfig {
 
 export class ConfigError extends Error {}
 
-function parsePeers(value: string | undefined): PeerConfig[] {
+/**
+ * PARLEY_PEERS. A plain http:// base URL is refused unless allowHttp
+ * (FEDERATION_ALLOW_HTTP=true): the first fetch of a peer's key trusts the
+ * transport (docs/FEDERATION.md, "Pinning a peer's key"), and over plain
+ * http anyone on the path could hand over a key of their own.
+ */
+function parsePeers(value: string | undefined, allowHttp: boolean): PeerConfig[] {
   if (!value) return [];
   return value
     .split(',')
@@ -84,6 +90,11 @@ function parsePeers(value: string | undefined): PeerConfig[] {
       const [baseUrl, publicKey] = (target ?? '').split('#');
       if (!domain || !baseUrl || !/^https?:\/\//.test(baseUrl)) {
         throw new ConfigError(`PARLEY_PEERS: "${entry}" must be domain=http(s)://base-url[#base64-ed25519-public-key]`);
+      }
+      if (baseUrl.startsWith('http://') && !allowHttp) {
+        throw new ConfigError(
+          `PARLEY_PEERS: "${domain}" has a plain http:// base URL; peers must use https:// unless FEDERATION_ALLOW_HTTP=true (a private network, tests)`,
+        );
       }
       if (publicKey !== undefined && Buffer.from(publicKey, 'base64').length !== 32) {
         throw new ConfigError(`PARLEY_PEERS: the key of "${domain}" must be the base64 of a 32-byte Ed25519 public key`);
@@ -206,7 +217,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
       return undefined;
     }
   };
-  const peers = parsed(() => parsePeers(env.PARLEY_PEERS));
+  const peers = parsed(() => parsePeers(env.PARLEY_PEERS, env.FEDERATION_ALLOW_HTTP === 'true'));
   const rateLimits = errors.some((e) => e.property === 'RATE_LIMITS') ? undefined : parsed(() => parseRateLimits(env.RATE_LIMITS));
   const loginBackoff = errors.some((e) => e.property === 'LOGIN_BACKOFF') ? undefined : parsed(() => parseLoginBackoff(env.LOGIN_BACKOFF));
   const trustProxy = parsed(() => parseTrustProxy(env.TRUST_PROXY));

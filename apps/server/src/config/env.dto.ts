@@ -55,6 +55,11 @@ export class EnvDto {
   @IsString()
   PARLEY_PEERS?: string;
 
+  /** `true` admits peers at plain http:// base URLs in PARLEY_PEERS (a private network, tests); anything else needs https://. */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'FEDERATION_ALLOW_HTTP must be true or false' })
+  FEDERATION_ALLOW_HTTP?: string;
+
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })

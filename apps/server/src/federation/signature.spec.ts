@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { ManualClock } from '../common/clock';
 import {
+  canonicalResponseString,
   canonicalString,
   generateServerKey,
   isFresh,
@@ -10,9 +11,12 @@ import {
   publicKeyFromRaw,
   rawPublicKey,
   SignedRequest,
+  SignedResponse,
   signRequest,
+  signResponse,
   SIGNATURE_WINDOW_MS,
   verifyRequest,
+  verifyResponse,
 } from './signature';
 
 const request = (over: Partial<SignedRequest> = {}): SignedRequest => ({
@@ -129,5 +133,55 @@ describe('federation request signatures', () => {
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     expect(() => loadPrivateKey(ec)).toThrow('Ed25519');
     expect(publicKeyFromRaw(Buffer.alloc(31).toString('base64'))).toBeNull();
+  });
+});
+
+const response = (over: Partial<SignedResponse> = {}): SignedResponse => ({
+  responder: 'b.example',
+  requester: 'a.example',
+  nonce: 'abcdefghijklmnopqrstuvwx',
+  status: 200,
+  body: Buffer.from('{"devices":[]}'),
+  ...over,
+});
+
+describe('federation response signatures', () => {
+  const privateKey = loadPrivateKey(generateServerKey());
+  const publicKey = publicKeyFromRaw(rawPublicKey(privateKey))!;
+
+  it('signs exactly the documented canonical string, whose first line is not the request form’s', () => {
+    expect(canonicalResponseString(response())).toBe(
+      [
+        'parley-federation-response-v1',
+        'b.example',
+        'a.example',
+        'abcdefghijklmnopqrstuvwx',
+        '200',
+        createHash('sha256').update('{"devices":[]}').digest('hex'),
+      ].join('\n'),
+    );
+    expect(canonicalString(request()).split('\n')[0]).not.toBe(canonicalResponseString(response()).split('\n')[0]);
+  });
+
+  it('verifies its own signature from the published 32-byte key', () => {
+    expect(verifyResponse(publicKey, response(), signResponse(privateKey, response()))).toBe(true);
+  });
+
+  it.each([
+    ['another responder', { responder: 'c.example' }],
+    ['another requester', { requester: 'c.example' }],
+    ['another request’s nonce (a replayed answer)', { nonce: 'bbcdefghijklmnopqrstuvwx' }],
+    ['another status', { status: 404 }],
+    ['another body', { body: Buffer.from('{"devices":[1]}') }],
+  ])('fails when the answer has %s', (_name, change) => {
+    expect(verifyResponse(publicKey, response(change), signResponse(privateKey, response()))).toBe(false);
+  });
+
+  it('fails with another key, with garbage, and for a request signature', () => {
+    const other = generateKeyPairSync('ed25519').privateKey;
+    expect(verifyResponse(publicKey, response(), signResponse(other, response()))).toBe(false);
+    expect(verifyResponse(publicKey, response(), 'not base64 at all')).toBe(false);
+    const { 'x-parley-signature': requestSignature } = signRequest(privateKey, request());
+    expect(verifyResponse(publicKey, response(), requestSignature)).toBe(false);
   });
 });

@@ -1,12 +1,15 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes, sign, verify } from 'node:crypto';
 
 /**
- * Server-to-server request signatures (docs/FEDERATION.md, "Request
- * signatures"). Pure functions: the guard, the client and the tests share
- * them, so signer and verifier cannot drift apart.
+ * Server-to-server request and response signatures (docs/FEDERATION.md,
+ * "Request signatures", "Response signatures"). Pure functions: the guard,
+ * the response signer, the client and the tests share them, so signer and
+ * verifier cannot drift apart.
  */
 
 export const SIGNATURE_VERSION = 'parley-federation-v1';
+/** The first line of a signed response: never the request form's, so neither can be passed off as the other. */
+export const RESPONSE_SIGNATURE_VERSION = 'parley-federation-response-v1';
 
 /** A request is fresh while |now - timestamp| is at most this (API.md section 5: "too old"). */
 export const SIGNATURE_WINDOW_MS = 5 * 60_000;
@@ -17,9 +20,24 @@ export const FederationHeader = {
   timestamp: 'x-parley-timestamp',
   nonce: 'x-parley-nonce',
   signature: 'x-parley-signature',
+  /** On an answer to a signed request: the responder's signature over canonicalResponseString. */
+  responseSignature: 'x-parley-response-signature',
 } as const;
 
 const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** Lower-case hex SHA-256 of the exact body bytes (of the empty string when there is none). */
+const bodyDigest = (body: Buffer) => createHash('sha256').update(body).digest('hex');
+
+const signText = (privateKey: KeyObject, text: string) => sign(null, Buffer.from(text), privateKey).toString('base64');
+
+function verifyText(publicKey: KeyObject, text: string, signature: string): boolean {
+  try {
+    return verify(null, Buffer.from(text), publicKey, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
 
 /** What a signature covers. `path` is the request target as sent (path and query). */
 export interface SignedRequest {
@@ -46,7 +64,31 @@ export function canonicalString(request: SignedRequest): string {
     request.destination,
     String(request.timestamp),
     request.nonce,
-    createHash('sha256').update(request.body).digest('hex'),
+    bodyDigest(request.body),
+  ].join('\n');
+}
+
+/** What a response signature covers: who answers whom, to which request, with what status and bytes. */
+export interface SignedResponse {
+  /** The answering server's domain (the request's destination). */
+  responder: string;
+  /** The asking server's domain (the request's origin). */
+  requester: string;
+  /** The nonce of the request this answers: an answer cannot be replayed to another request. */
+  nonce: string;
+  status: number;
+  body: Buffer;
+}
+
+/** The exact bytes a response signature covers, built like canonicalString: lines joined by "\n", UTF-8, no trailing newline. */
+export function canonicalResponseString(response: SignedResponse): string {
+  return [
+    RESPONSE_SIGNATURE_VERSION,
+    response.responder,
+    response.requester,
+    response.nonce,
+    String(response.status),
+    bodyDigest(response.body),
   ].join('\n');
 }
 
@@ -55,7 +97,7 @@ export const newNonce = () => randomBytes(18).toString('base64url');
 
 /** The headers of a signed request. */
 export function signRequest(privateKey: KeyObject, request: SignedRequest): Record<string, string> {
-  const signature = sign(null, Buffer.from(canonicalString(request)), privateKey).toString('base64');
+  const signature = signText(privateKey, canonicalString(request));
   return {
     [FederationHeader.origin]: request.origin,
     [FederationHeader.destination]: request.destination,
@@ -65,13 +107,15 @@ export function signRequest(privateKey: KeyObject, request: SignedRequest): Reco
   };
 }
 
-export function verifyRequest(publicKey: KeyObject, request: SignedRequest, signature: string): boolean {
-  try {
-    return verify(null, Buffer.from(canonicalString(request)), publicKey, Buffer.from(signature, 'base64'));
-  } catch {
-    return false;
-  }
-}
+export const verifyRequest = (publicKey: KeyObject, request: SignedRequest, signature: string): boolean =>
+  verifyText(publicKey, canonicalString(request), signature);
+
+/** The value of X-Parley-Response-Signature for an answer. */
+export const signResponse = (privateKey: KeyObject, response: SignedResponse): string =>
+  signText(privateKey, canonicalResponseString(response));
+
+export const verifyResponse = (publicKey: KeyObject, response: SignedResponse, signature: string): boolean =>
+  verifyText(publicKey, canonicalResponseString(response), signature);
 
 /** The signed headers of an incoming request, or the reason they are unusable. */
 export type ParsedHeaders =

@@ -60,9 +60,21 @@ export class MetricsService {
     labelNames: ['peer'] as const,
     registers: [this.registry],
   });
+  readonly federationOutboxOldestAge = new Gauge({
+    name: 'parley_federation_outbox_oldest_age_seconds',
+    help: 'Age of the oldest send waiting in the federation outbox, by peer; 0 when none waits (refreshed by the outbox worker)',
+    labelNames: ['peer'] as const,
+    registers: [this.registry],
+  });
+  readonly federationResponseSignatureFailures = new Counter({
+    name: 'parley_federation_response_signature_failures_total',
+    help: "Answers from a peer refused because they were not signed by the peer's key for our request (unsigned, badly signed, replayed)",
+    labelNames: ['peer'] as const,
+    registers: [this.registry],
+  });
   readonly federationFailures = new Counter({
     name: 'parley_federation_failures_total',
-    help: 'Failed server-to-server requests by peer and reason (unreachable, timeout, http_<status>, expired)',
+    help: 'Failed server-to-server requests by peer and reason (unreachable, timeout, bad_response_signature, no_peer_key, http_<status>, expired)',
     labelNames: ['peer', 'reason'] as const,
     registers: [this.registry],
   });

@@ -9,7 +9,8 @@ import { NonceStore } from './nonce-store';
 import { PeerDirectory } from '../outbound/peer-directory.service';
 import { isFresh, parseSignatureHeaders, verifyRequest } from '../signature';
 
-type SignedHttpRequest = Request & { rawBody?: Buffer; federationOrigin?: string };
+/** A request as the guard leaves it: once admitted, its verified origin and nonce (the response is signed over the nonce). */
+export type SignedHttpRequest = Request & { rawBody?: Buffer; federationOrigin?: string; federationNonce?: string };
 
 /**
  * Admits a server-to-server request only when it is signed by a configured
@@ -56,6 +57,7 @@ export class FederationSignatureGuard implements CanActivate {
     }
     if (!(await this.nonces.remember(origin, nonce, now))) return this.refuse('replayed', 'nonce already used');
     request.federationOrigin = origin;
+    request.federationNonce = nonce;
     return true;
   }
 

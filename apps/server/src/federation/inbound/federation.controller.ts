@@ -10,7 +10,7 @@ import { AddCheckpointDto, AddCheckpointResponseDto } from '../../transparency/d
 import { WitnessService } from '../../transparency/witness.service';
 
 const SIGNED =
-  'Signed by a peer server (docs/FEDERATION.md): X-Parley-Origin, X-Parley-Destination, X-Parley-Timestamp, X-Parley-Nonce, X-Parley-Signature.';
+  'Signed by a peer server (docs/FEDERATION.md): X-Parley-Origin, X-Parley-Destination, X-Parley-Timestamp, X-Parley-Nonce, X-Parley-Signature. Every answer to an admitted request, errors included, carries X-Parley-Response-Signature (docs/FEDERATION.md, "Response signatures"); the 401 does not.';
 const UNAUTHORIZED = 'unauthorized: unsigned, badly signed, replayed, stale, misaddressed, or not from a configured peer.';
 
 @ApiTags('federation')

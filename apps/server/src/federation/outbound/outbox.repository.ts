@@ -118,8 +118,11 @@ export class OutboxRepository {
     return (await this.db.execute('UPDATE federation_outbox SET next_attempt_at = $2 WHERE seq = $1', [seq, now])) > 0;
   }
 
-  async outboxDepthByPeer(): Promise<{ peer: string; depth: number }[]> {
-    const rows = await this.db.rows<{ peer: string; depth: string }>('SELECT peer, count(*) AS depth FROM federation_outbox GROUP BY peer');
-    return rows.map((r) => ({ peer: r.peer, depth: Number(r.depth) }));
+  /** Per peer with queued sends: how many, and since when the oldest waits (for /metrics and `parley-admin peers`). */
+  async outboxDepthByPeer(): Promise<{ peer: string; depth: number; oldest: Date }[]> {
+    const rows = await this.db.rows<{ peer: string; depth: string; oldest: Date | string }>(
+      'SELECT peer, count(*) AS depth, min(created_at) AS oldest FROM federation_outbox GROUP BY peer',
+    );
+    return rows.map((r) => ({ peer: r.peer, depth: Number(r.depth), oldest: new Date(r.oldest) }));
   }
 }

@@ -136,11 +136,17 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     return this.bus.publish(row.sender_account_id, row.sender_device_id, { kind: 'deliveryFailed', failure });
   }
 
-  /** Outbox depth for /metrics. */
+  /** Outbox depth and oldest queued age for /metrics. */
   private async housekeeping() {
-    this.lastHousekeeping = this.clock.now();
-    const depths = new Map(this.peers.list().map((p) => [p.domain, 0]));
-    for (const { peer, depth } of await this.repository.outboxDepthByPeer()) depths.set(peer, depth);
-    for (const [peer, depth] of depths) this.metrics.federationOutboxDepth.set({ peer }, depth);
+    const now = this.clock.now();
+    this.lastHousekeeping = now;
+    const queues = new Map(this.peers.list().map((p) => [p.domain, { depth: 0, ageSeconds: 0 }]));
+    for (const { peer, depth, oldest } of await this.repository.outboxDepthByPeer()) {
+      queues.set(peer, { depth, ageSeconds: Math.max(0, Math.floor((now - oldest.getTime()) / 1000)) });
+    }
+    for (const [peer, { depth, ageSeconds }] of queues) {
+      this.metrics.federationOutboxDepth.set({ peer }, depth);
+      this.metrics.federationOutboxOldestAge.set({ peer }, ageSeconds);
+    }
   }
 }

@@ -70,9 +70,9 @@ export class PeerDirectory {
   }
 
   /**
-   * Called when a request from `domain` does not verify with its pinned
+   * Called when a request or an answer from `domain` does not verify with its pinned
    * key: looks (at most once a minute) whether the peer now publishes a
-   * different key, and logs it loudly. The request stays refused.
+   * different key, and logs it loudly. The request or answer stays refused.
    */
   async reportBadSignature(domain: string): Promise<void> {
     const peer = this.find(domain);

@@ -8,6 +8,7 @@ export interface PeerRow {
   last_success_at: Date | null;
   last_failure_at: Date | null;
   last_error: string | null;
+  response_signature_failures: string;
 }
 
 /** Pinned peer keys and how each peer has been answering (operators read it with `parley-admin peers`). */
@@ -53,6 +54,15 @@ export class PeersRepository {
       `INSERT INTO federation_peers (domain, last_success_at) VALUES ($1, $2)
        ON CONFLICT (domain) DO UPDATE SET last_success_at = EXCLUDED.last_success_at`,
       [domain, at],
+    );
+  }
+
+  /** Counts an answer that was not signed by the peer's key for our request (FederationClient.verified). */
+  async recordResponseSignatureFailure(domain: string): Promise<void> {
+    await this.db.execute(
+      `INSERT INTO federation_peers (domain, response_signature_failures) VALUES ($1, 1)
+       ON CONFLICT (domain) DO UPDATE SET response_signature_failures = federation_peers.response_signature_failures + 1`,
+      [domain],
     );
   }
 

@@ -1,5 +1,7 @@
+import type { KeyObject } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { FederationHeader, signResponse } from '../../apps/server/src/federation/signature';
 
 /** One request the CLI made through the proxy, with its JSON body (if any). */
 export interface ProxiedRequest {
@@ -8,12 +10,24 @@ export interface ProxiedRequest {
   body: any;
 }
 
-/** How the proxy lies; both hooks may be left out, and then it relays faithfully. */
+/** How the proxy lies; every part may be left out, and then it relays faithfully. */
 export interface Forgery {
-  /** Answers a request itself, without forwarding it to the server: a status and a JSON body, or null to forward. */
-  answer?: (request: ProxiedRequest) => { status: number; body: unknown } | null;
+  /**
+   * Answers a request itself, without forwarding it to the server: a
+   * status, a JSON body and extra headers (e.g. a response signature taken
+   * from another answer), or null to forward.
+   */
+  answer?: (request: ProxiedRequest) => { status: number; body: unknown; headers?: Record<string, string> } | null;
   /** Rewrites the JSON body of a forwarded 200 answer (or resolves to the rewritten body). */
   rewrite?: (request: ProxiedRequest, body: any) => any;
+  /**
+   * In front of a peer: the key it signs the answers it invents or
+   * rewrites with, for the request they answer (docs/FEDERATION.md,
+   * "Response signatures"). The peer's own key plays a malicious peer;
+   * another key, an impostor. Without it they carry no signature, or the
+   * peer's signature of the original answer.
+   */
+  signWith?: KeyObject;
 }
 
 /**
@@ -21,8 +35,9 @@ export interface Forgery {
  * rewrite answers (bundles, device lists) and invent answers of its own
  * (a 409 naming a device that does not exist). In front of a client it
  * plays the home server; in front of a peer (the other server's
- * PARLEY_PEERS pointing at it), the peer. HTTP only: the CLI commands
- * under test (`send`, `trust`, `fingerprint`) use no socket.
+ * PARLEY_PEERS pointing at it), the peer, or, without the peer's key, an
+ * impostor on the path. HTTP only: the CLI commands under test (`send`,
+ * `trust`, `fingerprint`) use no socket.
  */
 export class HttpRewriteProxy {
   forgery: Forgery = {};
@@ -63,7 +78,11 @@ export class HttpRewriteProxy {
     this.requests.push(request);
 
     const invented = this.forgery.answer?.(request);
-    if (invented) return void res.writeHead(invented.status, { 'content-type': 'application/json' }).end(JSON.stringify(invented.body));
+    if (invented) {
+      const body = JSON.stringify(invented.body);
+      const headers = { 'content-type': 'application/json', ...invented.headers, ...this.signed(req, invented.status, body) };
+      return void res.writeHead(invented.status, headers).end(body);
+    }
 
     const headers: Record<string, string> = {};
     // x-parley-*: a server's signed federation requests pass through too, when the proxy stands in front of a peer.
@@ -72,7 +91,25 @@ export class HttpRewriteProxy {
     }
     const answer = await fetch(new URL(request.path, this.target), { method: request.method, headers, body: text || undefined });
     let body = await answer.text();
-    if (answer.status === 200 && this.forgery.rewrite && body) body = JSON.stringify(await this.forgery.rewrite(request, JSON.parse(body)));
-    res.writeHead(answer.status, body ? { 'content-type': 'application/json' } : {}).end(body || undefined);
+    const back: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
+    // And the peer's response signature back.
+    answer.headers.forEach((value, name) => {
+      if (name.startsWith('x-parley-')) back[name] = value;
+    });
+    if (answer.status === 200 && this.forgery.rewrite && body) {
+      body = JSON.stringify(await this.forgery.rewrite(request, JSON.parse(body)));
+      Object.assign(back, this.signed(req, answer.status, body));
+    }
+    res.writeHead(answer.status, back).end(body || undefined);
+  }
+
+  /** The response signature of a made-up answer, when the forgery signs (signWith) and the request was a signed one. */
+  private signed(req: IncomingMessage, status: number, body: string): Record<string, string> {
+    const [responder, requester, nonce] = [FederationHeader.destination, FederationHeader.origin, FederationHeader.nonce].map((h) =>
+      String(req.headers[h] ?? ''),
+    );
+    if (!this.forgery.signWith || !nonce) return {};
+    const signature = signResponse(this.forgery.signWith, { responder, requester, nonce, status, body: Buffer.from(body) });
+    return { [FederationHeader.responseSignature]: signature };
   }
 }
