@@ -1,31 +1,22 @@
 import type { DeliveryFailed, MessageAck, OutgoingMessage } from '@parley/protocol';
-import { freePort } from '@parley/testkit';
 import { api, newAccount, newDevice, newUser, TestDevice } from '../support/fixtures';
-import { FAST_RETRIES, metric, opaqueTo } from '../support/federation';
-import { HttpRewriteProxy, ProxiedRequest } from '../support/http-proxy';
-import { startServer, TestServer } from '../support/server';
+import { FlakyPeers, metric, opaqueTo, startFlakyPeers } from '../support/federation';
+import type { TestServer } from '../support/server';
 import { openSocket, TestSocket, until } from '../support/sockets';
 
 /**
  * `delivery:failed` reaches the sending device wherever it is (issue 16):
  * a federated send that finally fails while the device is offline is kept
  * for it, delivered on its next connection or poll, and gone once acked.
- * a.test reaches b.test through a proxy that can make b.test look down
- * (an unsigned 503 to every fan-out), so a send is queued (202) first.
+ * b.test looks down to a.test first (startFlakyPeers), so the send is
+ * queued (202) before it fails.
  */
 describe('delivery:failed for a device that was offline (API.md sections 3 and 4)', () => {
+  let peers: FlakyPeers;
   let a: TestServer;
   let b: TestServer;
-  let proxy: HttpRewriteProxy;
   const sockets: TestSocket[] = [];
 
-  const isFanout = (r: ProxiedRequest) => r.path === '/federation/v1/messages';
-  const peerDown = () => {
-    proxy.forgery = { answer: (r) => (isFanout(r) ? { status: 503, body: { error: 'service_unavailable', message: 'down' } } : null) };
-  };
-  const peerUp = () => {
-    proxy.forgery = {};
-  };
   const send = (from: TestDevice, address: string, timestamp: number, messages: OutgoingMessage[]) =>
     api(a, 'PUT', `/v1/messages/${address}`, { timestamp, messages }, { token: from.token });
   const listFailures = (device: TestDevice) => api(a, 'GET', '/v1/delivery-failures', undefined, { token: device.token });
@@ -46,33 +37,21 @@ describe('delivery:failed for a device that was offline (API.md sections 3 and 4
     (await metric(a, 'parley_federation_sends_total', `peer="b.test",outcome="${outcome}"`)) ?? 0;
   /** Polls `check` (async) every 100 ms until it holds. */
   async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
-    for (const deadline = Date.now() + timeoutMs; !(await check()); ) {
+    for (const deadline = Date.now() + timeoutMs; !(await check());) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
   beforeAll(async () => {
-    const [portA, portB] = await Promise.all([freePort(), freePort()]);
-    b = await startServer({ ...FAST_RETRIES, PORT: String(portB), PARLEY_DOMAIN: 'b.test', PARLEY_PEERS: `a.test=http://127.0.0.1:${portA}` });
-    proxy = await HttpRewriteProxy.start(b.url);
-    a = await startServer({
-      ...FAST_RETRIES,
-      PORT: String(portA),
-      PARLEY_DOMAIN: 'a.test',
-      PARLEY_PEERS: `b.test=${proxy.url}`,
-      FEDERATION_RETRY_WINDOW_SECONDS: '3',
-    });
+    peers = await startFlakyPeers();
+    ({ a, b } = peers);
   });
   afterEach(() => {
     sockets.splice(0).forEach((s) => s.close());
-    peerUp();
+    peers.peerUp();
   });
-  afterAll(async () => {
-    await a?.stop();
-    await proxy?.close();
-    await b?.stop();
-  });
+  afterAll(() => peers?.stop());
 
   it('gives a refusal that came while the sender was offline to its next connection, until it acks', async () => {
     const alice = await newUser(a);
@@ -80,9 +59,9 @@ describe('delivery:failed for a device that was offline (API.md sections 3 and 4
     const bob1 = await newDevice(b, bobAccount);
     const bob2 = await newDevice(b, bobAccount);
     const refusedBefore = await givenUp('refused');
-    peerDown();
+    peers.peerDown();
     expect((await send(alice, `${bobAccount.username}@b.test`, 4242, opaqueTo([bob1]))).status).toBe(202);
-    peerUp(); // the next retry reaches b.test, which refuses: bob has two devices
+    peers.peerUp(); // the next retry reaches b.test, which refuses: bob has two devices
     await eventually(async () => (await givenUp('refused')) > refusedBefore, 'the queued send to be refused');
 
     const expected = {
@@ -114,7 +93,7 @@ describe('delivery:failed for a device that was offline (API.md sections 3 and 4
     const alice = await newUser(a);
     const alicePhone = await newDevice(a, alice.account);
     const bob = await newUser(b);
-    peerDown(); // for longer than a.test's retry window (3 s): given up with peer_unavailable
+    peers.peerDown(); // for longer than a.test's retry window: given up with peer_unavailable
     expect((await send(alice, `${bob.username}@b.test`, 77, opaqueTo([bob]))).status).toBe(202);
     let listed = await listFailures(alice);
     await eventually(async () => (listed = await listFailures(alice)).body.failures.length > 0, 'a notice after the retry window');

@@ -120,7 +120,14 @@ describe('federation outbox and inbox (medium)', () => {
     clock.advance(60_000);
     await worker.runOnce();
     expect(failures).toEqual([
-      { id: expect.any(String), destination: 'bob@b.test', timestamp: 12, error: 'mismatched_devices', missingDevices: [2], extraDevices: [] },
+      {
+        id: expect.any(String),
+        destination: 'bob@b.test',
+        timestamp: 12,
+        error: 'mismatched_devices',
+        missingDevices: [2],
+        extraDevices: [],
+      },
     ]);
     expect(await pendingFailures()).toEqual(failures);
     expect(await outbox()).toEqual([]);

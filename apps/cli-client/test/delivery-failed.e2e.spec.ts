@@ -1,31 +1,22 @@
 import { spawn } from 'node:child_process';
-import { freePort } from '@parley/testkit';
-import { FAST_RETRIES } from '../../../test/support/federation';
-import { HttpRewriteProxy } from '../../../test/support/http-proxy';
-import { startServer, TestServer } from '../../../test/support/server';
+import { FLAKY_RETRY_WINDOW_SECONDS, FlakyPeers, startFlakyPeers } from '../../../test/support/federation';
 import { CliDevice, cliEnv, cliMain, tempHome } from './cli-runner';
 
 /**
  * A message to another server that is finally given up (here: b.test looks
- * down for longer than a.test's retry window) shows as `✗ not delivered`
+ * down for longer than a.test's retry window, startFlakyPeers) shows as `✗ not delivered`
  * where the sender next looks, once: in `parley inbox`, in `chat`, and as
  * a `delivery:failed` object with --json.
  */
 describe('parley shows sends to another server that finally failed', () => {
-  let a: TestServer;
-  let b: TestServer;
-  let proxy: HttpRewriteProxy;
+  let peers: FlakyPeers;
   let home: ReturnType<typeof tempHome>;
   let alice: CliDevice;
   let bob: CliDevice;
 
-  /** b.test answers every fan-out from a.test with an unsigned 503: a.test queues the send and gives it up after 3 s. */
-  const peerDown = () => {
-    proxy.forgery = { answer: (r) => (r.path === '/federation/v1/messages' ? { status: 503, body: { error: 'down', message: 'down' } } : null) };
-  };
   /** Runs `alice inbox` until its output mentions a failed delivery (which it then acknowledged). */
   async function inboxUntilFailure(...flags: string[]): Promise<string> {
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
       const { stdout } = await alice.run(...flags, 'inbox');
       if (stdout.includes('not delivered') || stdout.includes('delivery:failed')) return stdout;
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -35,16 +26,8 @@ describe('parley shows sends to another server that finally failed', () => {
   const reason = 'b.test could not be reached before the retry window ran out';
 
   beforeAll(async () => {
-    const [portA, portB] = [await freePort(), await freePort()];
-    b = await startServer({ ...FAST_RETRIES, PORT: String(portB), PARLEY_DOMAIN: 'b.test', PARLEY_PEERS: `a.test=http://127.0.0.1:${portA}` });
-    proxy = await HttpRewriteProxy.start(b.url);
-    a = await startServer({
-      ...FAST_RETRIES,
-      PORT: String(portA),
-      PARLEY_DOMAIN: 'a.test',
-      PARLEY_PEERS: `b.test=${proxy.url}`,
-      FEDERATION_RETRY_WINDOW_SECONDS: '3',
-    });
+    peers = await startFlakyPeers();
+    const { a, b } = peers;
     home = tempHome();
     alice = new CliDevice('alice', cliEnv(home.home, a.url));
     bob = new CliDevice('bob', cliEnv(home.home, b.url));
@@ -52,25 +35,24 @@ describe('parley shows sends to another server that finally failed', () => {
     await bob.json('register', 'bob');
     await alice.json('send', 'bob@b.test', 'hello'); // a session, so later sends need nothing from b.test
   });
-  afterEach(() => {
-    proxy.forgery = {};
-  });
+  afterEach(() => peers.peerUp());
   afterAll(async () => {
-    await a?.stop();
-    await proxy?.close();
-    await b?.stop();
+    await peers?.stop();
     home?.remove();
   });
 
   it('`parley inbox` shows ✗ not delivered once, and --json a delivery:failed object', async () => {
-    peerDown();
+    peers.peerDown();
     await alice.json('send', 'bob@b.test', 'lost');
     const shown = await inboxUntilFailure();
     expect(shown).toMatch(new RegExp(`^✗ not delivered to bob@b\\.test: ${reason} \\(your message of \\[[\\d:]+\\]\\)$`, 'm'));
     expect((await alice.run('inbox')).stdout).not.toContain('not delivered'); // acknowledged when shown
 
     const sent = await alice.json('send', 'bob@b.test', 'lost again');
-    const lines = (await inboxUntilFailure('--json')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    const lines = (await inboxUntilFailure('--json'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
     expect(lines).toEqual([
       { event: 'delivery:failed', id: expect.any(String), destination: 'bob@b.test', error: 'peer_unavailable', timestamp: sent.timestamp },
     ]);
@@ -78,12 +60,12 @@ describe('parley shows sends to another server that finally failed', () => {
   }, 90_000);
 
   it('`parley chat` shows a failure that came while it was closed, and --json as an object', async () => {
-    peerDown();
+    peers.peerDown();
     await alice.json('send', 'bob@b.test', 'lost in chat');
-    await new Promise((resolve) => setTimeout(resolve, 5000)); // past the retry window, with no client running
+    await new Promise((resolve) => setTimeout(resolve, FLAKY_RETRY_WINDOW_SECONDS * 1000 + 2000)); // past the retry window, with no client running
 
     const chat = spawn(process.execPath, [cliMain(), '--profile', 'alice', '--json', 'chat', 'bob@b.test'], {
-      env: cliEnv(home.home, a.url),
+      env: cliEnv(home.home, peers.a.url),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     try {

@@ -44,8 +44,9 @@ export class DeliveryFailuresRepository {
 
   /** Deletes up to `limit` notices past their expiry (MESSAGE_TTL_SECONDS after they were queued). */
   deleteExpired(limit: number): Promise<number> {
-    return this.db.execute('DELETE FROM delivery_failures WHERE seq IN (SELECT seq FROM delivery_failures WHERE expires_at <= now() LIMIT $1)', [
-      limit,
-    ]);
+    return this.db.execute(
+      'DELETE FROM delivery_failures WHERE seq IN (SELECT seq FROM delivery_failures WHERE expires_at <= now() LIMIT $1)',
+      [limit],
+    );
   }
 }

@@ -115,7 +115,12 @@ export class OutboxRepository {
    * sending device no longer exists (the row is deleted all the same). The device's oldest notices beyond
    * `keepPerDevice` are dropped in the same transaction.
    */
-  async giveUpOutbox(seq: string, failure: DeliveryFailed, expiresAt: Date, keepPerDevice = MAX_DELIVERY_FAILURES_PER_DEVICE): Promise<boolean> {
+  async giveUpOutbox(
+    seq: string,
+    failure: DeliveryFailed,
+    expiresAt: Date,
+    keepPerDevice = MAX_DELIVERY_FAILURES_PER_DEVICE,
+  ): Promise<boolean> {
     const { id, destination, timestamp, error, ...deviceLists } = failure;
     return this.db.transaction(async (tx) => {
       const [queued] = await this.db.rows<{ account_id: string; device_id: number }>(
