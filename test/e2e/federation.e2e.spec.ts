@@ -409,6 +409,7 @@ describe('federation (API.md section 5)', () => {
     b = await b.sibling({ PORT: String(portB) });
     await until(() => seen.length > 0, 20_000, 'delivery:failed');
     expect(seen[0]).toEqual({
+      id: expect.any(String),
       destination: `${bobAccount.username}@b.test`,
       timestamp: 4242,
       error: 'mismatched_devices',
@@ -438,7 +439,7 @@ describe('federation (API.md section 5)', () => {
         ).status,
       ).toBe(202);
       await until(() => seen.length > 0, 15_000, 'delivery:failed');
-      expect(seen[0]).toEqual({ destination: 'bob@b.test', timestamp: 9, error: 'peer_unavailable' });
+      expect(seen[0]).toEqual({ id: expect.any(String), destination: 'bob@b.test', timestamp: 9, error: 'peer_unavailable' });
     } finally {
       await d.stop();
     }

@@ -48,7 +48,7 @@ describe('operations (API.md section 6)', () => {
       doc = (await api(server, 'GET', '/docs/openapi.json')).body;
     });
 
-    // Every route of API.md sections 1, 2 and 6 with the statuses the contract names.
+    // Every route of API.md sections 1, 2 and 6 (and the Parley extensions of 3 and 8) with the statuses the contract names.
     it.each([
       ['post', '/v1/accounts', ['201', '400', '409']],
       ['post', '/v1/auth/login', ['200', '401', '429']],
@@ -78,6 +78,8 @@ describe('operations (API.md section 6)', () => {
       ['get', '/v1/transparency/logs/{domain}/consistency', ['200', '400', '401', '403', '404', '503']],
       ['get', '/v1/transparency/equivocations', ['200']],
       ['post', '/federation/v1/witness/add-checkpoint', ['200', '400', '401', '403', '404', '409', '422', '503']],
+      ['get', '/v1/delivery-failures', ['200', '401', '403']],
+      ['delete', '/v1/delivery-failures/{id}', ['204', '400', '401', '403']],
       ['get', '/healthz', ['200', '503']],
       ['get', '/metrics', ['200']],
     ])('documents %s %s with %j', (method, path, statuses) => {

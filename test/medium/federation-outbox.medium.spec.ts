@@ -13,6 +13,7 @@ import { OutboxWorker } from '../../apps/server/src/federation/outbound/outbox.w
 import { PeerDirectory } from '../../apps/server/src/federation/outbound/peer-directory.service';
 import { PeersRepository } from '../../apps/server/src/federation/outbound/peers.repository';
 import { LocalDeliveryBus } from '../../apps/server/src/delivery/local-delivery-bus';
+import { DeliveryFailuresRepository } from '../../apps/server/src/messages/delivery-failures.repository';
 import type { SendMessagesDto } from '../../apps/server/src/messages/dto/send-messages.dto';
 import { claimId, FanoutClaim, IdempotencyClaim, NewFanout, TransactionClaim } from '../../apps/server/src/messages/idempotency';
 import { MessagesRepository } from '../../apps/server/src/messages/messages.repository';
@@ -39,11 +40,12 @@ describe('federation outbox and inbox (medium)', () => {
     Logger.overrideLogger(false);
     db = ctx.db;
     repository = new OutboxRepository(db);
-    const account = await ctx.newAccount({ username: 'alice' });
-    sender = { accountId: account.id, username: 'alice', deviceId: 1, sessionId: 's' };
+    const device = await ctx.newDevice(await ctx.newAccount({ username: 'alice' }));
+    sender = { accountId: device.accountId, username: 'alice', deviceId: device.deviceId, sessionId: 's' };
   });
   beforeEach(async () => {
     await db.execute('DELETE FROM federation_outbox');
+    await db.execute('DELETE FROM delivery_failures');
   });
 
   /** A relay and a worker sharing one clock, a scripted peer and a delivery bus that records delivery:failed. */
@@ -57,6 +59,7 @@ describe('federation outbox and inbox (medium)', () => {
       federationRetryMaxMs: 60_000,
       federationOutboxPollMs: 1000,
       federationRequestTimeoutMs: 1000,
+      messageTtlSeconds: 86400,
     } as ParleyConfig;
     const clock = new ManualClock(Date.parse('2030-01-01T00:00:00Z'));
     const sent: any[] = [];
@@ -79,6 +82,7 @@ describe('federation outbox and inbox (medium)', () => {
   }
   const dto = (timestamp: number, destinationDeviceId = 1) =>
     ({ timestamp, messages: [{ destinationDeviceId, destinationRegistrationId: 7, type: 2, content: 'AA==' }] }) as SendMessagesDto;
+  const pendingFailures = () => new DeliveryFailuresRepository(db).listPending(sender.accountId, sender.deviceId, 10);
   const outbox = () => db.rows<{ attempts: number; next_attempt_at: Date; payload: any }>('SELECT * FROM federation_outbox ORDER BY seq');
 
   it('queues a send the peer cannot take, retries it with growing delays, and gives up after the window', async () => {
@@ -101,7 +105,8 @@ describe('federation outbox and inbox (medium)', () => {
 
     clock.advance(WINDOW_SECONDS * 1000);
     expect(await worker.runOnce()).toBe(1);
-    expect(failures).toEqual([{ destination: 'bob@b.test', timestamp: 11, error: 'peer_unavailable' }]);
+    expect(failures).toEqual([{ id: expect.any(String), destination: 'bob@b.test', timestamp: 11, error: 'peer_unavailable' }]);
+    expect(await pendingFailures()).toEqual(failures); // what the device was told live is also kept until it acks
     expect(await outbox()).toEqual([]);
     expect(sent).toHaveLength(3);
     expect(new Set(sent.map((p) => p.transactionId)).size).toBe(1); // one transaction, however often it is sent
@@ -115,8 +120,16 @@ describe('federation outbox and inbox (medium)', () => {
     clock.advance(60_000);
     await worker.runOnce();
     expect(failures).toEqual([
-      { destination: 'bob@b.test', timestamp: 12, error: 'mismatched_devices', missingDevices: [2], extraDevices: [] },
+      {
+        id: expect.any(String),
+        destination: 'bob@b.test',
+        timestamp: 12,
+        error: 'mismatched_devices',
+        missingDevices: [2],
+        extraDevices: [],
+      },
     ]);
+    expect(await pendingFailures()).toEqual(failures);
     expect(await outbox()).toEqual([]);
   });
 

@@ -38,7 +38,15 @@ export interface SocketHandshake {
 /** A `messages` packet carries at most this many envelopes, oldest first (section 4). */
 export const MAX_ENVELOPES_PER_BATCH = 64;
 
+/**
+ * A federated send of this device that was finally refused by the peer, or
+ * given up after the retry window (`peer_unavailable`). The server keeps it
+ * for the device until it is acknowledged, like an envelope: through the
+ * socket event's ack (`{ok: true}`) or DELETE /v1/delivery-failures/:id
+ * (API.md sections 3 and 4). `timestamp` is the failed send's own.
+ */
 export interface DeliveryFailed {
+  id: string;
   destination: string;
   timestamp: number;
   error: string;
@@ -65,7 +73,8 @@ export interface ServerToClientEvents {
   /** Batched delivery (opted in with `batch: true`): 1 to MAX_ENVELOPES_PER_BATCH envelopes, one ack for them all. */
   messages: (envelopes: Envelope[], ack: (reply: MessageAck) => void) => void;
   'keys:low': (counts: KeyCountResponse) => void;
-  'delivery:failed': (failure: DeliveryFailed) => void;
+  /** Queued notices on connect, then live ones; ack `{ok: true}` deletes the notice, anything else (or none) keeps it for the next connection. */
+  'delivery:failed': (failure: DeliveryFailed, ack: (reply: MessageAck) => void) => void;
   closing: (notice: ClosingNotice) => void;
   /** A new entry of the account's audit log (docs/API.md, "Audit log"). */
   audit: (entry: AuditEntry) => void;

@@ -4,6 +4,7 @@
  */
 import type { ListInclusion } from './transparency';
 import type { SignedDeviceList } from './device-list';
+import type { DeliveryFailed } from './events';
 
 /** Limits the contract fixes; the server validates against these. */
 export const Limits = {
@@ -187,5 +188,10 @@ export interface Envelope {
 }
 export interface MessageListResponse {
   messages: Envelope[];
+  more: boolean;
+}
+/** GET /v1/delivery-failures: the device's unacknowledged `delivery:failed` notices, oldest first (API.md section 3). */
+export interface DeliveryFailureListResponse {
+  failures: DeliveryFailed[];
   more: boolean;
 }

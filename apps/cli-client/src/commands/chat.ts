@@ -5,7 +5,7 @@ import { describeAuditEntry } from '../audit/describe';
 import { deviceAction } from '../command-action';
 import { toCliError } from '../cli-error';
 import { parseChatInput } from '../messaging/chat-input';
-import { formatDeviceChange, formatIncoming, formatOutboxProblem, formatSendReport } from '../messaging/format';
+import { formatDeliveryFailure, formatDeviceChange, formatIncoming, formatOutboxProblem, formatSendReport } from '../messaging/format';
 import { isKnownPeer } from '../messaging/history';
 import { receiveEnvelope } from '../messaging/inbound';
 import { replenishKeys, replenishKeysIfLow } from '../messaging/key-upkeep';
@@ -157,9 +157,11 @@ async function chat(ctx: DeviceContext, out: Output, peer: string, options: Chat
     show(`· security: ${describeAuditEntry(entry)}`, { event: 'audit', ...entry });
     if (['device_added', 'device_removed', 'account_reset'].includes(entry.kind)) monitor();
   });
-  socket.on('delivery:failed', (failure) =>
-    show(`! delivery to ${failure.destination} failed: ${failure.error}`, { event: 'delivery:failed', ...failure }),
-  );
+  // Acknowledged once shown; the server keeps it until then, so one missed while offline comes on connect.
+  socket.on('delivery:failed', (failure, ack) => {
+    show(formatDeliveryFailure(failure), { event: 'delivery:failed', ...failure });
+    ack({ ok: true });
+  });
 
   const typing = new TypingNotifier((state) => void sendTyping(ctx, peer, state).catch(() => undefined));
   if (interactive) process.stdin.on('keypress', () => setImmediate(() => typing.update(rl.line)));

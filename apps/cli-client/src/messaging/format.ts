@@ -1,3 +1,4 @@
+import { type DeliveryFailed, ErrorCode } from '@parley/protocol';
 import { numbered } from '../output';
 import type { DeviceChange } from '../profile/device-context';
 import type { DeliveryState, HistoryEntry } from './history';
@@ -69,6 +70,26 @@ export function formatOutboxProblem(outcome: Exclude<OutboxOutcome, { sent: Send
   if ('dropped' in outcome) return `! not sent to ${outcome.entry.to} ("${outcome.entry.text}"): ${outcome.dropped.message}`;
   const count = `${waiting} message${waiting === 1 ? '' : 's'}`;
   return `⧗ not sent yet: ${outcome.kept.message}; ${count} kept in the outbox, sent on reconnect or by the next send, inbox or chat`;
+}
+
+/** Why a federated send finally failed, for people; the codes a peer gives as a final refusal (docs/FEDERATION.md) or peer_unavailable. */
+const DELIVERY_FAILURE_REASONS: Partial<Record<string, (failure: DeliveryFailed) => string>> = {
+  [ErrorCode.PeerUnavailable]: (f) => `${serverOf(f.destination)} could not be reached before the retry window ran out`,
+  [ErrorCode.MismatchedDevices]: () => 'their devices changed while it waited; send it again',
+  [ErrorCode.StaleDevices]: () => 'one of their devices was reinstalled while it waited; send it again',
+  [ErrorCode.UnknownAddress]: (f) => `there is no user ${f.destination.split('@')[0]} on ${serverOf(f.destination)}`,
+  [ErrorCode.PayloadTooLarge]: (f) => `${serverOf(f.destination)} refused it as too large`,
+};
+const serverOf = (address: string) => address.split('@')[1] ?? 'their server';
+
+/**
+ * `✗ not delivered to bob@b.example: <why> (your message of [10:42:07])`
+ * for a `delivery:failed` notice; a code without wording here is named as
+ * their server gave it.
+ */
+export function formatDeliveryFailure(failure: DeliveryFailed, now = new Date()): string {
+  const reason = DELIVERY_FAILURE_REASONS[failure.error]?.(failure) ?? `${serverOf(failure.destination)} refused it (${failure.error})`;
+  return `✗ not delivered to ${failure.destination}: ${reason} (your message of ${formatTime(failure.timestamp, now)})`;
 }
 
 /** A device change in a signed list, e.g. `bob@localhost added device 3 (signed by their account)`. */

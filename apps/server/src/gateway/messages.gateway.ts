@@ -12,8 +12,10 @@ import type { Namespace, Socket } from 'socket.io';
 import {
   ClientToServerEvents,
   ClosingNotice,
+  DeliveryFailed,
   ErrorCode,
   Limits,
+  MessageAck,
   ServerToClientEvents,
   SocketHandshake,
   SOCKET_NAMESPACE,
@@ -26,6 +28,7 @@ import { createValidationPipe } from '../common/validation.pipe';
 import { DeliveryBus } from '../delivery/delivery-bus';
 import type { DeviceSignal } from '../delivery/device-signal';
 import { MetricsService } from '../metrics/metrics.service';
+import { DeliveryFailuresService } from '../messages/delivery-failures.service';
 import { DeviceQueueService } from '../messages/device-queue.service';
 import { SocketSendDto } from '../messages/dto/send-messages.dto';
 import { wellFormedSend } from '../messages/dto/well-formed-send';
@@ -36,6 +39,8 @@ interface SocketState {
   device: AuthenticatedDevice;
   connection?: DeviceConnection;
   unsubscribe?: () => Promise<void>;
+  /** Ids of `delivery:failed` notices sent on this connection and not yet acknowledged; set once the connection is up. */
+  failuresSent?: Set<string>;
 }
 
 /** A device's socket, typed by the contract's event maps (libs/protocol events.ts). */
@@ -57,6 +62,7 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly tokens: TokenService,
     private readonly messages: MessagesService,
     private readonly queue: DeviceQueueService,
+    private readonly failures: DeliveryFailuresService,
     private readonly bus: DeliveryBus,
     private readonly metrics: MetricsService,
   ) {}
@@ -82,6 +88,11 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   handleConnection(socket: DeviceSocket) {
     const { device, connection } = socket.data;
     void connection!.drain().catch((error: unknown) => this.logger.warn({ err: error }, 'queue drain failed'));
+    socket.data.failuresSent = new Set();
+    void this.failures
+      .pending(device)
+      .then((pending) => pending.forEach((failure) => this.offerFailure(socket, failure)))
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'delivery:failed drain failed'));
     void this.queue.deviceConnected(device).catch((error: unknown) => this.logger.warn({ err: error }, 'connect bookkeeping failed'));
   }
 
@@ -141,12 +152,32 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         socket.emit('keys:low', signal.counts);
         break;
       case 'deliveryFailed':
-        socket.emit('delivery:failed', signal.failure);
+        this.offerFailure(socket, signal.failure);
         break;
       case 'audit':
         socket.emit('audit', signal.entry);
         break;
     }
+  }
+
+  /**
+   * Sends one queued `delivery:failed` notice, at most once per connection;
+   * the notice is deleted only when the device acks it `{ok: true}`, so a
+   * client that does not ack gets it again on its next connection. Live
+   * notices before the connection is up are left to the listing that
+   * handleConnection does: they were committed before they were published.
+   */
+  private offerFailure(socket: DeviceSocket, failure: DeliveryFailed) {
+    const sent = socket.data.failuresSent;
+    if (!sent || sent.has(failure.id)) return;
+    sent.add(failure.id);
+    socket.emit('delivery:failed', failure, (ack: MessageAck) => {
+      if (ack?.ok !== true) return void sent.delete(failure.id);
+      this.failures.acknowledge(socket.data.device, failure.id).then(
+        () => sent.delete(failure.id),
+        (error: unknown) => this.logger.warn({ err: error }, 'delivery:failed ack failed'),
+      );
+    });
   }
 
   private close(socket: DeviceSocket, reason: ClosingNotice['reason']) {

@@ -1,20 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
+import { DeliveryFailuresRepository } from './delivery-failures.repository';
 import { MessagesRepository } from './messages.repository';
 
 const SWEEP_INTERVAL_MS = 60_000;
 const SWEEP_BATCH = 5_000;
 
 /**
- * Deletes envelopes past their expiry (MESSAGE_TTL_SECONDS) and idempotency
- * keys past their window. Reads already skip expired rows, so the sweep
+ * Deletes envelopes and `delivery:failed` notices past their expiry
+ * (MESSAGE_TTL_SECONDS) and idempotency keys past their window. Reads already skip expired rows, so the sweep
  * only reclaims space; every process may run it, deletes are idempotent.
  */
 @Injectable()
 export class QueueExpiryService {
   private readonly logger = new Logger(QueueExpiryService.name);
 
-  constructor(private readonly messages: MessagesRepository) {}
+  constructor(
+    private readonly messages: MessagesRepository,
+    private readonly deliveryFailures: DeliveryFailuresRepository,
+  ) {}
 
   @Interval(SWEEP_INTERVAL_MS)
   async sweep(): Promise<number> {
@@ -22,6 +26,7 @@ export class QueueExpiryService {
     try {
       total = await deleteInBatches((limit) => this.messages.deleteExpired(limit));
       await deleteInBatches((limit) => this.messages.deleteExpiredClaims(limit));
+      await deleteInBatches((limit) => this.deliveryFailures.deleteExpired(limit));
     } catch (error) {
       this.logger.warn({ err: error }, 'expiry sweep failed');
     }

@@ -15,6 +15,7 @@ import type {
   CreateDeviceResponse,
   KeyCountResponse,
   ListDevicesResponse,
+  DeliveryFailureListResponse,
   MessageListResponse,
   PreKeyBundleResponse,
   ProvisioningEnvelope,
@@ -224,5 +225,12 @@ export class ParleyClient {
   }
   ackMessage(id: string) {
     return this.http.request<void>('DELETE', `/v1/messages/${segment(id)}`);
+  }
+  /** This device's federated sends that finally failed and that it has not acknowledged yet, oldest first. */
+  listDeliveryFailures() {
+    return this.http.request<DeliveryFailureListResponse>('GET', '/v1/delivery-failures');
+  }
+  ackDeliveryFailure(id: string) {
+    return this.http.request<void>('DELETE', `/v1/delivery-failures/${segment(id)}`);
   }
 }

@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { DeliveryFailed } from '@parley/protocol';
 import { DatabaseService } from '../../database/database.service';
+
+/** A device keeps at most this many unacknowledged `delivery:failed` notices; older ones make room for newer. */
+export const MAX_DELIVERY_FAILURES_PER_DEVICE = 1000;
 
 export interface OutboxRow {
   seq: string;
@@ -98,6 +102,45 @@ export class OutboxRepository {
 
   async deleteOutbox(seq: string): Promise<void> {
     await this.db.execute('DELETE FROM federation_outbox WHERE seq = $1', [seq]);
+  }
+
+  /**
+   * Gives up outbox row `seq` and queues `failure` for its sending device,
+   * in one transaction: the row is deleted and the notice inserted
+   * together, or neither is. So a crash at any point leaves either the row
+   * (tried again, and given up again later) or the notice, never both and
+   * never neither: the device hears of each given-up send exactly once
+   * (at least once on its side, since a notice stays until acknowledged).
+   * Returns false, queuing nothing, when the row is already gone or its
+   * sending device no longer exists (the row is deleted all the same). The device's oldest notices beyond
+   * `keepPerDevice` are dropped in the same transaction.
+   */
+  async giveUpOutbox(
+    seq: string,
+    failure: DeliveryFailed,
+    expiresAt: Date,
+    keepPerDevice = MAX_DELIVERY_FAILURES_PER_DEVICE,
+  ): Promise<boolean> {
+    const { id, destination, timestamp, error, ...deviceLists } = failure;
+    return this.db.transaction(async (tx) => {
+      const [queued] = await this.db.rows<{ account_id: string; device_id: number }>(
+        `WITH gone AS (DELETE FROM federation_outbox WHERE seq = $1 RETURNING sender_account_id, sender_device_id)
+         INSERT INTO delivery_failures (id, account_id, device_id, destination, client_timestamp, error, device_lists, expires_at)
+         SELECT $2, d.account_id, d.device_id, $3, $4, $5, $6, $7
+         FROM gone JOIN devices d ON d.account_id = gone.sender_account_id AND d.device_id = gone.sender_device_id
+         RETURNING account_id, device_id`,
+        [seq, id, destination, timestamp, error, JSON.stringify(deviceLists), expiresAt],
+        tx,
+      );
+      if (!queued) return false;
+      await this.db.execute(
+        `DELETE FROM delivery_failures WHERE account_id = $1 AND device_id = $2 AND seq <= (
+           SELECT seq FROM delivery_failures WHERE account_id = $1 AND device_id = $2 ORDER BY seq DESC OFFSET $3 LIMIT 1)`,
+        [queued.account_id, queued.device_id, keepPerDevice],
+        tx,
+      );
+      return true;
+    });
   }
 
   async rescheduleOutbox(seq: string, nextAttemptAt: Date, error: string): Promise<void> {

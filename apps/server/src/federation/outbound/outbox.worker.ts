@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { DeliveryFailed } from '@parley/protocol';
 import { ErrorCode } from '@parley/protocol';
@@ -20,10 +21,11 @@ const HOUSEKEEPING_MS = 5_000;
  * with FOR UPDATE SKIP LOCKED and leased (OutboxRepository.takeDueOutbox),
  * so processes share the outbox without sending a row twice at once. A
  * row leaves the outbox when the peer accepts it, when the peer gives a
- * final refusal (the sending device gets `delivery:failed` with the
- * peer's reason), or when FEDERATION_RETRY_WINDOW_SECONDS have passed
+ * final refusal (the sending device gets a `delivery:failed` notice with
+ * the peer's reason), or when FEDERATION_RETRY_WINDOW_SECONDS have passed
  * (`delivery:failed` with peer_unavailable). Until then it stays, across
- * restarts of either server.
+ * restarts of either server; a notice replaces it in the same transaction
+ * and stays until the device acknowledges it.
  */
 @Injectable()
 export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -97,14 +99,12 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     }
     if (answer.reached && FINAL_STATUSES.has(answer.status)) {
       const { error, missingDevices, extraDevices, staleDevices } = answer.body as Record<string, number[] | string | undefined>;
-      // Told before the row goes: if this process dies in between, the row is tried again and the device told again.
-      await this.notify(row, {
+      await this.giveUp(row, {
         error: typeof error === 'string' ? error : `http_${answer.status}`,
         ...(Array.isArray(missingDevices) && { missingDevices }),
         ...(Array.isArray(extraDevices) && { extraDevices }),
         ...(Array.isArray(staleDevices) && { staleDevices }),
       });
-      await this.repository.deleteOutbox(row.seq);
       this.metrics.federationSends.inc({ peer: row.peer, outcome: 'refused' });
       this.logger.log(`peer ${row.peer} refused queued transaction ${row.transaction_id}: ${describeAnswer(answer)}`);
       return;
@@ -118,8 +118,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       this.config.federationRetryMaxMs,
     );
     if (next === null) {
-      await this.notify(row, { error: ErrorCode.PeerUnavailable });
-      await this.repository.deleteOutbox(row.seq);
+      await this.giveUp(row, { error: ErrorCode.PeerUnavailable });
       this.metrics.federationSends.inc({ peer: row.peer, outcome: 'expired' });
       this.metrics.federationFailures.inc({ peer: row.peer, reason: 'expired' });
       this.logger.warn(
@@ -130,10 +129,23 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     await this.repository.rescheduleOutbox(row.seq, new Date(next), describeAnswer(answer));
   }
 
-  /** `delivery:failed` to the sending device, wherever its socket is connected. */
-  private notify(row: OutboxRow, reason: Omit<DeliveryFailed, 'destination' | 'timestamp'>) {
-    const failure: DeliveryFailed = { destination: `${row.destination}@${row.peer}`, timestamp: Number(row.client_timestamp), ...reason };
-    return this.bus.publish(row.sender_account_id, row.sender_device_id, { kind: 'deliveryFailed', failure });
+  /**
+   * Removes the row and queues its `delivery:failed` notice for the sending
+   * device in one transaction, then tells the device's socket wherever it
+   * is connected. The notice stays queued until the device acknowledges it,
+   * so a device that is offline now, or misses the live signal, gets it on
+   * its next connection or poll (GET /v1/delivery-failures).
+   */
+  private async giveUp(row: OutboxRow, reason: Pick<DeliveryFailed, 'error' | 'missingDevices' | 'extraDevices' | 'staleDevices'>) {
+    const failure: DeliveryFailed = {
+      id: randomUUID(),
+      destination: `${row.destination}@${row.peer}`,
+      timestamp: Number(row.client_timestamp),
+      ...reason,
+    };
+    const expiresAt = new Date(this.clock.now() + this.config.messageTtlSeconds * 1000);
+    if (!(await this.repository.giveUpOutbox(row.seq, failure, expiresAt))) return;
+    await this.bus.publish(row.sender_account_id, row.sender_device_id, { kind: 'deliveryFailed', failure });
   }
 
   /** Outbox depth and oldest queued age for /metrics. */
