@@ -78,6 +78,10 @@ describe('operations (API.md section 6)', () => {
       ['get', '/v1/transparency/logs/{domain}/consistency', ['200', '400', '401', '403', '404', '503']],
       ['get', '/v1/transparency/equivocations', ['200']],
       ['post', '/federation/v1/witness/add-checkpoint', ['200', '400', '401', '403', '404', '409', '422', '503']],
+      ['get', '/v1/push/vapid-key', ['200', '401']],
+      ['put', '/v1/push/subscription', ['200', '400', '401', '403']],
+      ['get', '/v1/push/subscription', ['200', '401', '403', '404']],
+      ['delete', '/v1/push/subscription', ['204', '401', '403']],
       ['get', '/healthz', ['200', '503']],
       ['get', '/metrics', ['200']],
     ])('documents %s %s with %j', (method, path, statuses) => {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DevicesModule } from '../devices/devices.module';
 import { FederationOutboundModule } from '../federation/outbound/federation-outbound.module';
 import { KeysModule } from '../keys/keys.module';
+import { PushModule } from '../push/push.module';
 import { DeviceQueueService } from './device-queue.service';
 import { EnvelopeStore } from './envelope-store';
 import { MessagesController } from './messages.controller';
@@ -11,7 +12,7 @@ import { QueueBound } from './queue-bound';
 import { QueueExpiryService } from './queue-expiry.service';
 
 @Module({
-  imports: [DevicesModule, KeysModule, FederationOutboundModule],
+  imports: [DevicesModule, KeysModule, FederationOutboundModule, PushModule],
   controllers: [MessagesController],
   providers: [MessagesService, DeviceQueueService, MessagesRepository, EnvelopeStore, QueueBound, QueueExpiryService],
   exports: [MessagesService, DeviceQueueService],
