@@ -12,6 +12,7 @@ import { Witnesses1733800000000 } from './1733800000000-Witnesses';
 import { InboxCommitsWithEnvelopes1733900000000 } from './1733900000000-InboxCommitsWithEnvelopes';
 import { ResponseSignatureFailures1734000000000 } from './1734000000000-ResponseSignatureFailures';
 import { DeliveryFailures1734100000000 } from './1734100000000-DeliveryFailures';
+import { PushSubscriptions1734300000000 } from './1734300000000-PushSubscriptions';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   InboxCommitsWithEnvelopes1733900000000,
   ResponseSignatureFailures1734000000000,
   DeliveryFailures1734100000000,
+  PushSubscriptions1734300000000,
 ];

@@ -80,6 +80,10 @@ describe('operations (API.md section 6)', () => {
       ['post', '/federation/v1/witness/add-checkpoint', ['200', '400', '401', '403', '404', '409', '422', '503']],
       ['get', '/v1/delivery-failures', ['200', '401', '403']],
       ['delete', '/v1/delivery-failures/{id}', ['204', '400', '401', '403']],
+      ['get', '/v1/push/vapid-key', ['200', '401']],
+      ['put', '/v1/push/subscription', ['200', '400', '401', '403']],
+      ['get', '/v1/push/subscription', ['200', '401', '403', '404']],
+      ['delete', '/v1/push/subscription', ['204', '401', '403']],
       ['get', '/healthz', ['200', '503']],
       ['get', '/metrics', ['200']],
     ])('documents %s %s with %j', (method, path, statuses) => {

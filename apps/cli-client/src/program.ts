@@ -8,6 +8,7 @@ import { fingerprintCommand } from './commands/fingerprint';
 import { historyCommand } from './commands/history';
 import { inboxCommand } from './commands/inbox';
 import { keysCommand } from './commands/keys';
+import { pushCommand } from './commands/push';
 import { linkCommand } from './commands/link';
 import { loginCommand } from './commands/login';
 import { monitorCommand } from './commands/monitor';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
     verifyCommand(),
     trustCommand(),
     keysCommand(),
+    pushCommand(),
     auditCommand(),
     monitorCommand(),
     witnessesCommand(),

@@ -26,6 +26,10 @@ const COMMANDS = [
   ['keys', 'status'],
   ['keys', 'replenish'],
   ['keys', 'rotate'],
+  ['push'],
+  ['push', 'status'],
+  ['push', 'register'],
+  ['push', 'remove'],
 ];
 
 describe('parley --help', () => {

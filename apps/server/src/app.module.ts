@@ -18,6 +18,7 @@ import { LimitsModule } from './limits/limits.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
+import { PushModule } from './push/push.module';
 import { SharedStateModule } from './shared-state/shared-state.module';
 import { TransparencyModule } from './transparency/transparency.module';
 
@@ -60,6 +61,7 @@ export class AppModule {
         ProvisioningModule,
         AttachmentsModule,
         MessagesModule,
+        PushModule,
         GatewayModule,
         FederationInboundModule,
       ],

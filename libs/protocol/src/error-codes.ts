@@ -44,6 +44,8 @@ export enum ErrorCode {
   OldSizeMismatch = 'old_size_mismatch',
   InconsistentCheckpoint = 'inconsistent_checkpoint',
   LogEquivocated = 'log_equivocated',
+  /** Push (API.md section 9): an endpoint that is not https:// or resolves to a private address. */
+  PushEndpointRefused = 'push_endpoint_refused',
   UnknownPeer = 'unknown_peer',
   PeerUnavailable = 'peer_unavailable',
   ServiceUnavailable = 'service_unavailable',

@@ -168,6 +168,7 @@ export interface OutgoingMessage {
 export interface SendMessagesRequest {
   timestamp: number;
   online?: boolean;
+  /** Default true; false: a device that is not connected is woken with low urgency (section 9). */
   urgent?: boolean;
   /** Client-chosen; a retry with the same key stores nothing twice (section 3, "Idempotent sends"). */
   idempotencyKey?: string;

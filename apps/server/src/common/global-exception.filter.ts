@@ -16,6 +16,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.InvalidDeviceList]: 400,
   [ErrorCode.TreeSizeOutOfRange]: 400,
   [ErrorCode.LeafIndexOutOfRange]: 400,
+  [ErrorCode.PushEndpointRefused]: 400,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.InvalidCredentials]: 401,
   [ErrorCode.Forbidden]: 403,

@@ -64,11 +64,22 @@ export interface ParleyConfig {
   attachmentTtlSeconds: number;
   /** Bytes of live attachments one account may keep. */
   attachmentQuotaBytes: number;
+  /** Push wake-ups (docs/API.md section 9). */
+  push: PushConfig;
   logLevel: string;
   rateLimits: Record<RateLimitName, RateLimitRule>;
   loginBackoff: LoginBackoffRules;
   /** Test-only: where this process SIGKILLs itself (common/crash-point.ts); null everywhere but in crash tests. */
   testCrashAt: CrashPoint | null;
+}
+
+export interface PushConfig {
+  /** At most one wake-up per device per interval while the device has fetched nothing. */
+  wakeUpIntervalMs: number;
+  /** Whether endpoints may resolve to loopback, private, link-local or unique-local addresses (otherwise refused: SSRF). */
+  allowPrivateEndpoints: boolean;
+  /** The VAPID `sub` claim. */
+  vapidSubject: string;
 }
 
 export class ConfigError extends Error {}
@@ -260,6 +271,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES ?? 25 * 1024 * 1024,
     attachmentTtlSeconds: env.ATTACHMENT_TTL_SECONDS ?? 30 * 86400,
     attachmentQuotaBytes: env.ATTACHMENT_QUOTA_BYTES ?? 1024 * 1024 * 1024,
+    push: {
+      wakeUpIntervalMs: (env.PUSH_WAKE_UP_INTERVAL_SECONDS ?? 60) * 1000,
+      allowPrivateEndpoints: env.PUSH_ALLOW_PRIVATE_ENDPOINTS === 'true',
+      vapidSubject: env.PUSH_VAPID_SUBJECT ?? `mailto:postmaster@${(env.PARLEY_DOMAIN ?? 'localhost').split(':')[0]}`,
+    },
     logLevel: env.LOG_LEVEL ?? 'info',
     rateLimits: rateLimits!,
     loginBackoff: loginBackoff!,

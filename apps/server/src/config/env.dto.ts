@@ -153,6 +153,24 @@ export class EnvDto {
   @Max(3_600_000)
   WITNESS_SUBMIT_INTERVAL_MS?: number;
 
+  /** Push wake-ups: at most one per device per this many seconds while the device has fetched nothing. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  PUSH_WAKE_UP_INTERVAL_SECONDS?: number;
+
+  /** `true` admits push endpoints that resolve to loopback, private, link-local or unique-local addresses (tests, a push distributor on a private network). */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'PUSH_ALLOW_PRIVATE_ENDPOINTS must be true or false' })
+  PUSH_ALLOW_PRIVATE_ENDPOINTS?: string;
+
+  /** The VAPID `sub` claim (RFC 8292): a mailto: or https: contact for push services. */
+  @IsOptional()
+  @Matches(/^(mailto:|https:\/\/)\S+$/, { message: 'PUSH_VAPID_SUBJECT must be a mailto: or https:// URL' })
+  PUSH_VAPID_SUBJECT?: string;
+
   /** Timeout of one server-to-server request (ms). */
   @IsOptional()
   @Transform(toInt)

@@ -4,6 +4,7 @@ import type { QueuedEnvelope } from '../delivery/device-signal';
 import { DevicesService } from '../devices/devices.service';
 import { KeysService } from '../keys/keys.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { WakeUpService } from '../push/wake-up.service';
 import { toQueuedEnvelope } from './envelope';
 import { EnvelopeStore } from './envelope-store';
 import { MessagesRepository } from './messages.repository';
@@ -35,6 +36,7 @@ export class DeviceQueueService {
     private readonly devices: DevicesService,
     private readonly keys: KeysService,
     private readonly metrics: MetricsService,
+    private readonly wakeUps: WakeUpService,
   ) {}
 
   /** Oldest first, after queue position `afterSeq`; expired envelopes are skipped. */
@@ -46,6 +48,7 @@ export class DeviceQueueService {
   /** GET /v1/messages: the oldest queued envelopes, without removing them. */
   async listQueue(owner: QueueOwner): Promise<MessageListResponse> {
     const page = await this.pageQueue(owner, 0, HTTP_PAGE + 1);
+    await this.wakeUps.fetched(owner.accountId, owner.deviceId);
     return { messages: page.slice(0, HTTP_PAGE).map((q) => q.envelope), more: page.length > HTTP_PAGE };
   }
 
@@ -63,10 +66,15 @@ export class DeviceQueueService {
     };
   }
 
-  /** A device's socket connected: it is recorded as seen, and told at once if its one-time keys run low. */
+  /**
+   * A device's socket connected: it is recorded as seen, told at once if
+   * its one-time keys run low, and it drains its queue, so the next
+   * envelope while it is away again may wake it at once.
+   */
   async deviceConnected(owner: QueueOwner): Promise<void> {
     await Promise.all([
       this.devices.recordSeen(owner.accountId, owner.deviceId).catch(() => undefined),
+      this.wakeUps.fetched(owner.accountId, owner.deviceId),
       this.keys.signalIfLow(owner.accountId, owner.deviceId),
     ]);
   }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DevicesModule } from '../devices/devices.module';
 import { FederationOutboundModule } from '../federation/outbound/federation-outbound.module';
 import { KeysModule } from '../keys/keys.module';
+import { PushModule } from '../push/push.module';
 import { DeliveryFailuresController } from './delivery-failures.controller';
 import { DeliveryFailuresRepository } from './delivery-failures.repository';
 import { DeliveryFailuresService } from './delivery-failures.service';
@@ -14,7 +15,7 @@ import { QueueBound } from './queue-bound';
 import { QueueExpiryService } from './queue-expiry.service';
 
 @Module({
-  imports: [DevicesModule, KeysModule, FederationOutboundModule],
+  imports: [DevicesModule, KeysModule, FederationOutboundModule, PushModule],
   controllers: [MessagesController, DeliveryFailuresController],
   providers: [
     MessagesService,

@@ -11,6 +11,7 @@ import { AddressRouter } from '../federation/outbound/address-router';
 import { FederationRelayService } from '../federation/outbound/federation-relay.service';
 import { RateLimiterService } from '../limits/rate-limiter.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { WakeUpService } from '../push/wake-up.service';
 import { findDeviceMismatch } from './device-mismatch';
 import { PLAINTEXT_CONTENT_TYPE, SendMessagesDto } from './dto/send-messages.dto';
 import { toQueuedEnvelope } from './envelope';
@@ -48,6 +49,7 @@ export class MessagesService {
     private readonly remote: FederationRelayService,
     private readonly limits: RateLimiterService,
     private readonly metrics: MetricsService,
+    private readonly wakeUps: WakeUpService,
     private readonly clock: Clock,
   ) {}
 
@@ -71,7 +73,8 @@ export class MessagesService {
    * the sender's rate towards this recipient (429 rate_limited) and the
    * queue bounds (429 queue_full, or queue_share_full when the sender's own
    * envelopes fill its share of a device's queue), stores one envelope per
-   * device all or nothing, then signals each device. On any refusal
+   * device all or nothing, then signals each device and, off the request
+   * path, wakes those that are not connected (push/wake-up.service.ts). On any refusal
    * nothing is stored. A fan-out under a claim that was stored before is
    * answered as accepted and stores nothing.
    */
@@ -88,6 +91,8 @@ export class MessagesService {
     if (seqs === 'duplicate') return seqs;
     this.metrics.envelopesAccepted.inc(records.length);
     await this.signalFanout(records, seqs);
+    // Stored envelopes only: an `online` send reaches connected devices or nobody.
+    if (seqs) this.wakeUps.wake(records, dto.urgent !== false);
     stored();
     return 'accepted';
   }

@@ -53,6 +53,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  // Push wake-ups (docs/API.md section 9).
+  readonly pushWakeUps = new Counter({
+    name: 'parley_push_wake_ups_total',
+    help: 'Wake-ups by outcome: sent (the push service accepted it), failed (refused, or retries exhausted), dropped (404/410: subscription gone)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly pushWakeUpSeconds = new Histogram({
+    name: 'parley_push_wake_up_seconds',
+    help: 'From storing an envelope for a device that is not connected to its push service accepting the wake-up (retries included)',
+    registers: [this.registry],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  });
+
   // Federation (docs/FEDERATION.md, "Metrics").
   readonly federationOutboxDepth = new Gauge({
     name: 'parley_federation_outbox_depth',

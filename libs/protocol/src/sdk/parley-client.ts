@@ -1,4 +1,5 @@
 import type { SignedDeviceList } from '../device-list';
+import type { PushSubscriptionRequest, PushSubscriptionStatus, VapidKeyResponse } from '../push';
 import type { AuditLogResponse, ReportKeyLogAlarmRequest } from '../audit';
 import type {
   CheckpointResponse,
@@ -222,6 +223,27 @@ export class ParleyClient {
 
   listMessages() {
     return this.http.request<MessageListResponse>('GET', '/v1/messages');
+  }
+
+  /** The server's VAPID public key (API.md section 9): pass it as `applicationServerKey` when subscribing. */
+  vapidKey() {
+    return this.http.request<VapidKeyResponse>('GET', '/v1/push/vapid-key');
+  }
+  /** Registers (or replaces) this device's Web Push subscription, e.g. `subscription.toJSON()` from a browser. */
+  registerPushSubscription(subscription: PushSubscriptionRequest) {
+    return this.http.request<PushSubscriptionStatus>('PUT', '/v1/push/subscription', subscription);
+  }
+  removePushSubscription() {
+    return this.http.request<void>('DELETE', '/v1/push/subscription');
+  }
+  /** This device's subscription and what its push service last answered; null when it has none. */
+  async pushSubscriptionStatus(): Promise<PushSubscriptionStatus | null> {
+    try {
+      return await this.http.request<PushSubscriptionStatus>('GET', '/v1/push/subscription');
+    } catch (error) {
+      if (error instanceof ParleyApiError && error.status === 404) return null;
+      throw error;
+    }
   }
   ackMessage(id: string) {
     return this.http.request<void>('DELETE', `/v1/messages/${segment(id)}`);

@@ -63,6 +63,7 @@ export class SendMessagesDto implements SendMessagesRequest {
   @IsBoolean()
   online?: boolean;
 
+  /** Default true. false: a device that is not connected is woken with low urgency (API.md section 9). */
   @IsOptional()
   @IsBoolean()
   urgent?: boolean;
