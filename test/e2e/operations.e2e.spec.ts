@@ -78,6 +78,9 @@ describe('operations (API.md section 6)', () => {
       ['get', '/v1/transparency/logs/{domain}/consistency', ['200', '400', '401', '403', '404', '503']],
       ['get', '/v1/transparency/equivocations', ['200']],
       ['post', '/federation/v1/witness/add-checkpoint', ['200', '400', '401', '403', '404', '409', '422', '503']],
+      ['put', '/v1/backups/{backupId}', ['200', '400', '401', '409', '413', '429']],
+      ['get', '/v1/backups/{backupId}', ['200', '400', '401', '404', '429']],
+      ['delete', '/v1/backups/{backupId}', ['204', '400', '401', '404', '429']],
       ['get', '/healthz', ['200', '503']],
       ['get', '/metrics', ['200']],
     ])('documents %s %s with %j', (method, path, statuses) => {

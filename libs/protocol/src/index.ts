@@ -8,3 +8,4 @@ export * from './linking-code';
 export * from './audit';
 export * from './attachments';
 export * from './transparency';
+export * from './backups';

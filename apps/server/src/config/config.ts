@@ -64,6 +64,8 @@ export interface ParleyConfig {
   attachmentTtlSeconds: number;
   /** Bytes of live attachments one account may keep. */
   attachmentQuotaBytes: number;
+  /** Largest encrypted backup (docs/API.md section 9). */
+  backupMaxBytes: number;
   logLevel: string;
   rateLimits: Record<RateLimitName, RateLimitRule>;
   loginBackoff: LoginBackoffRules;
@@ -260,6 +262,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
     attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES ?? 25 * 1024 * 1024,
     attachmentTtlSeconds: env.ATTACHMENT_TTL_SECONDS ?? 30 * 86400,
     attachmentQuotaBytes: env.ATTACHMENT_QUOTA_BYTES ?? 1024 * 1024 * 1024,
+    backupMaxBytes: env.BACKUP_MAX_BYTES ?? 1024 * 1024,
     logLevel: env.LOG_LEVEL ?? 'info',
     rateLimits: rateLimits!,
     loginBackoff: loginBackoff!,

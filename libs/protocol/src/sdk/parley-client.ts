@@ -1,5 +1,6 @@
 import type { SignedDeviceList } from '../device-list';
 import type { AuditLogResponse, ReportKeyLogAlarmRequest } from '../audit';
+import type { BackupResponse, PutBackupRequest, PutBackupResponse } from '../backups';
 import type {
   CheckpointResponse,
   ConsistencyProofResponse,
@@ -121,6 +122,23 @@ export class ParleyClient {
   removeDevice(deviceId: number, deviceList: SignedDeviceList) {
     const body: RemoveDeviceRequest = { deviceList };
     return this.http.request<void>('DELETE', `/v1/devices/${deviceId}`, body);
+  }
+
+  /** Stores or replaces the backup under `backupId` if it is at `expectedVersion` (0: none yet); 409 backup_version_conflict if not. */
+  putBackup(backupId: string, request: PutBackupRequest) {
+    return this.http.request<PutBackupResponse>('PUT', `/v1/backups/${segment(backupId)}`, request);
+  }
+  /** The backup under `backupId` (account or device token), or null when there is none. */
+  async getBackup(backupId: string): Promise<BackupResponse | null> {
+    try {
+      return await this.http.request<BackupResponse>('GET', `/v1/backups/${segment(backupId)}`);
+    } catch (error) {
+      if (error instanceof ParleyApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+  deleteBackup(backupId: string) {
+    return this.http.request<void>('DELETE', `/v1/backups/${segment(backupId)}`);
   }
 
   /** New device, account token: a linking slot for the code it shows. */
