@@ -3,7 +3,7 @@ import type { ContactRecord, KeyLogRecord } from '@parley/crypto';
 import { fromBase64 } from '@parley/crypto';
 import { CliError, ExitCode } from '../cli-error';
 import type { HistoryEntry } from '../messaging/history';
-import type { DeviceContext, DeviceProfile } from '../profile/device-context';
+import type { DeviceProfile } from '../profile/device-context';
 
 /**
  * What a backup carries (docs/API.md section 9): what the account needs to
@@ -29,12 +29,13 @@ export interface BackupContents {
 /** What of a backup becomes part of the restored profile. */
 export type RestoredState = Pick<DeviceProfile, 'contacts' | 'keyLogs' | 'witnesses' | 'ownLists' | 'history' | 'backup'>;
 
-export function backupContents(ctx: DeviceContext, withHistory: boolean, now: number): BackupContents {
-  const { accountIdentity, contacts, keyLogs, witnesses, ownLists, history } = ctx.profile;
+/** What `parley backup` seals of `profile`, the profile of `address`. */
+export function backupContents(profile: DeviceProfile, address: string, withHistory: boolean, now: number): BackupContents {
+  const { accountIdentity, contacts, keyLogs, witnesses, ownLists, history } = profile;
   return {
     format: 1,
     createdAt: now,
-    address: ctx.ownAddress,
+    address,
     accountIdentity,
     contacts: Object.values(contacts),
     ...(keyLogs && { keyLogs }),

@@ -36,7 +36,7 @@ export const backupCommand = () =>
         const backup = (ctx.profile.backup ??= { recoveryKey: newRecoveryKey(), version: 0 });
         await ctx.exclusive(() => ctx.store.save());
         const keys = deriveBackupKeys(backup.recoveryKey);
-        const contents = backupContents(ctx, Boolean(options.history), Date.now());
+        const contents = backupContents(ctx.profile, ctx.ownAddress, Boolean(options.history), Date.now());
         const sealed = sealBackup(keys, Buffer.from(JSON.stringify(contents)));
         backup.version = await store(ctx.client, keys.backupId, toBase64(sealed), backup.version, out);
         const what = `${plural(contents.contacts.length, 'contact')}${contents.history ? ' and message history' : ''}`;
