@@ -151,4 +151,16 @@ describe('parley backup and parley restore', () => {
     expect(next).toMatchObject({ version: 4 });
     expect(next.recoveryKey).toBeUndefined();
   });
+
+  it('after a password holder reset the account, the old backup cannot bring the old identity back over the new one', async () => {
+    const thief = new CliDevice('thief', env);
+    expect(await thief.json('reset', 'alice', '--yes')).toMatchObject({ username: 'alice', deviceId: 3 });
+    const again = new CliDevice('alice-again', { ...env, PARLEY_RECOVERY_KEY: recoveryKey });
+    const result = await again.run('--json', 'restore', 'alice');
+    expect(result.code).toBe(5);
+    expect(JSON.parse(result.stderr).message).toBe(
+      'alice@localhost no longer has the account identity of this backup (it was reset since): the backup cannot restore it',
+    );
+    expect((await thief.json('devices')).devices.map((d: { deviceId: number }) => d.deviceId)).toEqual([3]);
+  });
 });
