@@ -12,6 +12,7 @@ import { Witnesses1733800000000 } from './1733800000000-Witnesses';
 import { InboxCommitsWithEnvelopes1733900000000 } from './1733900000000-InboxCommitsWithEnvelopes';
 import { ResponseSignatureFailures1734000000000 } from './1734000000000-ResponseSignatureFailures';
 import { Backups1734400000000 } from './1734400000000-Backups';
+import { BackupPins1734400000001 } from './1734400000001-BackupPins';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   InboxCommitsWithEnvelopes1733900000000,
   ResponseSignatureFailures1734000000000,
   Backups1734400000000,
+  BackupPins1734400000001,
 ];

@@ -81,6 +81,11 @@ describe('operations (API.md section 6)', () => {
       ['put', '/v1/backups/{backupId}', ['200', '400', '401', '409', '413', '429']],
       ['get', '/v1/backups/{backupId}', ['200', '400', '401', '404', '429']],
       ['delete', '/v1/backups/{backupId}', ['204', '400', '401', '404', '429']],
+      ['post', '/v1/backup-pin/registration', ['200', '400', '401', '403', '429']],
+      ['put', '/v1/backup-pin', ['204', '400', '401', '403', '429']],
+      ['delete', '/v1/backup-pin', ['204', '401', '403', '404', '429']],
+      ['post', '/v1/backup-pin/login', ['200', '400', '401', '404', '429']],
+      ['post', '/v1/backup-pin/login/finish', ['200', '400', '401', '404']],
       ['get', '/healthz', ['200', '503']],
       ['get', '/metrics', ['200']],
     ])('documents %s %s with %j', (method, path, statuses) => {

@@ -21,6 +21,7 @@ describe('parley backup and parley restore', () => {
   let env: Record<string, string>;
   let alice: CliDevice, bob: CliDevice;
   let recoveryKey: string;
+  const PIN = '482916';
   /** `parley restore alice` into the wiped profile, with this recovery key, through the proxy when `viaProxy`. */
   const restore = (key: string, viaProxy = false) =>
     new CliDevice('alice', { ...cliEnv(home.home, viaProxy ? proxy.url : server.url), PARLEY_RECOVERY_KEY: key }).run(
@@ -109,7 +110,7 @@ describe('parley backup and parley restore', () => {
     const result = await restore(recoveryKey, true);
     expect(result.code).toBe(7);
     expect(JSON.parse(result.stderr).message).toBe(
-      'the backup does not decrypt with this recovery key: it was changed after it was made; nothing was restored',
+      'the backup does not decrypt with this key: it was changed after it was made; nothing was restored',
     );
     expect((await bob.json('send', 'alice', 'still only device 1, again')).devices).toEqual([1]);
   });
@@ -146,21 +147,42 @@ describe('parley backup and parley restore', () => {
     expect((await bob.inbox()).map((m) => [m.from, m.fromDeviceId, m.text])).toEqual([['alice', 2, 'thanks, same me']]);
   });
 
-  it('the restored device backs up to the same backup with the same key, without showing it again', async () => {
-    const next = await alice.json('backup');
-    expect(next).toMatchObject({ version: 4 });
-    expect(next.recoveryKey).toBeUndefined();
+  it('the restored device backs up to the same backup with the same key, without showing it again, and sets a PIN', async () => {
+    const next = await new CliDevice('alice', { ...env, PARLEY_BACKUP_PIN: PIN }).run('--json', 'backup', '--pin');
+    expect(next.stderr).toMatch(/backup PIN set/);
+    expect(JSON.parse(next.stdout)).toMatchObject({ version: 4 });
+    expect(JSON.parse(next.stdout).recoveryKey).toBeUndefined();
+  });
+
+  it('alice loses this device too and restores with her PIN instead of the key; a wrong PIN costs one of 10 guesses', async () => {
+    rmSync(join(home.home, 'alice'), { recursive: true, force: true });
+    const withPin = (pin: string) => new CliDevice('alice', { ...env, PARLEY_BACKUP_PIN: pin }).run('--json', 'restore', 'alice', '--pin');
+    const wrong = await withPin('000000');
+    expect(wrong.code).toBe(4);
+    expect(JSON.parse(wrong.stderr)).toMatchObject({
+      error: 'wrong_pin',
+      message: 'wrong PIN: 9 more guesses before the server deletes it',
+    });
+    const started = performance.now();
+    const right = await withPin(PIN);
+    process.stdout.write(
+      `parley restore --pin (OPAQUE login with argon2id, then as with the key): ${(performance.now() - started).toFixed(0)} ms\n`,
+    );
+    expect(right.code).toBe(0);
+    expect(JSON.parse(right.stdout)).toMatchObject({ deviceId: 3, removedDevices: [2] });
+    expect((await alice.json('send', 'bob', 'back again')).devices).toEqual([1]);
+    expect((await bob.inbox()).map((m) => [m.fromDeviceId, m.text])).toEqual([[3, 'back again']]);
   });
 
   it('after a password holder reset the account, the old backup cannot bring the old identity back over the new one', async () => {
     const thief = new CliDevice('thief', env);
-    expect(await thief.json('reset', 'alice', '--yes')).toMatchObject({ username: 'alice', deviceId: 3 });
+    expect(await thief.json('reset', 'alice', '--yes')).toMatchObject({ username: 'alice', deviceId: 4 });
     const again = new CliDevice('alice-again', { ...env, PARLEY_RECOVERY_KEY: recoveryKey });
     const result = await again.run('--json', 'restore', 'alice');
     expect(result.code).toBe(5);
     expect(JSON.parse(result.stderr).message).toBe(
       'alice@localhost no longer has the account identity of this backup (it was reset since): the backup cannot restore it',
     );
-    expect((await thief.json('devices')).devices.map((d: { deviceId: number }) => d.deviceId)).toEqual([3]);
+    expect((await thief.json('devices')).devices.map((d: { deviceId: number }) => d.deviceId)).toEqual([4]);
   });
 });

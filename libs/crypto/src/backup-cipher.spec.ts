@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   BACKUP_OVERHEAD_BYTES,
   BackupIntegrityError,
@@ -7,6 +8,8 @@ import {
   openBackup,
   parseRecoveryKey,
   sealBackup,
+  unwrapRecoveryKey,
+  wrapRecoveryKey,
 } from './backup-cipher';
 
 describe('backup cipher', () => {
@@ -56,5 +59,13 @@ describe('backup cipher', () => {
   ])('refuses a backup opened with %s', (_name, tamper) => {
     const attempt = tamper(sealBackup(keys, plaintext));
     expect(() => openBackup(attempt.keys, attempt.sealed)).toThrow(BackupIntegrityError);
+  });
+
+  it('wraps a recovery key for a PIN: only the same export key unwraps it', () => {
+    const exportKey = randomBytes(64).toString('base64url');
+    const wrapped = wrapRecoveryKey(exportKey, recoveryKey);
+    expect(unwrapRecoveryKey(exportKey, wrapped)).toBe(recoveryKey);
+    expect(() => unwrapRecoveryKey(randomBytes(64).toString('base64url'), wrapped)).toThrow(BackupIntegrityError);
+    expect(() => openBackup(keys, wrapped)).toThrow(BackupIntegrityError);
   });
 });

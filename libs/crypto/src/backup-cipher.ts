@@ -62,26 +62,51 @@ export function deriveBackupKeys(recoveryKey: string): BackupKeys {
 
 const associatedData = (backupId: string) => Buffer.from(`parley-backup-v1:${backupId}`);
 
-export function sealBackup({ backupId, cipherKey }: BackupKeys, plaintext: Uint8Array): Buffer {
+/** `0x01 || nonce || AES-256-GCM(plaintext) || tag`, bound to `aad`. */
+function seal(key: Buffer, aad: Buffer, plaintext: Uint8Array): Buffer {
   const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', cipherKey, nonce).setAAD(associatedData(backupId));
-  const body = Buffer.concat([cipher.update(gzipSync(plaintext)), cipher.final()]);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce).setAAD(aad);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return Buffer.concat([Buffer.of(FORMAT_VERSION), nonce, body, cipher.getAuthTag()]);
+}
+
+/** The plaintext of `seal`'s output; throws BackupIntegrityError saying `what` did not open. */
+function open(key: Buffer, aad: Buffer, sealed: Uint8Array, what: string): Buffer {
+  const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+  if (bytes.length < BACKUP_OVERHEAD_BYTES || bytes[0] !== FORMAT_VERSION) {
+    throw new BackupIntegrityError(`this is not a Parley ${what} (or one of a newer format)`);
+  }
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(1, 1 + NONCE_BYTES)).setAAD(aad);
+  decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+  try {
+    return Buffer.concat([decipher.update(bytes.subarray(1 + NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new BackupIntegrityError(`the ${what} does not decrypt with this key: it was changed after it was made`);
+  }
+}
+
+export function sealBackup({ backupId, cipherKey }: BackupKeys, plaintext: Uint8Array): Buffer {
+  return seal(cipherKey, associatedData(backupId), gzipSync(plaintext));
 }
 
 /** The plaintext of a sealed backup, once its tag verifies. Throws BackupIntegrityError. */
 export function openBackup({ backupId, cipherKey }: BackupKeys, sealed: Uint8Array): Buffer {
-  const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
-  if (bytes.length < BACKUP_OVERHEAD_BYTES || bytes[0] !== FORMAT_VERSION) {
-    throw new BackupIntegrityError('this is not a Parley backup (or one of a newer format)');
-  }
-  const decipher = createDecipheriv('aes-256-gcm', cipherKey, bytes.subarray(1, 1 + NONCE_BYTES)).setAAD(associatedData(backupId));
-  decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-  let compressed: Buffer;
-  try {
-    compressed = Buffer.concat([decipher.update(bytes.subarray(1 + NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
-  } catch {
-    throw new BackupIntegrityError('the backup does not decrypt with this recovery key: it was changed after it was made');
-  }
-  return gunzipSync(compressed, { maxOutputLength: MAX_PLAINTEXT_BYTES });
+  return gunzipSync(open(cipherKey, associatedData(backupId), sealed, 'backup'), { maxOutputLength: MAX_PLAINTEXT_BYTES });
 }
+
+/**
+ * A backup PIN (docs/API.md section 9, "PIN") wraps the recovery key with
+ * a key derived (HKDF-SHA256, info `parley-pin-wrap-v1`) from the export
+ * key of an OPAQUE login with the PIN (base64url, as @serenity-kit/opaque
+ * gives it); only a login with the right PIN yields it.
+ */
+const PIN_WRAP_INFO = 'parley-pin-wrap-v1';
+const pinWrapKey = (exportKey: string) =>
+  Buffer.from(hkdfSync('sha256', Buffer.from(exportKey, 'base64url'), Buffer.alloc(0), PIN_WRAP_INFO, 32));
+
+export const wrapRecoveryKey = (exportKey: string, recoveryKey: string): Buffer =>
+  seal(pinWrapKey(exportKey), Buffer.from(PIN_WRAP_INFO), Buffer.from(recoveryKey));
+
+/** The recovery key a PIN wrapped. Throws BackupIntegrityError. */
+export const unwrapRecoveryKey = (exportKey: string, wrapped: Uint8Array): string =>
+  open(pinWrapKey(exportKey), Buffer.from(PIN_WRAP_INFO), wrapped, 'wrapped recovery key').toString();

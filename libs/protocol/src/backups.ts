@@ -27,3 +27,43 @@ export interface BackupResponse {
   ciphertext: string;
   version: number;
 }
+
+/**
+ * A backup PIN (docs/API.md section 9, "PIN"): the recovery key wrapped
+ * with a key only an OPAQUE login with the PIN yields; the server checks a
+ * guess only online, and deletes the wrapped key after this many wrong ones.
+ */
+export const BACKUP_PIN_GUESSES = 10;
+
+/** An OPAQUE protocol message (@serenity-kit/opaque): unpadded base64url. */
+export const OPAQUE_MESSAGE_PATTERN = /^[A-Za-z0-9_-]{1,2048}$/;
+
+/** POST /v1/backup-pin/registration. */
+export interface PinRegistrationRequest {
+  registrationRequest: string;
+}
+export interface PinRegistrationResponse {
+  registrationResponse: string;
+}
+/** PUT /v1/backup-pin. */
+export interface SetPinRequest {
+  registrationRecord: string;
+  /** Base64 of the recovery key sealed with a key derived from the OPAQUE export key (at most 256 bytes). */
+  wrappedKey: string;
+}
+/** POST /v1/backup-pin/login. */
+export interface PinLoginStartRequest {
+  startLoginRequest: string;
+}
+export interface PinLoginStartResponse {
+  loginResponse: string;
+  /** Guesses left after this one before the wrapped key is deleted. */
+  attemptsLeft: number;
+}
+/** POST /v1/backup-pin/login/finish. */
+export interface PinLoginFinishRequest {
+  finishLoginRequest: string;
+}
+export interface PinLoginFinishResponse {
+  wrappedKey: string;
+}

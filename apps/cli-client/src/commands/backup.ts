@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ErrorCode, ParleyApiError, ParleyClient } from '@parley/protocol';
 import { deriveBackupKeys, formatRecoveryKey, newRecoveryKey, sealBackup, toBase64 } from '@parley/crypto';
 import { backupContents } from '../backup/backup-contents';
+import { readPin, setBackupPin } from '../backup/backup-pin';
 import { deviceAction } from '../command-action';
 import { Output, plural } from '../output';
 
@@ -29,8 +30,13 @@ export const backupCommand = () =>
         'and shows it once: write it down, `parley restore` needs it when every device is lost',
     )
     .option('--history', 'include the message history kept in this profile')
+    .option(
+      '--pin',
+      'also set a short PIN that unlocks the recovery key through the server, 10 guesses (from PARLEY_BACKUP_PIN or a prompt)',
+    )
     .action(
-      deviceAction<{ history?: boolean }>(async (ctx, out, _args, options) => {
+      deviceAction<{ history?: boolean; pin?: boolean }>(async (ctx, out, _args, options) => {
+        const pin = options.pin ? await readPin(true) : null;
         const firstBackup = !ctx.profile.backup?.version;
         // Kept in the profile before the upload, so a failed first upload does not leave a key the user never saw behind.
         const backup = (ctx.profile.backup ??= { recoveryKey: newRecoveryKey(), version: 0 });
@@ -39,6 +45,10 @@ export const backupCommand = () =>
         const contents = backupContents(ctx.profile, ctx.ownAddress, Boolean(options.history), Date.now());
         const sealed = sealBackup(keys, Buffer.from(JSON.stringify(contents)));
         backup.version = await store(ctx.client, keys.backupId, toBase64(sealed), backup.version, out);
+        if (pin) {
+          await setBackupPin(ctx.client, pin, backup.recoveryKey);
+          out.note('backup PIN set: `parley restore --pin` can use it instead of the recovery key (10 wrong guesses delete it)');
+        }
         const what = `${plural(contents.contacts.length, 'contact')}${contents.history ? ' and message history' : ''}`;
         const data = { backupId: keys.backupId, version: backup.version, bytes: sealed.length, contacts: contents.contacts.length };
         if (!firstBackup) {

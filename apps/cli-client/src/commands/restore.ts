@@ -14,6 +14,7 @@ import {
   verifyDeviceListSignature,
 } from '@parley/crypto';
 import { readBackupContents } from '../backup/backup-contents';
+import { readPin, recoveryKeyFromPin } from '../backup/backup-pin';
 import { CliError, ExitCode } from '../cli-error';
 import { numbered, Output } from '../output';
 import type { DeviceContext } from '../profile/device-context';
@@ -42,7 +43,8 @@ function checkCurrentList(identity: IdentityKeyPair, address: string, deviceList
  * account's next list, this device added, with the restored identity:
  * contacts see a new device of the identity they pinned.
  */
-async function placeRestoredDevice(recoveryKey: string, { client, address, keys }: Enrollment, out: Output): Promise<Placement> {
+async function placeRestoredDevice(secret: RestoreSecret, { client, address, keys }: Enrollment, out: Output): Promise<Placement> {
+  const recoveryKey = secret.recoveryKey ?? (await recoveryKeyFromPin(client, secret.pin));
   const backupKeys = deriveBackupKeys(recoveryKey);
   const stored = await client.getBackup(backupKeys.backupId);
   if (!stored) {
@@ -87,10 +89,14 @@ async function removeLostDevices(ctx: DeviceContext, out: Output): Promise<{ rem
   return { removedDevices: lost };
 }
 
-async function readRecoveryKey(): Promise<string> {
+/** What unlocks the backup: the recovery key, or a PIN that unwraps it through the server. */
+type RestoreSecret = { recoveryKey: string; pin?: undefined } | { recoveryKey?: undefined; pin: string };
+
+async function readRestoreSecret(withPin: boolean): Promise<RestoreSecret> {
+  if (withPin) return { pin: await readPin() };
   const recoveryKey = parseRecoveryKey(await readSecret('PARLEY_RECOVERY_KEY', 'recovery key'));
   if (!recoveryKey) throw new CliError('that is not a recovery key: 64 letters and digits, as `parley backup` showed it', ExitCode.Usage);
-  return recoveryKey;
+  return { recoveryKey };
 }
 
 export const restoreCommand = () =>
@@ -100,13 +106,16 @@ export const restoreCommand = () =>
         'profile a new device of the account and remove the lost ones; contacts see a new device, not an identity change ' +
         '(password from PARLEY_PASSWORD, recovery key from PARLEY_RECOVERY_KEY, or prompts)',
     ),
-  ).action(async (username: string, _options: unknown, command: Command) => {
-    const recoveryKey = await readRecoveryKey();
-    await enrollAndReport(
-      'restored',
-      username,
-      command.optsWithGlobals<EnrollOptions>(),
-      (enrollment, out) => placeRestoredDevice(recoveryKey, enrollment, out),
-      removeLostDevices,
-    );
-  });
+  )
+    .option('--pin', 'use the backup PIN set with `parley backup --pin` instead of the recovery key (from PARLEY_BACKUP_PIN or a prompt)')
+    .action(async (username: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<EnrollOptions & { pin?: boolean }>();
+      const secret = await readRestoreSecret(Boolean(options.pin));
+      await enrollAndReport(
+        'restored',
+        username,
+        options,
+        (enrollment, out) => placeRestoredDevice(secret, enrollment, out),
+        removeLostDevices,
+      );
+    });

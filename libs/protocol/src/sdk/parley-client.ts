@@ -1,6 +1,14 @@
 import type { SignedDeviceList } from '../device-list';
 import type { AuditLogResponse, ReportKeyLogAlarmRequest } from '../audit';
-import type { BackupResponse, PutBackupRequest, PutBackupResponse } from '../backups';
+import type {
+  BackupResponse,
+  PinLoginFinishResponse,
+  PinLoginStartResponse,
+  PinRegistrationResponse,
+  PutBackupRequest,
+  PutBackupResponse,
+  SetPinRequest,
+} from '../backups';
 import type {
   CheckpointResponse,
   ConsistencyProofResponse,
@@ -139,6 +147,23 @@ export class ParleyClient {
   }
   deleteBackup(backupId: string) {
     return this.http.request<void>('DELETE', `/v1/backups/${segment(backupId)}`);
+  }
+  /** Backup PIN, OPAQUE messages from @serenity-kit/opaque (API.md section 9, "PIN"); setting one takes a device token. */
+  startPinRegistration(registrationRequest: string) {
+    return this.http.request<PinRegistrationResponse>('POST', '/v1/backup-pin/registration', { registrationRequest });
+  }
+  setPin(request: SetPinRequest) {
+    return this.http.request<void>('PUT', '/v1/backup-pin', request);
+  }
+  deletePin() {
+    return this.http.request<void>('DELETE', '/v1/backup-pin');
+  }
+  /** Counts one guess at the PIN (account token is enough). */
+  startPinLogin(startLoginRequest: string) {
+    return this.http.request<PinLoginStartResponse>('POST', '/v1/backup-pin/login', { startLoginRequest });
+  }
+  finishPinLogin(finishLoginRequest: string) {
+    return this.http.request<PinLoginFinishResponse>('POST', '/v1/backup-pin/login/finish', { finishLoginRequest });
   }
 
   /** New device, account token: a linking slot for the code it shows. */
