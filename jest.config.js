@@ -18,6 +18,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@signalapp/libsignal-client$': '<rootDir>/test/support/libsignal.cjs',
+    '^@signalapp/libsignal-client/dist/AccountKeys\\.js$': '<rootDir>/test/support/libsignal-account-keys.cjs',
     '^@electric-sql/pglite$': '<rootDir>/test/support/pglite.cjs',
     '^@parley/protocol$': '<rootDir>/libs/protocol/src',
     '^@parley/protocol/(.*)$': '<rootDir>/libs/protocol/src/$1',

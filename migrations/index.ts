@@ -13,6 +13,8 @@ import { InboxCommitsWithEnvelopes1733900000000 } from './1733900000000-InboxCom
 import { ResponseSignatureFailures1734000000000 } from './1734000000000-ResponseSignatureFailures';
 import { DeliveryFailures1734100000000 } from './1734100000000-DeliveryFailures';
 import { PushSubscriptions1734300000000 } from './1734300000000-PushSubscriptions';
+import { Backups1734400000000 } from './1734400000000-Backups';
+import { BackupPins1734400000001 } from './1734400000001-BackupPins';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
 export const MIGRATIONS = [
@@ -31,4 +33,6 @@ export const MIGRATIONS = [
   ResponseSignatureFailures1734000000000,
   DeliveryFailures1734100000000,
   PushSubscriptions1734300000000,
+  Backups1734400000000,
+  BackupPins1734400000001,
 ];

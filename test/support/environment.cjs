@@ -8,6 +8,8 @@
 // under the packages' names (see moduleNameMapper).
 const { TestEnvironment } = require('jest-environment-node');
 const libsignal = require('@signalapp/libsignal-client');
+// The account entropy pool (recovery keys) is a module of the package that its index does not re-export.
+const libsignalAccountKeys = require('@signalapp/libsignal-client/dist/AccountKeys.js');
 const pglite = require('@electric-sql/pglite');
 
 /**
@@ -21,6 +23,7 @@ class ParleyEnvironment extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
     this.global.__libsignal = libsignal;
+    this.global.__libsignalAccountKeys = libsignalAccountKeys;
     this.global.__pglite = pglite;
     this.global.__workerCache = workerCache;
   }

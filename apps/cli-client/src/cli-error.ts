@@ -106,6 +106,8 @@ const API_MESSAGES: Partial<Record<string, (error: ParleyApiError) => string>> =
   [ErrorCode.ServiceUnavailable]: (e) => `the server is briefly unavailable; ${tryAgain(e)}`,
   [ErrorCode.StaleDeviceList]: () => "the account's devices changed meanwhile; try again",
   [ErrorCode.SlotUsed]: () => 'that linking code was already approved',
+  [ErrorCode.BackupTooLarge]: (e) =>
+    `the backup is larger than this server keeps (${String((e.body as { maxBytes?: number }).maxBytes)} bytes); try without --history`,
 };
 
 /** Turns anything thrown into a CliError with a message for people and an exit code and error code for scripts. */

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { auditCommand } from './commands/audit';
+import { backupCommand } from './commands/backup';
 import { chatCommand } from './commands/chat';
 import { contactsCommand } from './commands/contacts';
 import { devicesCommand } from './commands/devices';
@@ -15,6 +16,7 @@ import { monitorCommand } from './commands/monitor';
 import { witnessesCommand } from './commands/witnesses';
 import { profilesCommand } from './commands/profiles';
 import { resetCommand } from './commands/reset';
+import { restoreCommand } from './commands/restore';
 import { sendCommand } from './commands/send';
 import { trustCommand, verifyCommand } from './commands/trust';
 import { unlinkCommand } from './commands/unlink';
@@ -39,11 +41,13 @@ export function buildProgram(): Command {
     registerCommand(),
     linkCommand(),
     resetCommand(),
+    restoreCommand(),
     loginCommand(),
     unlinkCommand(),
     whoamiCommand(),
     profilesCommand(),
     devicesCommand(),
+    backupCommand(),
     sendCommand(),
     inboxCommand(),
     chatCommand(),

@@ -6,6 +6,8 @@ const COMMANDS = [
   ['link'],
   ['link', 'approve'],
   ['reset'],
+  ['backup'],
+  ['restore'],
   ['audit'],
   ['login'],
   ['unlink'],

@@ -5,6 +5,7 @@ import { AccountsModule } from './accounts/accounts.module';
 import { AttachmentsModule } from './attachments/attachments.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BackupsModule } from './backups/backups.module';
 import { CommonModule } from './common/common.module';
 import type { ParleyConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
@@ -60,6 +61,7 @@ export class AppModule {
         DevicesModule,
         ProvisioningModule,
         AttachmentsModule,
+        BackupsModule,
         MessagesModule,
         PushModule,
         GatewayModule,

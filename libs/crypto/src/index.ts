@@ -1,6 +1,7 @@
 export * from './account-identity';
 export * from './attachment-cipher';
 export * from './audit-chain';
+export * from './backup-cipher';
 export * from './base64';
 export * from './device-list-changes';
 export * from './contact-store';

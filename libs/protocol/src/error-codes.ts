@@ -35,6 +35,9 @@ export enum ErrorCode {
   AttachmentQuotaExceeded = 'attachment_quota_exceeded',
   UnsupportedMediaType = 'unsupported_media_type',
   LengthRequired = 'length_required',
+  /** Backups (API.md section 10). */
+  BackupTooLarge = 'backup_too_large',
+  BackupVersionConflict = 'backup_version_conflict',
   /** The key log (API.md section 8). */
   TreeSizeOutOfRange = 'tree_size_out_of_range',
   LeafIndexOutOfRange = 'leaf_index_out_of_range',

@@ -9,3 +9,4 @@ export * from './audit';
 export * from './attachments';
 export * from './transparency';
 export * from './push';
+export * from './backups';

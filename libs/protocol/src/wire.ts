@@ -95,6 +95,8 @@ export interface CreateDeviceResponse extends TokenPair {
 export interface AccountResetInfo {
   currentVersion: number;
   nextDeviceId: number;
+  /** The current list (null before the first): what a device restored from a backup signs the next list from. */
+  deviceList: SignedDeviceList | null;
 }
 
 /** POST /v1/account/reset: a device registration whose list is signed by a new account identity and names only this device. */

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { Limits } from '@parley/protocol';
 import { deviceListEntry, generateAccountIdentity, signListWithDevice } from '@parley/crypto';
 import { Output } from '../output';
-import type { GlobalOptions } from '../profile/device-context';
+import type { DeviceContext, GlobalOptions } from '../profile/device-context';
 import { Enrollment, Placement, enrollDevice } from '../profile/enrollment';
 import { profileDirectory } from '../profile/profile-location';
 
@@ -17,18 +17,24 @@ export const enrollArguments = (command: Command) =>
     .argument('<username>', 'the account name, e.g. alice')
     .option('--name <device-name>', 'a name for this device, shown by `parley devices`', defaultDeviceName());
 
-/** Enrolls this profile as a device of `username`; `place` supplies the account identity and the signed list. */
+/**
+ * Enrolls this profile as a device of `username`; `place` supplies the
+ * account identity and the signed list, and `settle` does what the new
+ * device must do next (its result joins the --json output).
+ */
 export async function enrollAndReport(
-  verb: 'registered' | 'linked' | 'reset',
+  verb: 'registered' | 'linked' | 'reset' | 'restored',
   username: string,
   options: EnrollOptions,
   place: (enrollment: Enrollment, out: Output) => Promise<Placement>,
+  settle?: (ctx: DeviceContext, out: Output) => Promise<object>,
 ): Promise<void> {
   const out = new Output(Boolean(options.json));
   const ctx = await enrollDevice(options, { username, deviceName: options.name, createAccount: verb === 'registered' }, (e) =>
     place(e, out),
   );
   try {
+    const settled = await settle?.(ctx, out);
     const { deviceId, server } = ctx.profile;
     const profile = profileDirectory(options.profile);
     out.result(`${verb} ${username} on ${server}: this profile is device ${deviceId} (${profile})`, {
@@ -37,6 +43,7 @@ export async function enrollAndReport(
       server,
       profile,
       address: ctx.ownAddress,
+      ...settled,
     });
   } finally {
     await ctx.close();

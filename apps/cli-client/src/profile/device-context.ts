@@ -53,6 +53,15 @@ export interface DeviceProfile {
   undecryptable?: KeptEnvelope[];
   /** Messages written but not yet accepted by the server, oldest first; sent by the next send, inbox or chat. */
   outbox?: OutboxEntry[];
+  /** This account's encrypted backup (`parley backup`): its recovery key and the version last stored. */
+  backup?: BackupState;
+}
+
+export interface BackupState {
+  /** Canonical recovery key (libsignal account entropy pool); shown to the user once, when the first backup is stored. */
+  recoveryKey: string;
+  /** The backup's version on the server as this device last wrote or read it; 0 before the first upload. */
+  version: number;
 }
 
 /** A device change seen in a contact's newly signed list, for the user to be told about. */

@@ -10,6 +10,7 @@ import {
   toBase64,
 } from '@parley/crypto';
 import { deviceListHash } from '@parley/transparency';
+import type { RestoredState } from '../backup/backup-contents';
 import { CliError, ExitCode } from '../cli-error';
 import { DEFAULT_SERVER, DeviceContext, DeviceProfile, GlobalOptions } from './device-context';
 import { lockProfile } from './profile-lock';
@@ -34,6 +35,8 @@ export interface Placement {
   deviceList: SignedDeviceList;
   /** The list starts a new account identity: POST /v1/account/reset instead of POST /v1/devices. */
   reset?: boolean;
+  /** What a backup brought (contacts, key logs, history): the profile starts from it instead of from nothing. */
+  restored?: RestoredState;
 }
 
 /**
@@ -43,7 +46,8 @@ export interface Placement {
  * (which obtains the account identity and signs the next device list),
  * then POST /v1/devices (API.md section 1). The profile is written only once
  * the server has accepted the device, so a failed enrollment leaves nothing
- * behind. This account's own identity and list are pinned from the start.
+ * behind. This account's own identity and list are pinned from the start;
+ * a restored profile starts from its backup's contacts and state.
  */
 export async function enrollDevice(
   options: GlobalOptions,
@@ -70,10 +74,11 @@ export async function enrollDevice(
     const { domain } = await client.serverKey();
     const keys = generateDeviceKeys(ONE_TIME_KEY_TARGET);
     const address = `${username}@${domain}`;
-    const { identity, deviceList, reset } = await place({ username, deviceName, server, address, domain, client, keys });
+    const { identity, deviceList, reset, restored } = await place({ username, deviceName, server, address, domain, client, keys });
     const request = deviceRegistrationRequest(keys, deviceName, deviceList);
     const { deviceId, accessToken, refreshToken, expiresIn } = await (reset ? client.resetAccount(request) : client.createDevice(request));
     const profile: DeviceProfile = {
+      ...restored,
       server,
       username,
       deviceId,
@@ -82,6 +87,7 @@ export async function enrollDevice(
       domain,
       accountIdentity: toBase64(identity.serialize()),
       contacts: {
+        ...restored?.contacts,
         [address]: {
           address,
           accountIdentityKey: deviceList.accountIdentityKey,
@@ -90,7 +96,7 @@ export async function enrollDevice(
           verified: true,
         },
       },
-      ownLists: { [String(deviceList.version)]: deviceListHash(deviceList) },
+      ownLists: { ...restored?.ownLists, [String(deviceList.version)]: deviceListHash(deviceList) },
     };
     const store = await DeviceStore.create<DeviceProfile>(storePath(dir), passphrase, keys, profile);
     return new DeviceContext(store, release, { name: options.profile, dir });

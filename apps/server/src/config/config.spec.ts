@@ -125,6 +125,7 @@ describe('loadConfig', () => {
     ['a login backoff without delays', { LOGIN_BACKOFF: 'perAddress=5' }, 'LOGIN_BACKOFF'],
     ['the per-account login bucket, now a backoff', { RATE_LIMITS: 'loginFailuresPerAccount=3/600' }, 'RATE_LIMITS'],
     ['an unknown rate limit', { RATE_LIMITS: 'nope=1/1' }, 'RATE_LIMITS'],
+    ['a backup limit whose base64 would not fit a request body', { BACKUP_MAX_BYTES: '2000000' }, 'BACKUP_MAX_BYTES'],
     ['a rate limit refilled over 0 seconds', { RATE_LIMITS: 'keyFetch=5/0' }, 'RATE_LIMITS'],
     ['a peer without a URL', { PARLEY_PEERS: 'b.example=ftp://b' }, 'PARLEY_PEERS'],
     ['a plain-http peer without FEDERATION_ALLOW_HTTP', { PARLEY_PEERS: 'b.example=http://b.example' }, 'FEDERATION_ALLOW_HTTP=true'],

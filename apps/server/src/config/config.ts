@@ -66,6 +66,8 @@ export interface ParleyConfig {
   attachmentQuotaBytes: number;
   /** Push wake-ups (docs/API.md section 9). */
   push: PushConfig;
+  /** Largest encrypted backup (docs/API.md section 10). */
+  backupMaxBytes: number;
   logLevel: string;
   rateLimits: Record<RateLimitName, RateLimitRule>;
   loginBackoff: LoginBackoffRules;
@@ -276,6 +278,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Parley
       allowPrivateEndpoints: env.PUSH_ALLOW_PRIVATE_ENDPOINTS === 'true',
       vapidSubject: env.PUSH_VAPID_SUBJECT ?? `mailto:postmaster@${(env.PARLEY_DOMAIN ?? 'localhost').split(':')[0]}`,
     },
+    backupMaxBytes: env.BACKUP_MAX_BYTES ?? 1024 * 1024,
     logLevel: env.LOG_LEVEL ?? 'info',
     rateLimits: rateLimits!,
     loginBackoff: loginBackoff!,

@@ -205,6 +205,17 @@ export class EnvDto {
   @Min(1)
   ATTACHMENT_QUOTA_BYTES?: number;
 
+  /**
+   * Largest encrypted backup, in bytes (413 `backup_too_large` above it).
+   * At most 1,500,000: its base64 must fit the 2 MiB JSON body limit.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(1_500_000)
+  BACKUP_MAX_BYTES?: number;
+
   /** This server's Ed25519 private key: base64 of its PKCS#8 DER, or PEM. Absent: generated once and kept in the database. */
   @IsOptional()
   @IsString()

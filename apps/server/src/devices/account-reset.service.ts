@@ -24,10 +24,14 @@ export class AccountResetService {
     private readonly audit: AuditService,
   ) {}
 
-  /** What the reset list must carry; readable with the account token of a client that has no device left. */
+  /**
+   * What the reset list must carry, and the current list a restored device
+   * adds itself to; readable with the account token of a client that has
+   * no device left. The list is no secret: every bundle carries it.
+   */
   async info(user: AuthenticatedUser): Promise<AccountResetInfo> {
     const { deviceList, nextDeviceId } = await this.deviceLists.findSigningState(user.accountId);
-    return { currentVersion: deviceList?.version ?? 0, nextDeviceId };
+    return { currentVersion: deviceList?.version ?? 0, nextDeviceId, deviceList };
   }
 
   /**

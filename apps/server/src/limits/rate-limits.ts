@@ -41,6 +41,14 @@ export const RATE_LIMITS = {
   deviceChallenge: { capacity: 20, refillPerSecond: 20 / 60 },
   /** Key log alarms a device reports to its account's audit log: a monitor reports an alarm once, so this only bounds storage. */
   keyLogAlarmReport: { capacity: 10, refillPerSecond: 10 / 3600 },
+  /**
+   * Backup uploads and deletions per account (or device token's account): a
+   * client backs up after changes, not continuously; bounds what one
+   * account can make the server rewrite.
+   */
+  backupWrite: { capacity: 20, refillPerSecond: 20 / 3600 },
+  /** Backup downloads per account: a restore reads one backup, and a retry or two. */
+  backupRead: { capacity: 20, refillPerSecond: 20 / 3600 },
   /** Bundle fetches per remote requester (federation). */
   federationKeyFetch: { capacity: 300, refillPerSecond: 300 / 60 },
   /**

@@ -2,6 +2,15 @@ import type { SignedDeviceList } from '../device-list';
 import type { PushSubscriptionRequest, PushSubscriptionStatus, VapidKeyResponse } from '../push';
 import type { AuditLogResponse, ReportKeyLogAlarmRequest } from '../audit';
 import type {
+  BackupResponse,
+  PinLoginFinishResponse,
+  PinLoginStartResponse,
+  PinRegistrationResponse,
+  PutBackupRequest,
+  PutBackupResponse,
+  SetPinRequest,
+} from '../backups';
+import type {
   CheckpointResponse,
   ConsistencyProofResponse,
   InclusionProofResponse,
@@ -123,6 +132,40 @@ export class ParleyClient {
   removeDevice(deviceId: number, deviceList: SignedDeviceList) {
     const body: RemoveDeviceRequest = { deviceList };
     return this.http.request<void>('DELETE', `/v1/devices/${deviceId}`, body);
+  }
+
+  /** Stores or replaces the backup under `backupId` if it is at `expectedVersion` (0: none yet); 409 backup_version_conflict if not. */
+  putBackup(backupId: string, request: PutBackupRequest) {
+    return this.http.request<PutBackupResponse>('PUT', `/v1/backups/${segment(backupId)}`, request);
+  }
+  /** The backup under `backupId` (account or device token), or null when there is none. */
+  async getBackup(backupId: string): Promise<BackupResponse | null> {
+    try {
+      return await this.http.request<BackupResponse>('GET', `/v1/backups/${segment(backupId)}`);
+    } catch (error) {
+      if (error instanceof ParleyApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+  deleteBackup(backupId: string) {
+    return this.http.request<void>('DELETE', `/v1/backups/${segment(backupId)}`);
+  }
+  /** Backup PIN, OPAQUE messages from @serenity-kit/opaque (API.md section 10, "PIN"); setting one takes a device token. */
+  startPinRegistration(registrationRequest: string) {
+    return this.http.request<PinRegistrationResponse>('POST', '/v1/backup-pin/registration', { registrationRequest });
+  }
+  setPin(request: SetPinRequest) {
+    return this.http.request<void>('PUT', '/v1/backup-pin', request);
+  }
+  deletePin() {
+    return this.http.request<void>('DELETE', '/v1/backup-pin');
+  }
+  /** Counts one guess at the PIN (account token is enough). */
+  startPinLogin(startLoginRequest: string) {
+    return this.http.request<PinLoginStartResponse>('POST', '/v1/backup-pin/login', { startLoginRequest });
+  }
+  finishPinLogin(finishLoginRequest: string) {
+    return this.http.request<PinLoginFinishResponse>('POST', '/v1/backup-pin/login/finish', { finishLoginRequest });
   }
 
   /** New device, account token: a linking slot for the code it shows. */

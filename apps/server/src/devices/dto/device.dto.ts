@@ -81,4 +81,6 @@ export class AccountResetInfoDto implements AccountResetInfo {
   currentVersion: number;
   /** The id the reset's new device gets: the only device its list names. */
   nextDeviceId: number;
+  /** The current signed list (null before the first): a device restored from a backup signs the next one from it. */
+  deviceList: SignedDeviceListDto | null;
 }
