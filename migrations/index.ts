@@ -11,6 +11,7 @@ import { KeyTransparency1733700000000 } from './1733700000000-KeyTransparency';
 import { Witnesses1733800000000 } from './1733800000000-Witnesses';
 import { InboxCommitsWithEnvelopes1733900000000 } from './1733900000000-InboxCommitsWithEnvelopes';
 import { ResponseSignatureFailures1734000000000 } from './1734000000000-ResponseSignatureFailures';
+import { ServerKeyRotation1734200000000 } from './1734200000000-ServerKeyRotation';
 
 /** Every migration, oldest first. Run at start-up; the schema is never synchronized. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   Witnesses1733800000000,
   InboxCommitsWithEnvelopes1733900000000,
   ResponseSignatureFailures1734000000000,
+  ServerKeyRotation1734200000000,
 ];
