@@ -158,7 +158,8 @@ describe('server key rotation (docs/FEDERATION.md)', () => {
 
     // The key log: b.test's checkpoints are now signed by the new key, and a.test, as b.test's witness, cosigns a new one.
     await newUser(b);
-    const { verifierKey } = (await api<CheckpointResponse>(b, 'GET', '/v1/transparency/checkpoint')).body;
+    const { verifierKey, keyRotations } = (await api<CheckpointResponse>(b, 'GET', '/v1/transparency/checkpoint')).body;
+    expect(keyRotations).toEqual(after.rotations); // what a client that pinned the old log key follows
     expect(verifierKey).toBe(ed25519VerifierKey('b.test/parley-keys', Buffer.from(after.publicKey, 'base64')));
     const logKey = parseVerifierKey(verifierKey);
     let witnessed = '';
@@ -171,7 +172,7 @@ describe('server key rotation (docs/FEDERATION.md)', () => {
     // a.test's clients get b.test's log relayed with the new key.
     const relayed = (await api<CheckpointResponse>(a, 'GET', '/v1/transparency/logs/b.test/checkpoint', undefined, { token: alice.token }))
       .body;
-    expect(relayed.verifierKey).toBe(verifierKey);
+    expect(relayed).toMatchObject({ verifierKey, keyRotations: after.rotations });
   }, 120_000);
 
   it('follows a genuine rotation published by a peer it plays (m1.test): a request signed by the new key is admitted', async () => {

@@ -128,7 +128,7 @@ async function main(argv: string[]) {
     .description("show this server's domain and Ed25519 public key")
     .action(() =>
       withContext(config, async ({ serverKey }) => {
-        const { domain, publicKey, rotations } = await serverKey.publication();
+        const { domain, publicKey, rotations } = serverKey.publication();
         process.stdout.write(
           `domain: ${domain}\npublicKey: ${publicKey}\nsource: ${serverKey.source}\nrotations published: ${rotations.length}\n` +
             `peers may pin it in config: PARLEY_PEERS=${domain}=<this server's base URL>#${publicKey}\n`,

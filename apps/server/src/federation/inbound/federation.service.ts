@@ -29,7 +29,7 @@ export class FederationService {
     private readonly metrics: MetricsService,
   ) {}
 
-  publication(): Promise<ServerKeyDocument> {
+  publication(): ServerKeyDocument {
     return this.serverKey.publication();
   }
 

@@ -67,12 +67,12 @@ export class ServerIdentityRepository {
     });
   }
 
-  /** The statements of the newest `limit` rotations in effect at `now`, oldest first (as GET /federation/v1/server-key lists them). */
-  async listRotationStatements(now: Date, limit: number): Promise<string[]> {
-    const rows = await this.db.rows<{ statement: string }>(
-      'SELECT statement FROM federation_key_rotations WHERE effective_at <= $1 ORDER BY effective_at DESC LIMIT $2',
-      [now, limit],
+  /** The newest `limit` rotations, oldest first, those not in effect yet included. */
+  async listRotations(limit: number): Promise<{ statement: string; effective_at: Date }[]> {
+    const rows = await this.db.rows<{ statement: string; effective_at: Date }>(
+      'SELECT statement, effective_at FROM federation_key_rotations ORDER BY effective_at DESC LIMIT $1',
+      [limit],
     );
-    return rows.map((r) => r.statement).reverse();
+    return rows.reverse();
   }
 }

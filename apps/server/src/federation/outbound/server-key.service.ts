@@ -49,6 +49,8 @@ export class ServerKeyService implements OnModuleInit {
   private current: KeyObject;
   /** Until `effectiveAt`, the key still in use; null when no rotation is pending. */
   private pending: { previous: KeyObject; effectiveAt: number } | null = null;
+  /** The newest rotations, oldest first, read with the key (so a pending one is known before it takes effect). */
+  private rotations: { statement: string; effectiveAt: number }[] = [];
   source: 'config' | 'database';
 
   constructor(
@@ -60,7 +62,8 @@ export class ServerKeyService implements OnModuleInit {
   async onModuleInit() {
     this.source = this.config.serverKey ? 'config' : 'database';
     if (this.config.serverKey) this.current = loadPrivateKey(this.config.serverKey);
-    else this.use(await this.repository.findOrStoreServerKey(generateServerKey()));
+    else
+      this.use(await this.repository.findOrStoreServerKey(generateServerKey()), await this.repository.listRotations(PUBLISHED_ROTATIONS));
   }
 
   /** Learns of a rotation made by parley-admin; a failed read keeps the keys it has (the next one retries). */
@@ -68,8 +71,8 @@ export class ServerKeyService implements OnModuleInit {
   async reload() {
     if (this.source !== 'database') return;
     try {
-      const stored = await this.repository.findServerKey();
-      if (stored) this.use(stored);
+      const [stored, rotations] = await Promise.all([this.repository.findServerKey(), this.repository.listRotations(PUBLISHED_ROTATIONS)]);
+      if (stored) this.use(stored, rotations);
     } catch (error) {
       this.logger.warn(`could not re-read the server key: ${(error as Error).message}`);
     }
@@ -80,9 +83,10 @@ export class ServerKeyService implements OnModuleInit {
     return this.pending && this.clock.now() < this.pending.effectiveAt ? this.pending.previous : this.current;
   }
 
-  async publication(): Promise<ServerKeyDocument> {
-    const rotations =
-      this.source === 'database' ? await this.repository.listRotationStatements(new Date(this.clock.now()), PUBLISHED_ROTATIONS) : [];
+  /** The key in effect now and the rotations in effect now, which lead to it. */
+  publication(): ServerKeyDocument {
+    const now = this.clock.now();
+    const rotations = this.rotations.filter((r) => r.effectiveAt <= now).map((r) => r.statement);
     return { domain: this.config.domain, publicKey: rawPublicKey(this.key), rotations };
   }
 
@@ -118,7 +122,8 @@ export class ServerKeyService implements OnModuleInit {
     });
   }
 
-  private use(stored: ServerIdentityRow) {
+  private use(stored: ServerIdentityRow, rotations: { statement: string; effective_at: Date }[]) {
+    this.rotations = rotations.map((r) => ({ statement: r.statement, effectiveAt: r.effective_at.getTime() }));
     this.current = loadPrivateKey(stored.private_key);
     const effectiveAt = stored.effective_at?.getTime() ?? 0;
     this.pending =
