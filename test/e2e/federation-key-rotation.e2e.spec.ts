@@ -163,7 +163,7 @@ describe('server key rotation (docs/FEDERATION.md)', () => {
     expect(verifierKey).toBe(ed25519VerifierKey('b.test/parley-keys', Buffer.from(after.publicKey, 'base64')));
     const logKey = parseVerifierKey(verifierKey);
     let witnessed = '';
-    for (let i = 0; i < 100 && !witnessed.includes('a.test/parley-witness'); i++) {
+    for (let i = 0; i < 200 && !witnessed.includes('a.test/parley-witness'); i++) {
       witnessed = (await api<CheckpointResponse>(b, 'GET', '/v1/transparency/checkpoint')).body.checkpoint;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -173,7 +173,7 @@ describe('server key rotation (docs/FEDERATION.md)', () => {
     const relayed = (await api<CheckpointResponse>(a, 'GET', '/v1/transparency/logs/b.test/checkpoint', undefined, { token: alice.token }))
       .body;
     expect(relayed).toMatchObject({ verifierKey, keyRotations: after.rotations });
-  }, 120_000);
+  }, 150_000);
 
   it('follows a genuine rotation published by a peer it plays (m1.test): a request signed by the new key is admitted', async () => {
     const alice = await newUser(a);
