@@ -81,7 +81,7 @@ export class PeerKeyLogsService {
     if (!key) throw new ParleyException(ErrorCode.PeerUnavailable, `the key of ${domain} is not known yet; retry later`, {}, 30_000);
     // The peer's rotation statements, passed on unchecked: a client verifies them itself, from the key it pinned.
     const rotations = keyDocument.reached && keyDocument.status === 200 ? keyDocument.body.rotations : undefined;
-    const keyRotations = Array.isArray(rotations) && rotations.every((r) => typeof r === 'string') ? (rotations) : [];
+    const keyRotations = Array.isArray(rotations) && rotations.every((r) => typeof r === 'string') ? rotations : [];
     return {
       checkpoint,
       verifierKey: ed25519VerifierKey(keyLogOriginOf(domain), rawPublicKey(key)),
