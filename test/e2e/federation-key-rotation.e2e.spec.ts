@@ -16,7 +16,7 @@ import { freePort } from '@parley/testkit';
 import { generateServerKey, loadPrivateKey, newNonce, rawPublicKey, signRequest } from '../../apps/server/src/federation/signature';
 import { api, newUser, TestDevice } from '../support/fixtures';
 import { admin, FAST_RETRIES, metric, opaqueTo } from '../support/federation';
-import { startServer, TestServer } from '../support/server';
+import { startServer, TestServer, usingRealServices } from '../support/server';
 import { openSocket, until } from '../support/sockets';
 
 /**
@@ -27,7 +27,7 @@ import { openSocket, until } from '../support/sockets';
  * server publishing whatever key document the test chooses: the test
  * holds their keys, so it can sign rotations, honest or forged.
  */
-const FAKE_PEERS = ['m1.test', 'm2.test', 'm3.test', 'm4.test', 'm5.test', 'm6.test'] as const;
+const FAKE_PEERS = ['m1.test', 'm2.test', 'm3.test', 'm4.test', 'm5.test', 'm6.test', 'm7.test'] as const;
 type FakePeer = (typeof FAKE_PEERS)[number];
 
 describe('server key rotation (docs/FEDERATION.md)', () => {
@@ -44,7 +44,7 @@ describe('server key rotation (docs/FEDERATION.md)', () => {
     documents.set(domain, { domain, publicKey: raw(key), rotations });
 
   /** A fan-out from mallory@`origin` to alice, signed with `key`, straight to a.test. */
-  async function sendAs(origin: FakePeer, key: KeyObject, alice: TestDevice) {
+  async function sendAs(origin: FakePeer, key: KeyObject, alice: TestDevice, to: TestServer = a) {
     const body = Buffer.from(
       JSON.stringify({
         transactionId: randomUUID(),
@@ -65,7 +65,7 @@ describe('server key rotation (docs/FEDERATION.md)', () => {
       nonce: newNonce(),
       body,
     });
-    return (await fetch(`${a.url}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body })).status;
+    return (await fetch(`${to.url}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body })).status;
   }
 
   const followed = (peer: string) => metric(a, 'parley_federation_peer_key_rotations_total', `peer="${peer}",outcome="followed"`);
@@ -183,6 +183,28 @@ describe('server key rotation (docs/FEDERATION.md)', () => {
     expect(await sendAs('m1.test', next, alice)).toBe(200);
     expect(await followed('m1.test')).toBe(1);
   });
+
+  // PostgreSQL only: embedded storage admits one process per data dir.
+  (usingRealServices() ? it : it.skip)(
+    'follows a rotation once across two processes of a.test: both admit the new key, the first one re-pins',
+    async () => {
+      const second = await a.sibling();
+      try {
+        const alice = await newUser(a);
+        expect(await sendAs('m7.test', pinnedKeys['m7.test'], alice)).toBe(200);
+        const next = loadPrivateKey(generateServerKey());
+        publish('m7.test', next, [signKeyRotation({ domain: 'm7.test', time: Date.now() }, pinnedKeys['m7.test'], next)]);
+        const statuses = await Promise.all([a, second, a, second].map((to) => sendAs('m7.test', next, alice, to)));
+        expect(statuses).toEqual([200, 200, 200, 200]);
+        const count = async (server: TestServer) =>
+          (await metric(server, 'parley_federation_peer_key_rotations_total', 'peer="m7.test",outcome="followed"')) ?? 0;
+        expect((await count(a)) + (await count(second))).toBe(1);
+      } finally {
+        await second.stop();
+      }
+    },
+    90_000,
+  );
 
   /** Rotations a stranger (an impostor who never held the pinned key) can publish for `domain`. */
   const stranger = loadPrivateKey(generateServerKey());
