@@ -12,6 +12,7 @@ import { Witnesses1733800000000 } from './1733800000000-Witnesses';
 import { InboxCommitsWithEnvelopes1733900000000 } from './1733900000000-InboxCommitsWithEnvelopes';
 import { ResponseSignatureFailures1734000000000 } from './1734000000000-ResponseSignatureFailures';
 import { DeliveryFailures1734100000000 } from './1734100000000-DeliveryFailures';
+import { ServerKeyRotation1734200000000 } from './1734200000000-ServerKeyRotation';
 import { PushSubscriptions1734300000000 } from './1734300000000-PushSubscriptions';
 import { Backups1734400000000 } from './1734400000000-Backups';
 import { BackupPins1734400000001 } from './1734400000001-BackupPins';
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   InboxCommitsWithEnvelopes1733900000000,
   ResponseSignatureFailures1734000000000,
   DeliveryFailures1734100000000,
+  ServerKeyRotation1734200000000,
   PushSubscriptions1734300000000,
   Backups1734400000000,
   BackupPins1734400000001,

@@ -70,7 +70,7 @@ describe('federation outbox and inbox (medium)', () => {
       }),
     } as unknown as FederationClient;
     const metrics = new MetricsService();
-    const peers = new PeerDirectory(config, new PeersRepository(db), clock);
+    const peers = new PeerDirectory(config, new PeersRepository(db), clock, metrics);
     const bus = new LocalDeliveryBus();
     const failures: DeliveryFailed[] = [];
     void bus.subscribe(sender.accountId, sender.deviceId, (signal) => {

@@ -9,7 +9,8 @@ import { DatabaseModule } from './database/database.module';
 import { OutboxRepository } from './federation/outbound/outbox.repository';
 import { PeersRepository } from './federation/outbound/peers.repository';
 import { ServerIdentityRepository } from './federation/outbound/server-identity.repository';
-import { ServerKeyService } from './federation/outbound/server-key.service';
+import { RotationRefused, ServerKeyService } from './federation/outbound/server-key.service';
+import { Clock } from './common/clock';
 import { WitnessRepository } from './transparency/witness.repository';
 
 /**
@@ -24,7 +25,7 @@ class AdminModule {
     return {
       module: AdminModule,
       imports: [ConfigModule.forRoot(config), DatabaseModule],
-      providers: [PeersRepository, OutboxRepository, ServerIdentityRepository, ServerKeyService, WitnessRepository],
+      providers: [Clock, PeersRepository, OutboxRepository, ServerIdentityRepository, ServerKeyService, WitnessRepository],
     };
   }
 }
@@ -122,16 +123,35 @@ async function main(argv: string[]) {
       }),
     );
 
-  program
+  const serverKeyCommand = program
     .command('server-key')
     .description("show this server's domain and Ed25519 public key")
     .action(() =>
       withContext(config, async ({ serverKey }) => {
-        const { domain, publicKey } = serverKey.publication();
+        const { domain, publicKey, rotations } = serverKey.publication();
         process.stdout.write(
-          `domain: ${domain}\npublicKey: ${publicKey}\nsource: ${serverKey.source}\n` +
+          `domain: ${domain}\npublicKey: ${publicKey}\nsource: ${serverKey.source}\nrotations published: ${rotations.length}\n` +
             `peers may pin it in config: PARLEY_PEERS=${domain}=<this server's base URL>#${publicKey}\n`,
         );
+      }),
+    );
+  serverKeyCommand
+    .command('rotate')
+    .description('replace the server key with a new one, announced by a statement signed with the current key, which peers follow')
+    .action(() =>
+      withContext(config, async ({ serverKey }) => {
+        try {
+          const rotation = await serverKey.rotate();
+          process.stdout.write(
+            `rotated the server key of ${config.domain}: ${rotation.previousPublicKey} -> ${rotation.nextPublicKey}, ` +
+              `in effect from ${rotation.effectiveAt.toISOString()}\n` +
+              `peers that pinned the old key follow the rotation; peers that configured it in PARLEY_PEERS must set #${rotation.nextPublicKey}\n`,
+          );
+        } catch (error) {
+          if (!(error instanceof RotationRefused)) throw error;
+          process.stderr.write(`parley-admin: rotation refused: ${error.message}\n`);
+          process.exitCode = 1;
+        }
       }),
     );
 

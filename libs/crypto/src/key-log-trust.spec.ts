@@ -7,6 +7,7 @@ import {
   parseCosignerVerifierKey,
   cosignerVerifierKey,
   rawPublicKey,
+  signKeyRotation,
 } from '@parley/transparency';
 import { generateKeyPairSync } from 'node:crypto';
 import { MemoryLog } from '@parley/transparency/memory-log';
@@ -100,6 +101,40 @@ describe('KeyLogTrust', () => {
     trust = new KeyLogTrust(store, 'a.example', logs(sourceOf(impostor)));
     await expect(trust.checkList(v1, forged)).rejects.toMatchObject({ reason: 'bad_checkpoint' });
     expect((await store.get(ORIGIN))?.verifierKey).toBe(log.verifierKey);
+  });
+
+  describe('after the server rotated its key (docs/FEDERATION.md, "Rotating this server\'s key")', () => {
+    /** The same log's leaves under the server's next key, serving `keyRotations`. */
+    function rotatedLog(keyRotations: (next: MemoryLog) => string[]) {
+      const next = new MemoryLog(ORIGIN);
+      next.append(...log.leaves);
+      const rotated = sourceOf(next);
+      const withRotations = { ...rotated, checkpoint: async () => ({ ...(await rotated.checkpoint()), keyRotations: keyRotations(next) }) };
+      return { next, trust: new KeyLogTrust(store, 'a.example', logs(withRotations)) };
+    }
+
+    it('follows a rotation signed by the pinned key, pinning the new key', async () => {
+      await trust.checkList(v1, await logWith(log, v1));
+      const { next, trust: rotated } = rotatedLog((n) => [signKeyRotation({ domain: 'a.example', time: 5000 }, log.key, n.key)]);
+      const v2 = list(2);
+      await rotated.checkList(v2, await logWith(next, v2));
+      expect(await store.get(ORIGIN)).toMatchObject({ verifierKey: next.verifierKey, keyRotatedAt: 5000 });
+    });
+
+    it.each([
+      ['no rotation at all', () => []],
+      [
+        'a rotation signed by another key than the pinned one',
+        (n: MemoryLog) => [signKeyRotation({ domain: 'a.example', time: 5000 }, new MemoryLog(ORIGIN).key, n.key)],
+      ],
+      ['a rotation of another domain', (n: MemoryLog) => [signKeyRotation({ domain: 'b.example', time: 5000 }, log.key, n.key)]],
+    ])('refuses a new key with %s, and keeps the pinned one', async (_name, keyRotations) => {
+      await trust.checkList(v1, await logWith(log, v1));
+      const { next, trust: rotated } = rotatedLog(keyRotations);
+      const v2 = list(2);
+      await expect(rotated.checkList(v2, await logWith(next, v2))).rejects.toMatchObject({ reason: 'bad_checkpoint' });
+      expect((await store.get(ORIGIN))?.verifierKey).toBe(log.verifierKey);
+    });
   });
 
   it('checks that a bigger checkpoint extends the newest seen, and keeps it', async () => {

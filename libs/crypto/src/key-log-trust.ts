@@ -7,10 +7,13 @@ import {
   TransparencyError,
   decodeKeyLeaf,
   deviceListHash,
+  followKeyRotations,
   hashLeaf,
   keyLogOriginOf,
+  parseCheckpoint,
   parseNote,
   parseVerifierKey,
+  rawPublicKey,
   verifyCheckpoint,
   verifyConsistency,
   verifyCosignature,
@@ -46,8 +49,10 @@ export class KeyLogError extends Error {
  */
 export interface KeyLogRecord {
   origin: string;
-  /** C2SP verifier key, pinned on first use. */
+  /** C2SP verifier key, pinned on first use; replaced only by following the server's key rotations. */
   verifierKey?: string;
+  /** The time of the server's rotation statement the pinned key was followed through (none: pinned on first use). */
+  keyRotatedAt?: number;
   checkpoint?: string;
   /** The largest tree size a required witness has been seen to cosign (consistent with `checkpoint`). */
   witnessedSize?: number;
@@ -100,6 +105,16 @@ function isCosignedBy(text: string, signatures: readonly NoteSignature[], witnes
       throw error;
     }
   });
+}
+
+/** Whether `note` carries a signature line of `verifier`'s name and key ID (not whether it verifies). */
+function isSignedBy(note: string, verifier: NoteVerifier): boolean {
+  try {
+    return parseNote(note).signatures.some((s) => s.name === verifier.name && s.keyId === verifier.keyId);
+  } catch (error) {
+    if (error instanceof TransparencyError) return false;
+    throw error;
+  }
 }
 
 /**
@@ -206,11 +221,13 @@ export class KeyLogTrust {
     const log = this.logOf(domain);
     const origin = keyLogOriginOf(domain.toLowerCase());
     const record = (await this.store.get(origin)) ?? { origin };
-    const verifier = await this.pinnedKey(record, log);
+    let verifier = await this.pinnedKey(record, log);
+    if (!isSignedBy(note, verifier)) verifier = (await this.followRotation(domain.toLowerCase(), record, log, verifier)) ?? verifier;
     const checkpoint = wrap('bad_checkpoint', `the checkpoint of ${origin} is not signed by its pinned log key`, () =>
       verifyCheckpoint(note, origin, verifier),
     );
-    const newest = record.checkpoint ? verifyCheckpoint(record.checkpoint, origin, verifier) : null;
+    // Verified when it was kept (perhaps with a key since rotated away): read, not verified again.
+    const newest = record.checkpoint ? parseCheckpoint(record.checkpoint) : null;
     if (newest) await this.checkConsistent(origin, log, newest, checkpoint);
     if (!newest || checkpoint.size > newest.size) await this.store.put({ ...record, checkpoint: note });
     return checkpoint;
@@ -235,6 +252,36 @@ export class KeyLogTrust {
       if (!(error instanceof TransparencyError)) throw error;
       const what = seen.size < next.size ? 'the newer checkpoint does not extend' : 'an older checkpoint is not a prefix of';
       throw fork(`${what} the one of size ${seen.size} seen before (${error.message})`);
+    }
+  }
+
+  /**
+   * After the log's server rotated its key (docs/FEDERATION.md, "Rotating
+   * this server's key"): the key its source names now, if the server's
+   * rotation statements lead to it from the pinned key link by link, each
+   * signed by the key it replaces and by its successor. It is pinned in
+   * place of the old one. Null otherwise: the checkpoint is then refused
+   * as before, and the pinned key stays.
+   */
+  private async followRotation(
+    domain: string,
+    record: KeyLogRecord,
+    log: KeyLogSource,
+    pinned: NoteVerifier,
+  ): Promise<NoteVerifier | null> {
+    const { verifierKey, keyRotations } = await log.checkpoint();
+    if (!keyRotations || verifierKey === record.verifierKey) return null;
+    try {
+      const next = parseVerifierKey(verifierKey);
+      if (next.name !== record.origin) return null;
+      const raw = (key: NoteVerifier) => rawPublicKey(key.publicKey).toString('base64');
+      const followed = followKeyRotations(domain, { key: raw(pinned), since: record.keyRotatedAt ?? 0 }, keyRotations, raw(next));
+      Object.assign(record, { verifierKey, keyRotatedAt: followed.since });
+      await this.store.put(record);
+      return next;
+    } catch (error) {
+      if (error instanceof TransparencyError) return null;
+      throw error;
     }
   }
 

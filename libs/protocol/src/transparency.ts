@@ -23,6 +23,14 @@ export interface CheckpointResponse {
   witnessed?: string;
   /** The log's C2SP verifier key (`<origin>+<key id>+<key>`): pin it, don't take it from each answer. */
   verifierKey: string;
+  /**
+   * The log server's key rotation statements (docs/FEDERATION.md,
+   * "Rotating this server's key"), oldest first, the last one introducing
+   * the key of `verifierKey`; absent while its key was never rotated. A
+   * client that pinned an older key replaces it only through these,
+   * verified link by link from its pinned key (`followKeyRotations`).
+   */
+  keyRotations?: string[];
 }
 
 /** GET /v1/transparency/inclusion?index=&size=. */

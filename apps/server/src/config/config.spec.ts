@@ -2,6 +2,9 @@ import { ConfigError, loadConfig } from './config';
 
 const SECRET = 'x'.repeat(32);
 
+/** A peer key as PARLEY_PEERS gives it: base64 of 32 bytes, ending in "=" padding. */
+const KEY = Buffer.alloc(32, 9).toString('base64');
+
 describe('loadConfig', () => {
   it('yields the documented defaults for an empty environment (with a JWT secret)', () => {
     const config = loadConfig({ JWT_SECRET: SECRET });
@@ -29,7 +32,8 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://db/parley',
       REDIS_URL: 'redis://cache:6379',
       PARLEY_DOMAIN: 'a.example',
-      PARLEY_PEERS: 'b.example=https://b.example/, c.example=http://10.0.0.3:3000',
+      // d.example's key with its "=" padding, e.example's without: both kept in the padded spelling.
+      PARLEY_PEERS: `b.example=https://b.example/, c.example=http://10.0.0.3:3000, d.example=https://d.example#${KEY}, e.example=https://e.example#${KEY.replace(/=+$/, '')}`,
       FEDERATION_ALLOW_HTTP: 'true',
       MAX_DEVICES_PER_ACCOUNT: '3',
       MAX_QUEUED_PER_SENDER: '50',
@@ -45,6 +49,8 @@ describe('loadConfig', () => {
       peers: [
         { domain: 'b.example', baseUrl: 'https://b.example' },
         { domain: 'c.example', baseUrl: 'http://10.0.0.3:3000' },
+        { domain: 'd.example', baseUrl: 'https://d.example', publicKey: KEY },
+        { domain: 'e.example', baseUrl: 'https://e.example', publicKey: KEY },
       ],
     });
     expect(config.rateLimits.keyFetch).toEqual({ capacity: 5, refillPerSecond: 5 / 60 });

@@ -99,8 +99,10 @@ function parsePeers(value: string | undefined, allowHttp: boolean): PeerConfig[]
     .map((entry) => entry.trim())
     .filter(Boolean)
     .map((entry) => {
-      const [domain, target] = entry.split('=');
-      const [baseUrl, publicKey] = (target ?? '').split('#');
+      // Split at the first "=" only: a base64 key ends in "=" padding.
+      const split = entry.indexOf('=');
+      const [domain, target] = split < 0 ? [entry, ''] : [entry.slice(0, split), entry.slice(split + 1)];
+      const [baseUrl, publicKey] = target.split('#');
       if (!domain || !baseUrl || !/^https?:\/\//.test(baseUrl)) {
         throw new ConfigError(`PARLEY_PEERS: "${entry}" must be domain=http(s)://base-url[#base64-ed25519-public-key]`);
       }
@@ -112,7 +114,9 @@ function parsePeers(value: string | undefined, allowHttp: boolean): PeerConfig[]
       if (publicKey !== undefined && Buffer.from(publicKey, 'base64').length !== 32) {
         throw new ConfigError(`PARLEY_PEERS: the key of "${domain}" must be the base64 of a 32-byte Ed25519 public key`);
       }
-      return { domain: domain.toLowerCase(), baseUrl: baseUrl.replace(/\/$/, ''), ...(publicKey !== undefined && { publicKey }) };
+      // The key in its canonical (padded) spelling, the one rotation statements name.
+      const key = publicKey === undefined ? undefined : Buffer.from(publicKey, 'base64').toString('base64');
+      return { domain: domain.toLowerCase(), baseUrl: baseUrl.replace(/\/$/, ''), ...(key !== undefined && { publicKey: key }) };
     });
 }
 

@@ -86,6 +86,12 @@ export class MetricsService {
     labelNames: ['peer'] as const,
     registers: [this.registry],
   });
+  readonly federationPeerKeyRotations = new Counter({
+    name: 'parley_federation_peer_key_rotations_total',
+    help: "A peer's key changes by outcome: followed (a valid chain of rotation statements from the pinned key), refused (no valid chain), configured (a valid chain from a key given in PARLEY_PEERS, which is not replaced)",
+    labelNames: ['peer', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly federationFailures = new Counter({
     name: 'parley_federation_failures_total',
     help: 'Failed server-to-server requests by peer and reason (unreachable, timeout, bad_response_signature, no_peer_key, http_<status>, expired)',

@@ -168,14 +168,14 @@ export class KeyLogRepository {
     );
   }
 
-  /** Whether a checkpoint of `size` leaves is stored (the empty tree's is written once, at first start). */
-  async hasCheckpoint(size: number, tx: Tx): Promise<boolean> {
-    return (await this.db.one('SELECT 1 FROM key_log_checkpoints WHERE size = $1', [size], tx)) !== null;
+  /** The same tree's checkpoint signed again with the server's new key (KeyLogSequencer, after a rotation; under the tree lock). */
+  async replaceCheckpointNote(size: number, note: string, tx: Tx): Promise<void> {
+    await this.db.execute('UPDATE key_log_checkpoints SET note = $2 WHERE size = $1', [size, note], tx);
   }
 
-  /** The signed checkpoint of `size` leaves, if one was signed. */
-  async findCheckpoint(size: number): Promise<StoredCheckpoint | null> {
-    const row = await this.db.one<{ note: string }>('SELECT note FROM key_log_checkpoints WHERE size = $1', [size]);
+  /** The signed checkpoint of `size` leaves, if one was signed (the empty tree's is signed once, at first start). */
+  async findCheckpoint(size: number, tx?: Tx): Promise<StoredCheckpoint | null> {
+    const row = await this.db.one<{ note: string }>('SELECT note FROM key_log_checkpoints WHERE size = $1', [size], tx);
     return row && { size, note: row.note };
   }
 

@@ -1,6 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { appendLeaves, encodeKeyLeaf, hashLeaf, keyLogOriginOf, rangeNodes, signCheckpoint } from '@parley/transparency';
+import {
+  appendLeaves,
+  ed25519KeyId,
+  encodeKeyLeaf,
+  hashLeaf,
+  keyLogOriginOf,
+  parseCheckpoint,
+  rangeNodes,
+  rawPublicKey,
+  signCheckpoint,
+} from '@parley/transparency';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { DatabaseService, Tx } from '../database/database.service';
@@ -22,7 +32,10 @@ const MAX_LEAVES_PER_APPEND = 1000;
  * its round is still logged). Rounds asked for while one runs share the
  * next one (Batcher: group commit), so appends are batched under load and
  * cost one round trip at low load. Processes take turns through
- * KeyLogRepository.lockTree.
+ * KeyLogRepository.lockTree. After a server key rotation, a round also
+ * signs the newest checkpoint again with the new key (same tree), so that
+ * peers' witnesses and clients, which follow the rotation, find the
+ * newest checkpoint signed by the key now published.
  */
 @Injectable()
 export class KeyLogSequencer implements OnApplicationBootstrap {
@@ -76,7 +89,12 @@ export class KeyLogSequencer implements OnApplicationBootstrap {
   /** The newest checkpoint in the database; refreshes the cache. */
   async refreshCheckpoint(): Promise<StoredCheckpoint | null> {
     const stored = await this.repository.findLatestCheckpoint();
-    if (stored && (!this.latest || stored.size > this.latest.size)) this.latest = stored;
+    if (
+      stored &&
+      (!this.latest || stored.size > this.latest.size || (stored.size === this.latest.size && stored.note !== this.latest.note))
+    ) {
+      this.latest = stored;
+    }
     return this.latest;
   }
 
@@ -84,7 +102,8 @@ export class KeyLogSequencer implements OnApplicationBootstrap {
   @Interval(CHECKPOINT_INTERVAL_MS)
   async catchUp() {
     try {
-      if (await this.repository.hasPending()) await this.rounds.submit(null);
+      const resign = this.latest !== null && !this.signedWithCurrentKey(this.latest.note);
+      if (resign || (await this.repository.hasPending())) await this.rounds.submit(null);
       await this.refreshCheckpoint();
     } catch (error) {
       this.logger.error(`key log round failed: ${String(error)}`);
@@ -94,7 +113,7 @@ export class KeyLogSequencer implements OnApplicationBootstrap {
   private async integratePending(): Promise<void> {
     for (;;) {
       const { appended, checkpoint } = await this.db.transaction((tx) => this.appendPending(tx));
-      if (checkpoint && (!this.latest || checkpoint.size > this.latest.size)) this.latest = checkpoint;
+      if (checkpoint && (!this.latest || checkpoint.size >= this.latest.size)) this.latest = checkpoint;
       if (appended < MAX_LEAVES_PER_APPEND) return;
     }
   }
@@ -107,7 +126,11 @@ export class KeyLogSequencer implements OnApplicationBootstrap {
   private async appendPending(tx: Tx): Promise<{ appended: number; checkpoint: StoredCheckpoint | null }> {
     const size = await this.repository.lockTree(tx);
     const pending = await this.repository.takePending(MAX_LEAVES_PER_APPEND, tx);
-    if (pending.length === 0 && (await this.repository.hasCheckpoint(size, tx))) return { appended: 0, checkpoint: null };
+    if (pending.length === 0) {
+      const stored = await this.repository.findCheckpoint(size, tx);
+      if (stored && this.signedWithCurrentKey(stored.note)) return { appended: 0, checkpoint: null };
+      if (stored) return { appended: 0, checkpoint: await this.resign(size, stored.note, tx) };
+    }
     const previous = await this.repository.findLatestIndexes([...new Set(pending.map((p) => p.address))], tx);
     const leaves = pending.map((p, offset) => {
       const index = size + offset;
@@ -125,5 +148,17 @@ export class KeyLogSequencer implements OnApplicationBootstrap {
     const note = signCheckpoint({ origin: this.origin, ...checkpoint }, this.serverKey.key);
     await this.repository.appendLeaves(leaves, nodes, { ...checkpoint, note }, tx);
     return { appended: leaves.length, checkpoint: { size: checkpoint.size, note } };
+  }
+
+  /** The same tree's checkpoint, signed with the key in effect now (after a rotation). Witnesses' cosignatures of it stay valid: they sign its text. */
+  private async resign(size: number, stored: string, tx: Tx): Promise<StoredCheckpoint> {
+    const note = signCheckpoint({ origin: this.origin, size, rootHash: parseCheckpoint(stored).rootHash }, this.serverKey.key);
+    await this.repository.replaceCheckpointNote(size, note, tx);
+    return { size, note };
+  }
+
+  private signedWithCurrentKey(note: string): boolean {
+    const keyId = ed25519KeyId(this.origin, rawPublicKey(this.serverKey.key));
+    return parseCheckpoint(note).signatures.some((s) => s.name === this.origin && s.keyId === keyId);
   }
 }

@@ -10,7 +10,7 @@ import {
   ListInclusion,
   SignedDeviceList,
 } from '@parley/protocol';
-import { consistencyProof, deviceListHash, ed25519VerifierKey, inclusionProof, rawPublicKey } from '@parley/transparency';
+import { consistencyProof, deviceListHash, ed25519VerifierKey, inclusionProof } from '@parley/transparency';
 import { Clock } from '../common/clock';
 import { ExpiringMap } from '../common/expiring-map';
 import { ParleyException } from '../common/parley.exception';
@@ -68,9 +68,11 @@ export class KeyLogService {
     const latest = await this.latest();
     const cosignedSize = await this.cosignatures.newestCosignedSize();
     const witnessed = cosignedSize === null ? null : await this.repository.findCheckpoint(cosignedSize);
+    const { publicKey, rotations } = this.serverKey.publication();
     return {
       checkpoint: latest.note + (await this.cosignatures.findLines(latest.size)).join(''),
-      verifierKey: ed25519VerifierKey(this.sequencer.origin, rawPublicKey(this.serverKey.key)),
+      verifierKey: ed25519VerifierKey(this.sequencer.origin, Buffer.from(publicKey, 'base64')),
+      ...(rotations.length > 0 && { keyRotations: rotations }),
       ...(witnessed && { witnessed: witnessed.note + (await this.cosignatures.findLines(witnessed.size)).join('') }),
     };
   }

@@ -65,17 +65,28 @@ export class PeerKeyLogsService {
   }
 
   private async fetchPeerCheckpoint(domain: string): Promise<CheckpointResponse> {
+    if (!(await this.peers.publicKeyOf(domain))) {
+      throw new ParleyException(ErrorCode.PeerUnavailable, `the key of ${domain} is not known yet; retry later`, {}, 30_000);
+    }
+    const [answer, keyDocument] = await Promise.all([
+      this.federation.getPublic(domain, '/v1/transparency/checkpoint'),
+      this.federation.getPublic(domain, '/federation/v1/server-key'),
+    ]);
+    const { checkpoint, witnessed } = this.successBody(domain, answer);
+    if (typeof checkpoint !== 'string') throw this.unusable(domain, 'no checkpoint');
+    // Gossip: this server, as the peer's witness, compares what the peer shows with what it cosigned. Awaited: a
+    // checkpoint signed by a new key of the peer makes it follow the peer's rotation first, so the key named below is current.
+    await this.witness.observe(domain, checkpoint);
     const key = await this.peers.publicKeyOf(domain);
     if (!key) throw new ParleyException(ErrorCode.PeerUnavailable, `the key of ${domain} is not known yet; retry later`, {}, 30_000);
-    const body = this.successBody(domain, await this.federation.getPublic(domain, '/v1/transparency/checkpoint'));
-    const { checkpoint, witnessed } = body;
-    if (typeof checkpoint !== 'string') throw this.unusable(domain, 'no checkpoint');
-    // Gossip: this server, as the peer's witness, compares what the peer shows with what it cosigned.
-    void this.witness.observe(domain, checkpoint);
+    // The peer's rotation statements, passed on unchecked: a client verifies them itself, from the key it pinned.
+    const rotations = keyDocument.reached && keyDocument.status === 200 ? keyDocument.body.rotations : undefined;
+    const keyRotations = Array.isArray(rotations) && rotations.every((r) => typeof r === 'string') ? rotations : [];
     return {
       checkpoint,
       verifierKey: ed25519VerifierKey(keyLogOriginOf(domain), rawPublicKey(key)),
       ...(typeof witnessed === 'string' && { witnessed }),
+      ...(keyRotations.length > 0 && { keyRotations }),
     };
   }
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { KeyObject } from 'node:crypto';
 import { AddCheckpointRequest, AddCheckpointResponse, EquivocationsResponse, ErrorCode } from '@parley/protocol';
 import {
   checkpointText,
@@ -152,8 +153,14 @@ export class WitnessService {
     if (parsed.origin !== origin) throw new ParleyException(ErrorCode.UnknownLog, `this witness only cosigns ${origin} for ${peer}`);
     const key = await this.peers.publicKeyOf(peer);
     if (!key) throw new ParleyException(ErrorCode.PeerUnavailable, `the key of ${peer} is not known yet`);
-    const verifier = { name: origin, keyId: ed25519KeyId(origin, rawPublicKey(key)), publicKey: key };
+    const verifierOf = (publicKey: KeyObject) => ({ name: origin, keyId: ed25519KeyId(origin, rawPublicKey(publicKey)), publicKey });
+    let verifier = verifierOf(key);
     try {
+      if (!parsed.signatures.some((s) => s.name === origin && s.keyId === verifier.keyId)) {
+        // Signed by another key: the peer may have rotated its key, which is followed only through a valid chain.
+        const rotated = await this.peers.refreshKey(peer, key);
+        if (rotated) verifier = verifierOf(rotated);
+      }
       const checkpoint = verifyCheckpoint(note, origin, verifier);
       // Evidence keeps the note as the log signed it, without other witnesses' lines.
       const own = parsed.signatures.filter((s) => s.name === origin && s.keyId === verifier.keyId);

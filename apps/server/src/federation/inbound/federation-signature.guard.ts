@@ -14,7 +14,8 @@ export type SignedHttpRequest = Request & { rawBody?: Buffer; federationOrigin?:
 
 /**
  * Admits a server-to-server request only when it is signed by a configured
- * peer with its pinned key, fresh, addressed to this server and not seen
+ * peer with its pinned key (or a key its rotation statements lead to from
+ * the pinned one: PeerDirectory.refreshKey), fresh, addressed to this server and not seen
  * before; anything else is 401 (API.md section 5). Checks run cheapest
  * first, and the nonce is recorded last, so a forged request cannot use
  * up a nonce that a genuine one carries.
@@ -52,8 +53,9 @@ export class FederationSignatureGuard implements CanActivate {
       body: request.rawBody ?? Buffer.alloc(0),
     };
     if (!verifyRequest(key, signed, signature)) {
-      void this.peers.reportBadSignature(origin).catch(() => undefined);
-      return this.refuse('bad_signature', `bad signature from ${origin}`);
+      // Perhaps the peer rotated its key: admitted only if it publishes a valid chain of rotations from the pinned key.
+      const rotated = await this.peers.refreshKey(origin, key);
+      if (!rotated || !verifyRequest(rotated, signed, signature)) return this.refuse('bad_signature', `bad signature from ${origin}`);
     }
     if (!(await this.nonces.remember(origin, nonce, now))) return this.refuse('replayed', 'nonce already used');
     request.federationOrigin = origin;

@@ -23,7 +23,10 @@ export class FederationController {
   ) {}
 
   @Get('server-key')
-  @ApiOperation({ summary: "This server's domain and Ed25519 public key; peers fetch it on first contact and pin it" })
+  @ApiOperation({
+    summary:
+      "This server's domain, Ed25519 public key and the signed rotations that lead to it; peers pin the key on first contact and follow the rotations",
+  })
   @ApiResponse({ status: 200, type: ServerKeyDto })
   serverKey() {
     return this.federation.publication();

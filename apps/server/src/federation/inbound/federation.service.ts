@@ -9,7 +9,7 @@ import { RateLimiterService } from '../../limits/rate-limiter.service';
 import { MessagesService } from '../../messages/messages.service';
 import { MetricsService } from '../../metrics/metrics.service';
 import { ClaimKeysDto, RelayedFanoutDto } from './dto/federation.dto';
-import { ServerKeyService } from '../outbound/server-key.service';
+import { ServerKeyDocument, ServerKeyService } from '../outbound/server-key.service';
 
 /**
  * What peers may ask of this server, once FederationSignatureGuard has
@@ -29,7 +29,7 @@ export class FederationService {
     private readonly metrics: MetricsService,
   ) {}
 
-  publication() {
+  publication(): ServerKeyDocument {
     return this.serverKey.publication();
   }
 

@@ -105,11 +105,14 @@ export class FederationClient {
     const signature = raw.headers.get(FederationHeader.responseSignature);
     const response = { responder: domain, requester: this.config.domain, nonce, status: raw.status, body: raw.bytes };
     if (signature && verifyResponse(key, response, signature)) return parse(raw);
+    // Signed, but not with the pinned key: perhaps the peer rotated its key, which is followed only through a valid chain.
+    if (signature) {
+      const rotated = await this.peers.refreshKey(domain, key);
+      if (rotated && verifyResponse(rotated, response, signature)) return parse(raw);
+    }
     const detail = `${signature ? 'badly signed' : 'unsigned'} http_${raw.status}`;
     this.metrics.federationResponseSignatureFailures.inc({ peer: domain });
     void this.repository.recordResponseSignatureFailure(domain).catch(() => undefined);
-    // Signed, but not with the pinned key: perhaps the peer changed its key, which is logged as for its requests.
-    if (signature) void this.peers.reportBadSignature(domain).catch(() => undefined);
     this.logger.warn(`refused an answer from peer ${domain} (${detail}): not signed by its key for this request`);
     return { reached: false, error: 'bad_response_signature', detail };
   }

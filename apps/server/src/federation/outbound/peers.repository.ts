@@ -9,6 +9,8 @@ export interface PeerRow {
   last_failure_at: Date | null;
   last_error: string | null;
   response_signature_failures: string;
+  /** The time of the peer's rotation statement the pinned key was followed through; null for a key pinned on first use. */
+  key_rotated_at: Date | null;
 }
 
 /** Pinned peer keys and how each peer has been answering (operators read it with `parley-admin peers`). */
@@ -39,11 +41,27 @@ export class PeersRepository {
     return (await this.findPeer(domain))!.public_key!;
   }
 
+  /**
+   * Replaces the pinned key `from` by `to`, which the peer's rotation
+   * statements lead to (PeerDirectory.refreshKey verified them).
+   * Compare-and-set: of processes following the same rotation, the first
+   * wins (true) and the others find it done; a key that is no longer
+   * `from` (unpinned, or followed further meanwhile) is left alone.
+   */
+  async repinPeerKey(domain: string, from: string, to: string, rotatedAt: Date): Promise<boolean> {
+    return (
+      (await this.db.execute(
+        'UPDATE federation_peers SET public_key = $3, pinned_at = now(), key_rotated_at = $4 WHERE domain = $1 AND public_key = $2',
+        [domain, from, to, rotatedAt],
+      )) > 0
+    );
+  }
+
   /** Forgets a pinned key (operator command after a legitimate key change). */
   async unpinPeerKey(domain: string): Promise<boolean> {
     return (
       (await this.db.execute(
-        'UPDATE federation_peers SET public_key = NULL, pinned_at = NULL WHERE domain = $1 AND public_key IS NOT NULL',
+        'UPDATE federation_peers SET public_key = NULL, pinned_at = NULL, key_rotated_at = NULL WHERE domain = $1 AND public_key IS NOT NULL',
         [domain],
       )) > 0
     );

@@ -12,8 +12,10 @@ export class CheckpointDto implements CheckpointResponse {
   checkpoint: string;
   /** The newest checkpoint that at least one witness cosigned, with its cosignature lines; absent until a witness has cosigned one. Clients that require a cosignature verify it with witness keys they obtained themselves, and a consistency proof to the size they use. */
   witnessed?: string;
-  /** The log's C2SP verifier key, `<origin>+<key id>+<base64 key>` (the server's federation key). Pin it; a key that changes is an alarm. */
+  /** The log's C2SP verifier key, `<origin>+<key id>+<base64 key>` (the server's federation key). Pin it; a key that changes without a valid chain in `keyRotations` is an alarm. */
   verifierKey: string;
+  /** The server's key rotation statements (docs/FEDERATION.md, "Rotating this server's key"), oldest first, the last introducing the key of `verifierKey`; absent while the key was never rotated. A client that pinned an older key follows them link by link from it, and takes no other new key. */
+  keyRotations?: string[];
 }
 
 export class InclusionProofDto implements InclusionProofResponse {

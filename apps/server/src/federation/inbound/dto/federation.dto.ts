@@ -11,6 +11,12 @@ export class ServerKeyDto {
   domain: string;
   @ApiProperty({ description: 'base64 of the 32-byte Ed25519 public key', example: 'F1k…=' })
   publicKey: string;
+  @ApiProperty({
+    type: [String],
+    description:
+      'Signed key rotation statements (docs/FEDERATION.md, "Rotating this server\'s key"), oldest first, at most 16; the last introduces publicKey. Empty for a key never rotated.',
+  })
+  rotations: string[];
 }
 
 /** POST /federation/v1/keys/claim: a remote user asks for bundles of a local user. */
