@@ -5,10 +5,11 @@ import { deviceChannel } from './delivery-bus';
 /**
  * Which devices have a socket open on some process of the deployment: the
  * gateway notes each connection and its end; push wake-ups ask before they
- * wake a device (push/wake-up.service.ts). A published envelope signal
- * that no process consumed proves nothing (a subscription outlives a
- * dying socket by a moment, and Redis pub/sub does not say who read), so
- * the answer comes from here. Chosen with the rest of the shared state
+ * wake a device (push/wake-up.service.ts). An envelope signal that some
+ * process took already says the device has a socket (MessagesService asks
+ * nothing then); one that no process took proves nothing (a subscription
+ * may be on its way while a socket connects), so the answer for those
+ * comes from here. Chosen with the rest of the shared state
  * (shared-state/shared-state.factory.ts).
  */
 export abstract class ConnectedDevices {

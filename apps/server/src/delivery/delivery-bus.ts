@@ -10,7 +10,12 @@ export const deviceChannel = (accountId: string, deviceId: number) => `${account
  * shared state, in shared-state/shared-state.factory.ts.
  */
 export abstract class DeliveryBus {
-  abstract publish(accountId: string, deviceId: number, signal: DeviceSignal): Promise<void>;
+  /**
+   * True when some process took the signal: one holds a subscription to
+   * the device's channel, that is a socket of the device (or had one a
+   * moment ago). False when none did, or the bus could not be reached.
+   */
+  abstract publish(accountId: string, deviceId: number, signal: DeviceSignal): Promise<boolean>;
   /** Returns an unsubscribe function. */
   abstract subscribe(accountId: string, deviceId: number, handler: DeviceSignalHandler): Promise<() => Promise<void>>;
   abstract close(): Promise<void>;

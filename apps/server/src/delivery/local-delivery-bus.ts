@@ -6,7 +6,9 @@ export class LocalDeliveryBus extends DeliveryBus {
   private readonly handlers = new Map<string, Set<DeviceSignalHandler>>();
 
   async publish(accountId: string, deviceId: number, signal: DeviceSignal) {
-    for (const handler of this.handlers.get(deviceChannel(accountId, deviceId)) ?? []) handler(signal);
+    const handlers = this.handlers.get(deviceChannel(accountId, deviceId));
+    for (const handler of handlers ?? []) handler(signal);
+    return handlers !== undefined;
   }
 
   async subscribe(accountId: string, deviceId: number, handler: DeviceSignalHandler) {

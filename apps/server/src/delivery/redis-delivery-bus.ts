@@ -43,7 +43,8 @@ export class RedisDeliveryBus extends DeliveryBus {
    * instead of now, and the sender's send still succeeds.
    */
   async publish(accountId: string, deviceId: number, signal: DeviceSignal) {
-    await this.publisher.spublish(this.channel(accountId, deviceId), JSON.stringify(signal)).catch(() => undefined);
+    const receivers = (await this.publisher.spublish(this.channel(accountId, deviceId), JSON.stringify(signal)).catch(() => 0)) as number;
+    return receivers > 0;
   }
 
   async subscribe(accountId: string, deviceId: number, handler: DeviceSignalHandler) {

@@ -90,9 +90,9 @@ export class MessagesService {
     const seqs = dto.online ? null : await this.storeFanout(source, destination, username, dto, records, claim);
     if (seqs === 'duplicate') return seqs;
     this.metrics.envelopesAccepted.inc(records.length);
-    await this.signalFanout(records, seqs);
+    const unheard = await this.signalFanout(records, seqs);
     // Stored envelopes only: an `online` send reaches connected devices or nobody.
-    if (seqs) this.wakeUps.wake(records, dto.urgent !== false);
+    if (seqs && unheard.length) this.wakeUps.wake(unheard, dto.urgent !== false);
     stored();
     return 'accepted';
   }
@@ -171,9 +171,14 @@ export class MessagesService {
     }
   }
 
-  /** Signalled before the sender hears 200, so a sender's next message cannot overtake this one. */
-  private async signalFanout(records: NewEnvelope[], seqs: Map<string, string> | null): Promise<void> {
-    await Promise.all(
+  /**
+   * Signalled before the sender hears 200, so a sender's next message
+   * cannot overtake this one. Returns the envelopes whose signal no process
+   * took: only their devices may need a wake-up, so a device with a socket
+   * costs the push check nothing.
+   */
+  private async signalFanout(records: NewEnvelope[], seqs: Map<string, string> | null): Promise<NewEnvelope[]> {
+    const taken = await Promise.all(
       records.map((r) =>
         this.bus.publish(r.accountId, r.deviceId, {
           kind: 'envelope',
@@ -181,6 +186,7 @@ export class MessagesService {
         }),
       ),
     );
+    return records.filter((_, i) => !taken[i]);
   }
 }
 

@@ -27,9 +27,10 @@ const RETRY_MAX_MS = 60_000;
  * the request path: `wake` returns at once and the sender's 200 never
  * waits for a push service.
  *
- * The rule for "not connected": no live socket of the device on any
- * process (ConnectedDevices, shared by every process). A device that polls
- * over HTTP only is not connected, and is woken.
+ * The rule for "not connected": the envelope's signal reached no process
+ * (MessagesService passes only those devices) and no live socket of the
+ * device is on any process (ConnectedDevices, shared by every process). A
+ * device that polls over HTTP only is not connected, and is woken.
  *
  * Retries with backoff happen in this process's memory: a process that
  * stops drops the retries it had pending, and the next envelope for the
