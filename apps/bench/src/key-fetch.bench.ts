@@ -31,6 +31,9 @@ export interface KeyFetchResult {
   serverCpuMsPerFetch: number;
 }
 
+/** CLOCK_MONOTONIC in microseconds: the clock of V8's CPU profile timestamps, in every process. */
+const monotonicMicros = () => process.hrtime.bigint() / 1000n;
+
 async function request<T>(url: string, method: string, token: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(url, {
     method,
@@ -134,8 +137,11 @@ export async function runKeyFetch(deployment: Deployment, options: KeyFetchOptio
   const cpuBefore = await totalCpuSeconds(urls);
   measuring = true;
   const started = performance.now();
+  const windowStart = monotonicMicros();
   await new Promise((r) => setTimeout(r, options.seconds * 1000));
   measuring = false;
+  // For profile-summary.ts: the measured phase in the clock of the servers' --cpu-prof timestamps.
+  process.stderr.write(`bench: key fetches measured from ${windowStart} to ${monotonicMicros()} (monotonic µs)\n`);
   const elapsed = (performance.now() - started) / 1000;
   const cpuSeconds = (await totalCpuSeconds(urls)) - cpuBefore;
   stopped = true;

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 
+/** A query config node-postgres prepares once per connection under `name` (its QueryConfig). */
+export interface PreparedStatement {
+  name: string;
+  text: string;
+}
+
 /** An open transaction, passed to repository methods that must join it. */
 export type Tx = QueryRunner;
 
@@ -14,6 +20,18 @@ export class DatabaseService {
 
   async rows<T>(sql: string, params: unknown[] = [], tx?: Tx): Promise<T[]> {
     return (await this.run(sql, params, tx)).records as T[];
+  }
+
+  /**
+   * As `rows`, as a named prepared statement: each connection parses and
+   * plans `sql` once and then sends only the statement's name and
+   * parameters. For the hot statements; `name` must always go with the
+   * same `sql`. (PGlite, one embedded connection, runs it as plain SQL.)
+   */
+  async preparedRows<T>(name: string, sql: string, params: unknown[] = [], tx?: Tx): Promise<T[]> {
+    // TypeORM hands the query to the driver unchanged, and node-postgres takes a query config in place of the text.
+    const statement: PreparedStatement = { name, text: sql };
+    return (await this.run(statement as unknown as string, params, tx)).records as T[];
   }
 
   async one<T>(sql: string, params: unknown[] = [], tx?: Tx): Promise<T | null> {

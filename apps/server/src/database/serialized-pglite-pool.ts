@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { PreparedStatement } from './database.service';
 import { PGliteInstance } from 'typeorm-pglite/dist/pglite-instance';
 
 type Done = () => void;
@@ -82,7 +83,9 @@ function once(fn: Done): Done {
   };
 }
 
-async function runQuery(sql: string, params?: unknown[] | QueryCallback, callback?: QueryCallback) {
+async function runQuery(query: string | PreparedStatement, params?: unknown[] | QueryCallback, callback?: QueryCallback) {
+  // One embedded connection in this process: nothing to gain from preparing, so a prepared statement runs as its text.
+  const sql = typeof query === 'string' ? query : query.text;
   if (typeof params === 'function') {
     callback = params;
     params = undefined;

@@ -56,10 +56,13 @@ export class KeysRepository {
    * first, because a client may expire the private halves of its oldest
    * keys. The Kyber last-resort key lives on the device row and is never
    * claimed. `ec_before`/`pq_before` see the statement's snapshot, i.e.
-   * the counts before this claim, bounded by `countBound`.
+   * the counts before this claim, bounded by `countBound`. Prepared: it
+   * runs on every bundle fetch, and PostgreSQL plans it once per
+   * connection instead of on every call.
    */
   claimBundleKeys(username: string, deviceId: number | null, countBound: number): Promise<ClaimedDeviceKeys[]> {
-    return this.db.rows<ClaimedDeviceKeys>(
+    return this.db.preparedRows<ClaimedDeviceKeys>(
+      'claim_bundle_keys',
       `WITH target AS (
          SELECT d.account_id, d.device_id, d.registration_id, d.identity_key, d.signed_prekey_id, d.signed_prekey,
                 d.signed_prekey_signature, d.pq_last_resort_id, d.pq_last_resort_key, d.pq_last_resort_signature

@@ -59,7 +59,8 @@ export async function createSharedState(config: ParleyConfig, db: DatabaseServic
       },
     };
   }
-  const redis = await connectRedis(config.redis, 'shared state');
+  // Concurrent requests' commands (revocation checks, rate-limit takes) share one write to Redis instead of one each.
+  const redis = await connectRedis(config.redis, 'shared state', { enableAutoPipelining: true });
   const deliveryBus = new RedisDeliveryBus(
     await connectRedis(config.redis, 'delivery publisher', { enableAutoPipelining: true }),
     await connectRedis(config.redis, 'delivery subscriber'),
