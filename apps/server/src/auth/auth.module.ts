@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AuditModule } from '../audit/audit.module';
 import { PARLEY_CONFIG } from '../config/config.module';
@@ -9,6 +10,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { jwtKey } from './jwt-key';
+import { JwtStrategy } from './jwt.strategy';
 import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
@@ -16,6 +18,7 @@ import { TokenService } from './token.service';
   imports: [
     AccountsModule,
     AuditModule,
+    PassportModule,
     JwtModule.registerAsync({
       inject: [PARLEY_CONFIG],
       useFactory: (config: ParleyConfig) => ({
@@ -26,7 +29,7 @@ import { TokenService } from './token.service';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, TokenService, SessionsRepository, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  providers: [AuthService, TokenService, SessionsRepository, JwtStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }],
   exports: [TokenService],
 })
 export class AuthModule {}

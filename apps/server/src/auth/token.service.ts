@@ -6,7 +6,6 @@ import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
 import { ParleyException } from '../common/parley.exception';
 import { Clock } from '../common/clock';
-import { ExpiringMap } from '../common/expiring-map';
 import { Tx } from '../database/database.service';
 import { AccessTokenClaims, AuthenticatedUser } from './authenticated-user';
 import { AuditService } from '../audit/audit.service';
@@ -24,13 +23,8 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest();
  * merely names a live session (its id is readable in any access token)
  * with a wrong secret proves nothing and revokes nothing.
  */
-/** Verified access tokens kept at most (a few MB): the least recently verified are forgotten first. */
-const MAX_VERIFIED_TOKENS = 10_000;
-
 @Injectable()
 export class TokenService {
-  private readonly verifiedTokens: ExpiringMap<AccessTokenClaims>;
-
   constructor(
     @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
     private readonly jwt: JwtService,
@@ -39,9 +33,7 @@ export class TokenService {
     private readonly bus: DeliveryBus,
     private readonly clock: Clock,
     private readonly audit: AuditService,
-  ) {
-    this.verifiedTokens = new ExpiringMap(clock, MAX_VERIFIED_TOKENS);
-  }
+  ) {}
 
   async startSession(account: { id: string; username: string }, deviceId: number | null, tx?: Tx): Promise<TokenPair> {
     const sessionId = randomUUID();
@@ -115,26 +107,15 @@ export class TokenService {
     return { accountId: claims.sub, username: claims.usr, deviceId: claims.dev, sessionId: claims.sid };
   }
 
-  /** Checks a raw access token (signature, expiry, revocation) on every HTTP request and socket handshake. */
+  /** Verifies a raw access token (signature, expiry, revocation): the socket handshake's entry point. */
   async authenticate(token: string): Promise<AuthenticatedUser> {
-    return this.userFromClaims(this.verifiedTokens.get(token) ?? (await this.verify(token)));
-  }
-
-  /**
-   * Checks the token's signature and expiry, and keeps its claims until
-   * the token expires, so that a client's next requests with the same
-   * token skip the HMAC and the parsing. Only what the token itself says
-   * is kept: revocation is checked on every use (userFromClaims).
-   */
-  private async verify(token: string): Promise<AccessTokenClaims> {
-    let claims: AccessTokenClaims & { exp: number };
+    let claims: AccessTokenClaims;
     try {
-      claims = await this.jwt.verifyAsync<AccessTokenClaims & { exp: number }>(token);
+      claims = await this.jwt.verifyAsync<AccessTokenClaims>(token);
     } catch {
       throw ParleyException.unauthorized('invalid or expired token');
     }
-    this.verifiedTokens.set(token, claims, claims.exp * 1000);
-    return claims;
+    return this.userFromClaims(claims);
   }
 
   private async tokenPair(claims: AccessTokenClaims, generation: number, secret: string): Promise<TokenPair> {
