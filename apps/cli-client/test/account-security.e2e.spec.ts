@@ -1,7 +1,7 @@
 import { auditEntryHash, AUDIT_GENESIS_HASH } from '@parley/crypto';
 import type { AuditEntry } from '@parley/protocol';
-import { startServer, TestServer } from '../../../test/support/server';
-import { CliDevice, cliEnv, tempHome } from './cli-runner';
+import type { TestServer } from '../../../test/support/server';
+import { CliDevice, cliEnv, tempHome, useServerBehindProxy } from './cli-runner';
 import { HttpRewriteProxy, ProxiedRequest } from '../../../test/support/http-proxy';
 
 /**
@@ -17,23 +17,14 @@ describe('parley audit and parley reset', () => {
   let alice: CliDevice, bob1: CliDevice, bob2: CliDevice, bob1ViaProxy: CliDevice;
   const isAuditFetch = (r: ProxiedRequest) => r.method === 'GET' && r.path.startsWith('/v1/account/audit');
 
+  const world = useServerBehindProxy();
   beforeAll(async () => {
-    server = await startServer();
-    proxy = await HttpRewriteProxy.start(server.url);
-    home = tempHome();
+    ({ server, proxy, home } = world);
     const env = cliEnv(home.home, server.url);
     [alice, bob1, bob2] = ['alice', 'bob1', 'bob2'].map((p) => new CliDevice(p, env));
     bob1ViaProxy = new CliDevice('bob1', cliEnv(home.home, proxy.url));
     await alice.json('register', 'alice');
     await bob1.json('register', 'bob');
-  });
-  afterEach(() => {
-    proxy.forgery = {};
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await server?.stop();
-    home?.remove();
   });
 
   it('shows device additions and removals in words, and verifies the chain', async () => {

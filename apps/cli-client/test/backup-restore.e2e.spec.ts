@@ -1,10 +1,10 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { newRecoveryKey } from '@parley/crypto';
-import { startServer, TestServer } from '../../../test/support/server';
+import type { TestServer } from '../../../test/support/server';
 import { HttpRewriteProxy } from '../../../test/support/http-proxy';
 import { storePath } from '../src/profile/profile-location';
-import { CliDevice, cliEnv, tempHome } from './cli-runner';
+import { CliDevice, cliEnv, tempHome, useServerBehindProxy } from './cli-runner';
 
 /**
  * `parley backup` and `parley restore` (docs/API.md section 10): alice
@@ -39,22 +39,13 @@ describe('parley backup and parley restore', () => {
       .map((line) => JSON.parse(line));
   };
 
+  const world = useServerBehindProxy();
   beforeAll(async () => {
-    server = await startServer();
-    proxy = await HttpRewriteProxy.start(server.url);
-    home = tempHome();
+    ({ server, proxy, home } = world);
     env = cliEnv(home.home, server.url);
     [alice, bob] = ['alice', 'bob'].map((p) => new CliDevice(p, env));
     await alice.json('register', 'alice');
     await bob.json('register', 'bob');
-  });
-  afterEach(() => {
-    proxy.forgery = {};
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await server?.stop();
-    home?.remove();
   });
 
   it('backs up: the first run shows a new recovery key once, later runs replace the backup with the same key', async () => {

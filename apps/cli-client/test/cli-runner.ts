@@ -2,6 +2,8 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HttpRewriteProxy } from '../../../test/support/http-proxy';
+import { startServer, TestServer } from '../../../test/support/server';
 
 const DIST = join(__dirname, '..', '..', '..', 'dist', 'apps', 'cli-client');
 
@@ -111,4 +113,35 @@ export function startLink(env: Record<string, string>, args: string[]): PendingL
     void done.then((result) => reject(new Error(`parley link exited ${result.code} without a code: ${result.stderr}`)));
   });
   return { code, done };
+}
+
+/** What `useServerBehindProxy` sets up; its fields are set once the suite's first beforeAll has run. */
+export interface ServerBehindProxy {
+  server: TestServer;
+  /** Forwards to `server`; its forgery is cleared after each test. */
+  proxy: HttpRewriteProxy;
+  home: ReturnType<typeof tempHome>;
+}
+
+/**
+ * The malicious-server suites' world: a server, an HttpRewriteProxy in front
+ * of it playing the server that lies, and one CLI home, started before the
+ * suite (call it before the suite's own beforeAll) and stopped after it.
+ */
+export function useServerBehindProxy(serverEnv: Record<string, string> = {}): ServerBehindProxy {
+  const world = {} as ServerBehindProxy;
+  beforeAll(async () => {
+    world.server = await startServer(serverEnv);
+    world.proxy = await HttpRewriteProxy.start(world.server.url);
+    world.home = tempHome();
+  });
+  afterEach(() => {
+    if (world.proxy) world.proxy.forgery = {};
+  });
+  afterAll(async () => {
+    await world.proxy?.close();
+    await world.server?.stop();
+    world.home?.remove();
+  });
+  return world;
 }

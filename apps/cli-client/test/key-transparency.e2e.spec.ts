@@ -5,8 +5,8 @@ import type { ListInclusion, SignedDeviceList } from '@parley/protocol';
 import { decodeKeyLeaf, encodeKeyLeaf, parseCheckpoint, signCheckpoint } from '@parley/transparency';
 import { MemoryLog } from '@parley/transparency/memory-log';
 import { api, newUser, TestDevice } from '../../../test/support/fixtures';
-import { startServer, TestServer } from '../../../test/support/server';
-import { CliDevice, cliEnv, tempHome } from './cli-runner';
+import type { TestServer } from '../../../test/support/server';
+import { CliDevice, cliEnv, tempHome, useServerBehindProxy } from './cli-runner';
 import { Forgery, HttpRewriteProxy, ProxiedRequest } from '../../../test/support/http-proxy';
 
 /**
@@ -93,10 +93,9 @@ describe('key transparency in the CLI against a lying server', () => {
     expect(await bob1.inbox()).toEqual([]);
   }
 
+  const world = useServerBehindProxy({ PARLEY_SERVER_KEY: serverKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') });
   beforeAll(async () => {
-    server = await startServer({ PARLEY_SERVER_KEY: serverKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') });
-    proxy = await HttpRewriteProxy.start(server.url);
-    home = tempHome();
+    ({ server, proxy, home } = world);
     [alice, carol] = ['alice', 'carol'].map((p) => new CliDevice(p, cliEnv(home.home, proxy.url)));
     [bob1, bob2] = ['bob1', 'bob2'].map((p) => new CliDevice(p, cliEnv(home.home, server.url)));
     watcher = await newUser(server);
@@ -107,14 +106,6 @@ describe('key transparency in the CLI against a lying server', () => {
     // First contact, honest: alice pins the log key and a checkpoint.
     expect(await alice.json('send', 'bob', 'hello bob')).toMatchObject({ devices: [1] });
     expect((await bob1.inbox()).map((m) => m.text)).toEqual(['hello bob']);
-  });
-  afterEach(() => {
-    proxy.forgery = {};
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await server?.stop();
-    home?.remove();
   });
 
   it('refuses a checkpoint signed by another key than the pinned log key (exit 7)', async () => {

@@ -1,8 +1,8 @@
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { bundleFor, deviceListEntry, generateDeviceKeys, signDeviceList } from '@parley/crypto';
 import type { SignedDeviceList } from '@parley/protocol';
-import { startServer, TestServer } from '../../../test/support/server';
-import { CliDevice, cliEnv, tempHome } from './cli-runner';
+import type { TestServer } from '../../../test/support/server';
+import { CliDevice, cliEnv, tempHome, useServerBehindProxy } from './cli-runner';
 import { Forgery, HttpRewriteProxy, ProxiedRequest } from '../../../test/support/http-proxy';
 
 /**
@@ -55,10 +55,9 @@ describe('parley send against a malicious server', () => {
     expect(await bob2.inbox()).toEqual([]);
   }
 
+  const world = useServerBehindProxy();
   beforeAll(async () => {
-    server = await startServer();
-    proxy = await HttpRewriteProxy.start(server.url);
-    home = tempHome();
+    ({ server, proxy, home } = world);
     alice = new CliDevice('alice', cliEnv(home.home, proxy.url));
     [bob1, bob2] = ['bob1', 'bob2'].map((p) => new CliDevice(p, cliEnv(home.home, server.url)));
     await alice.json('register', 'alice');
@@ -66,14 +65,6 @@ describe('parley send against a malicious server', () => {
     bobV1 = (await bob1.json('devices')).deviceList;
     await bob2.link('bob', bob1);
     bobV2 = (await bob1.json('devices')).deviceList;
-  });
-  afterEach(() => {
-    proxy.forgery = {};
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await server?.stop();
-    home?.remove();
   });
 
   it('(a) refuses a first-contact bundle with a device bob never signed, and pins nothing', async () => {
