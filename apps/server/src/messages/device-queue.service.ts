@@ -47,8 +47,7 @@ export class DeviceQueueService {
 
   /** GET /v1/messages: the oldest queued envelopes, without removing them. */
   async listQueue(owner: QueueOwner): Promise<MessageListResponse> {
-    const page = await this.pageQueue(owner, 0, HTTP_PAGE + 1);
-    await this.wakeUps.fetched(owner.accountId, owner.deviceId);
+    const [page] = await Promise.all([this.pageQueue(owner, 0, HTTP_PAGE + 1), this.wakeUps.fetched(owner.accountId, owner.deviceId)]);
     return { messages: page.slice(0, HTTP_PAGE).map((q) => q.envelope), more: page.length > HTTP_PAGE };
   }
 
