@@ -66,10 +66,15 @@ export class ServerKeyService implements OnModuleInit {
       this.use(await this.repository.findOrStoreServerKey(generateServerKey()), await this.repository.listRotations(PUBLISHED_ROTATIONS));
   }
 
-  /** Learns of a rotation made by parley-admin; a failed read keeps the keys it has (the next one retries). */
+  /**
+   * Learns of a rotation made by parley-admin; a failed read keeps the keys
+   * it has (the next one retries). Only with PostgreSQL: embedded storage
+   * has one process, stopped while parley-admin runs, so it reads the key
+   * at start-up.
+   */
   @Interval(SERVER_KEY_RELOAD_MS)
   async reload() {
-    if (this.source !== 'database') return;
+    if (this.source !== 'database' || !this.config.databaseUrl) return;
     try {
       const [stored, rotations] = await Promise.all([this.repository.findServerKey(), this.repository.listRotations(PUBLISHED_ROTATIONS)]);
       if (stored) this.use(stored, rotations);
