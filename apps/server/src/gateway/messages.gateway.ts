@@ -25,7 +25,6 @@ import { TokenService } from '../auth/token.service';
 import { mapError } from '../common/global-exception.filter';
 import { ParleyException } from '../common/parley.exception';
 import { createValidationPipe } from '../common/validation.pipe';
-import { ConnectedDevices } from '../delivery/connected-devices';
 import { DeliveryBus } from '../delivery/delivery-bus';
 import type { DeviceSignal } from '../delivery/device-signal';
 import { MetricsService } from '../metrics/metrics.service';
@@ -65,7 +64,6 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly queue: DeviceQueueService,
     private readonly failures: DeliveryFailuresService,
     private readonly bus: DeliveryBus,
-    private readonly connectedDevices: ConnectedDevices,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -113,8 +111,6 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       throw ParleyException.unauthorized('connection closed during handshake');
     }
     this.metrics.connectedDevices.inc();
-    // Best effort: if shared state cannot take it, the device may get a wake-up it did not need.
-    await this.connectedDevices.connected(device.accountId, device.deviceId, socket.id).catch(() => undefined);
     await this.bus.publish(device.accountId, device.deviceId, { kind: 'takeover', connectionId: socket.id });
   }
 
@@ -123,7 +119,6 @@ export class MessagesGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (!state.connection) return;
     this.metrics.connectedDevices.dec();
     state.connection.close();
-    await this.connectedDevices.disconnected(state.device.accountId, state.device.deviceId, socket.id).catch(() => undefined);
     await state.unsubscribe?.();
   }
 

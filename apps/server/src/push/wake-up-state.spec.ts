@@ -1,20 +1,22 @@
 import Redis from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ManualClock } from '../common/clock';
-import { ConnectedDevices, MemoryConnectedDevices, RedisConnectedDevices } from '../delivery/connected-devices';
+import type { DeliveryBus } from '../delivery/delivery-bus';
+import { LocalDeliveryBus } from '../delivery/local-delivery-bus';
+import { RedisDeliveryBus } from '../delivery/redis-delivery-bus';
 import { MemoryWakeUpCoalescer, RedisWakeUpCoalescer, WakeUpCoalescer } from './wake-up-coalescer';
 
 /** The shared state push wake-ups rely on, in both modes (Redis in pass 2 of .ci/run, with PARLEY_TEST_REDIS_URL). */
 const redisUrl = process.env.PARLEY_TEST_REDIS_URL;
 const prefix = `parley-test-${randomBytes(4).toString('hex')}:`;
 let redis: Redis | undefined;
-const opened: ConnectedDevices[] = [];
+const opened: DeliveryBus[] = [];
 
 beforeAll(() => {
   if (redisUrl) redis = new Redis(redisUrl);
 });
 afterAll(async () => {
-  await Promise.all(opened.map((devices) => devices.close()));
+  await Promise.all(opened.map((bus) => bus.close()));
   if (!redis) return;
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length) await redis.del(...keys);
@@ -56,56 +58,32 @@ it('a claim in memory ends with its interval', async () => {
   expect(await coalescer.claim('a', 1, INTERVAL_MS)).toBe(true);
 });
 
-/** Two "processes" of one deployment: in memory there is only one. */
-const deployments: [string, () => Promise<[ConnectedDevices, ConnectedDevices]>][] = [
-  [
-    'in memory',
-    async () => {
-      const devices = new MemoryConnectedDevices();
-      return [devices, devices];
-    },
-  ],
-];
+/**
+ * Whether a device is connected anywhere is whether some process took its
+ * signal: MessagesService wakes only the devices whose envelope signal
+ * reached no subscriber.
+ */
+const buses: [string, () => DeliveryBus][] = [['in memory', () => new LocalDeliveryBus()]];
 if (redisUrl) {
-  deployments.push([
+  buses.push([
     'in Redis',
-    async () => {
-      const pair: [ConnectedDevices, ConnectedDevices] = [
-        await RedisConnectedDevices.start(redis!, prefix),
-        await RedisConnectedDevices.start(redis!, prefix),
-      ];
-      opened.push(...pair);
-      return pair;
+    () => {
+      const bus = new RedisDeliveryBus(new Redis(redisUrl), new Redis(redisUrl), prefix);
+      opened.push(bus);
+      return bus;
     },
   ]);
 }
 
-describe.each(deployments)('ConnectedDevices %s', (_name, start) => {
-  it('counts a device connected while any of its connections is open, on any process', async () => {
-    const [a, b] = await start();
+describe.each(buses)('DeliveryBus %s', (_name, create) => {
+  it('says whether some process took a signal: only while a device is subscribed', async () => {
+    const bus = create();
     const account = randomUUID();
-    await a.connected(account, 1, 'socket-1');
-    await b.connected(account, 1, 'socket-2');
-    expect([await a.isConnected(account, 1), await b.isConnected(account, 1), await b.isConnected(account, 2)]).toEqual([
-      true,
-      true,
-      false,
-    ]);
-    await b.disconnected(account, 1, 'socket-2');
-    expect(await b.isConnected(account, 1)).toBe(true);
-    await a.disconnected(account, 1, 'socket-1');
-    expect(await b.isConnected(account, 1)).toBe(false);
+    const signal = { kind: 'takeover', connectionId: 'socket-1' } as const;
+    expect(await bus.publish(account, 1, signal)).toBe(false);
+    const unsubscribe = await bus.subscribe(account, 1, () => undefined);
+    expect([await bus.publish(account, 1, signal), await bus.publish(account, 2, signal)]).toEqual([true, false]);
+    await unsubscribe();
+    expect(await bus.publish(account, 1, signal)).toBe(false);
   });
-});
-
-(redisUrl ? it : it.skip)('stops counting the connections of a process whose lease is gone (it crashed)', async () => {
-  const crashed = await RedisConnectedDevices.start(redis!, prefix);
-  const alive = await RedisConnectedDevices.start(redis!, prefix);
-  opened.push(alive);
-  const account = randomUUID();
-  await crashed.connected(account, 1, 'socket-1');
-  expect(await alive.isConnected(account, 1)).toBe(true);
-  await crashed.close(); // drops the lease and leaves its connections behind, as a process killed mid-connection would after 30 s
-  expect(await alive.isConnected(account, 1)).toBe(false);
-  expect(await redis!.exists(`${prefix}connected:${account}.1`)).toBe(0);
 });

@@ -4,7 +4,6 @@ import { Clock } from '../common/clock';
 import { exponentialDelayMs } from '../common/exponential-delay';
 import { PARLEY_CONFIG } from '../config/config.module';
 import type { ParleyConfig } from '../config/config';
-import { ConnectedDevices } from '../delivery/connected-devices';
 import { MetricsService } from '../metrics/metrics.service';
 import { PushProvider, StoredSubscription, WakeUpUrgency } from './push-provider';
 import { PushRepository } from './push.repository';
@@ -28,8 +27,10 @@ const RETRY_MAX_MS = 60_000;
  * waits for a push service.
  *
  * The rule for "not connected": the envelope's signal reached no process
- * (MessagesService passes only those devices) and no live socket of the
- * device is on any process (ConnectedDevices, shared by every process). A
+ * (MessagesService passes only those devices). A process subscribes to a
+ * device's signals before it admits the device's socket and unsubscribes
+ * after the socket closed, and a crashed process's subscriptions end with
+ * its Redis connection, so no subscriber means no socket anywhere. A
  * device that polls over HTTP only is not connected, and is woken.
  *
  * Retries with backoff happen in this process's memory: a process that
@@ -44,7 +45,6 @@ export class WakeUpService {
     @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
     private readonly repository: PushRepository,
     private readonly provider: PushProvider,
-    private readonly connected: ConnectedDevices,
     private readonly coalescer: WakeUpCoalescer,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
@@ -71,7 +71,6 @@ export class WakeUpService {
   }
 
   private async wakeDevice({ accountId, deviceId }: QueuedFor, urgency: WakeUpUrgency, queuedAt: number) {
-    if (await this.connected.isConnected(accountId, deviceId)) return;
     // Claimed before the subscription is read: a device without one then costs one query per interval, not one per envelope.
     if (!(await this.coalescer.claim(accountId, deviceId, this.config.push.wakeUpIntervalMs))) return;
     const subscription = await this.repository.findLive(accountId, deviceId);

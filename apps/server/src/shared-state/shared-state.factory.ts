@@ -4,7 +4,6 @@ import type { DatabaseService } from '../database/database.service';
 import { DurableRevocationList, MemoryRevocationList, RedisRevocationList, RevocationList } from '../auth/revocation-list';
 import { RevokedSessionsRepository } from '../auth/revoked-sessions.repository';
 import { LoginAttempts, MemoryLoginAttempts, RedisLoginAttempts } from '../auth/login-attempts';
-import { ConnectedDevices, MemoryConnectedDevices, RedisConnectedDevices } from '../delivery/connected-devices';
 import { DeliveryBus } from '../delivery/delivery-bus';
 import { LocalDeliveryBus } from '../delivery/local-delivery-bus';
 import { RedisDeliveryBus } from '../delivery/redis-delivery-bus';
@@ -18,7 +17,6 @@ import { connectRedis, isServing } from './redis-client';
 export interface SharedState {
   mode: 'single-process' | 'redis';
   deliveryBus: DeliveryBus;
-  connectedDevices: ConnectedDevices;
   wakeUpCoalescer: WakeUpCoalescer;
   buckets: BucketStore;
   loginAttempts: LoginAttempts;
@@ -39,13 +37,11 @@ export async function createSharedState(config: ParleyConfig, db: DatabaseServic
   const durable = (fast: RevocationList) => new DurableRevocationList(fast, new RevokedSessionsRepository(db), clock);
   if (!config.redis) {
     const deliveryBus = new LocalDeliveryBus();
-    const connectedDevices = new MemoryConnectedDevices();
     const revocations = durable(new MemoryRevocationList(clock));
     await revocations.start();
     return {
       mode: 'single-process',
       deliveryBus,
-      connectedDevices,
       wakeUpCoalescer: new MemoryWakeUpCoalescer(clock),
       buckets: new MemoryBucketStore(clock),
       loginAttempts: new MemoryLoginAttempts(config.loginBackoff, clock),
@@ -54,7 +50,6 @@ export async function createSharedState(config: ParleyConfig, db: DatabaseServic
       isReachable: async () => true,
       close: async () => {
         revocations.stop();
-        await connectedDevices.close();
         await deliveryBus.close();
       },
     };
@@ -66,13 +61,11 @@ export async function createSharedState(config: ParleyConfig, db: DatabaseServic
     await connectRedis(config.redis, 'delivery subscriber'),
     config.redisPrefix,
   );
-  const connectedDevices = await RedisConnectedDevices.start(redis, config.redisPrefix);
   const revocations = durable(new RedisRevocationList(redis, config.redisPrefix));
   await revocations.start();
   return {
     mode: 'redis',
     deliveryBus,
-    connectedDevices,
     wakeUpCoalescer: new RedisWakeUpCoalescer(redis, config.redisPrefix),
     buckets: new RedisBucketStore(redis, clock),
     loginAttempts: new RedisLoginAttempts(redis, config.redisPrefix, config.loginBackoff, clock),
@@ -81,7 +74,6 @@ export async function createSharedState(config: ParleyConfig, db: DatabaseServic
     isReachable: () => isServing(redis),
     close: async () => {
       revocations.stop();
-      await connectedDevices.close();
       await deliveryBus.close();
       await redis.quit().catch(() => undefined);
     },

@@ -4,7 +4,6 @@ import { RevocationList } from '../auth/revocation-list';
 import { Clock } from '../common/clock';
 import { PARLEY_CONFIG } from '../config/config.module';
 import { DatabaseService } from '../database/database.service';
-import { ConnectedDevices } from '../delivery/connected-devices';
 import { DeliveryBus } from '../delivery/delivery-bus';
 import { NonceStore } from '../federation/inbound/nonce-store';
 import { BucketStore } from '../limits/bucket-store';
@@ -31,14 +30,13 @@ const part = <T>(token: abstract new (...args: never[]) => T, pick: (state: Shar
   providers: [
     { provide: SHARED_STATE, inject: [PARLEY_CONFIG, DatabaseService, Clock], useFactory: createSharedState },
     part(DeliveryBus, (s) => s.deliveryBus),
-    part(ConnectedDevices, (s) => s.connectedDevices),
     part(WakeUpCoalescer, (s) => s.wakeUpCoalescer),
     part(BucketStore, (s) => s.buckets),
     part(LoginAttempts, (s) => s.loginAttempts),
     part(RevocationList, (s) => s.revocations),
     part(NonceStore, (s) => s.nonces),
   ],
-  exports: [SHARED_STATE, DeliveryBus, ConnectedDevices, WakeUpCoalescer, BucketStore, LoginAttempts, RevocationList, NonceStore],
+  exports: [SHARED_STATE, DeliveryBus, WakeUpCoalescer, BucketStore, LoginAttempts, RevocationList, NonceStore],
 })
 export class SharedStateModule implements OnApplicationShutdown {
   constructor(@Inject(SHARED_STATE) private readonly state: SharedState) {}
